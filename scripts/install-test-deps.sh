@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every system package the test suite needs on Debian/Ubuntu, and enables
+# source packages (deb-src) so scripts/fill-mirror.sh can fetch upstream tarballs.
+# Safe to run twice.
+set -euo pipefail
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-test-deps: this script needs apt-get (Debian or Ubuntu)." >&2
+  echo "Install by hand: gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch binutils r-base-core r-cran-jsonlite shellcheck" >&2
+  exit 1
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# deb-src: add it to the Types: line of the deb822 sources, or a deb-src line to sources.list.
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  if ! grep -q '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources; then
+    $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
+  fi
+elif [ -f /etc/apt/sources.list ] && ! grep -q '^deb-src' /etc/apt/sources.list; then
+  grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee -a /etc/apt/sources.list >/dev/null
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential gcc g++ gfortran make perl tar gzip bzip2 xz-utils zip unzip file patch binutils findutils \
+  dpkg-dev ca-certificates \
+  libreadline-dev zlib1g-dev \
+  r-base-core r-cran-jsonlite shellcheck >/dev/null
+echo "install-test-deps: done"
