@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): installs what the tests need, then runs every test.
+#   - system packages (apt-get, as root; otherwise it names what is missing),
+#   - npm packages (npm ci, when node_modules is absent),
+#   - the local source mirror (scripts/fill-mirror.sh, when absent),
+# then typecheck, lint, unit tests, and the end-to-end tests (a full build of the layers from real sources:
+# about 15 minutes on 2 cores the first time; later runs reuse the stage cache in ~/.cache/r-lambda-layer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=""
+for cmd in Rscript gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch readelf strip shellcheck; do
+  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
+done
+if command -v Rscript >/dev/null 2>&1 && ! Rscript -e 'quit(status = !requireNamespace("jsonlite", quietly = TRUE))' >/dev/null 2>&1; then
+  missing="$missing r-cran-jsonlite"
+fi
+if ! grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+  missing="$missing deb-src"
+fi
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing system packages (missing:$missing)"
+    bash scripts/install-test-deps.sh
+  else
+    echo "test: missing:$missing" >&2
+    echo "test: run scripts/install-test-deps.sh as root (Debian/Ubuntu), or install them yourself." >&2
+    exit 1
+  fi
+fi
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+
+mirror="${R_LAMBDA_LAYER_HOME:-$HOME/.cache/r-lambda-layer}/mirror"
+[ -f "$mirror/overrides.txt" ] || bash scripts/fill-mirror.sh "$mirror"
+
+npx tsc --noEmit
+npx eslint .
+shellcheck layer/bootstrap scripts/*.sh
+
+results=$(mktemp -d)
+status=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json" || status=1
+
+# shellcheck disable=SC2016 # JavaScript template literals, not shell
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { failed++; continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; skipped += r.numPendingTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$results/unit.json" "$results/e2e.json"
+exit $status

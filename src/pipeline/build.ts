@@ -1,0 +1,307 @@
+/**
+ * The pipeline: host and toolchain → plan → stages (restored or built, each cached) → the layer tree (runtime,
+ * missing libraries, pruning) → checks → zips, sizes and manifest. The CLI and the action are thin fronts over
+ * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { layerDir } from '../paths.js';
+import { addMissingLibraries } from './closure.js';
+import { findElfFiles } from './elf.js';
+import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
+import { detectHost, hostWarning } from './host.js';
+import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
+import type { BuildOptions } from './options.js';
+import { planStages, sha256Hex, type PlannedStage } from './plan.js';
+import { Prefix } from './prefix.js';
+import { run, copyTree } from './process.js';
+import { pruneTree, type PruneReport } from './prune.js';
+import { resolveRelease } from './r-versions.js';
+import { loadRecipe, type Recipe } from './recipe.js';
+import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
+import { fetchSource } from './sources.js';
+import { buildEnv, runPackagesStage, runSourceStage } from './stage-runner.js';
+import { installToolchain } from './toolchain.js';
+import type { CacheBackend, HostInfo, LayerName, LayerRecord, Manifest, StageRecord } from './types.js';
+import { LAYER_NAMES } from './types.js';
+import { partitionLayers, writeLayerZip } from './zip.js';
+
+export interface BuildDeps {
+  cache: CacheBackend;
+  log: Logger;
+  recipe?: Recipe;
+  host?: HostInfo;
+}
+
+export interface StageOutcome {
+  name: string;
+  key: string;
+  cacheHit: boolean;
+  seconds: number;
+}
+
+export interface BuildResult {
+  rVersion: string;
+  outDir: string;
+  manifestPath: string;
+  zips: Record<LayerName, string>;
+  manifest: Manifest;
+  stages: StageOutcome[];
+  limits: { ok: boolean; problems: string[] };
+  prune: PruneReport;
+  sizeTable: string;
+}
+
+const LAYER_FILES: Record<LayerName, string> = { r: 'r.zip', r_lib: 'r_lib.zip', subsystem: 'subsystem.zip' };
+
+/** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
+const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
+
+const seconds = (since: number): number => Math.round((performance.now() - since) / 100) / 10;
+
+export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promise<BuildResult> {
+  const { cache, log } = deps;
+  const recipe = deps.recipe ?? loadRecipe();
+  const host = deps.host ?? detectHost();
+  const logDir = path.join(options.workDir, 'logs');
+  const warnings: string[] = [];
+
+  await log.group('Host and toolchain', async () => {
+    log.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
+    const warning = hostWarning(host);
+    if (warning) {
+      log.warn(warning);
+      warnings.push(warning);
+    }
+    if (options.installToolchain) await installToolchain(host, log, path.join(logDir, 'toolchain.log'));
+    else log.info('toolchain: skipped (--no-toolchain)');
+  });
+
+  const { plan, rVersion } = await log.group('Plan', async () => {
+    const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
+    if (options.rVersion === 'release') log.info(`R release on CRAN: ${rVersion}`);
+    const repoFingerprint = await fingerprintRepo(options.cranRepo, log);
+    const plan = planStages({ recipe, options, rVersion, host, repoFingerprint });
+    for (const stage of plan) log.debug(JSON.stringify(stage));
+    return { plan, rVersion };
+  });
+
+  const stageDir = (name: string): string => path.join(options.workDir, 'stages', name);
+  const stagedPrefix = (name: string): string => path.join(stageDir(name), options.prefix);
+  const outcomes: StageOutcome[] = [];
+  const records: StageRecord[] = [];
+
+  await log.group('Stages', async () => {
+    const prefix = new Prefix(options.prefix);
+    await prefix.claim();
+    const width = Math.max(...plan.map((s) => s.name.length));
+    for (const stage of plan) {
+      const started = performance.now();
+      const hit = await cache.restore(stage.key, stageDir(stage.name)).catch((error: unknown) => {
+        log.warn(`cache restore of ${stage.name} failed (${(error as Error).message}); building it`);
+        return false;
+      });
+      let record: StageRecord | undefined;
+      if (!hit) record = await buildStage(stage, prefix);
+      else record = await readStageRecord(stageDir(stage.name));
+      if (record) records.push(record);
+      outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
+      log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`);
+    }
+    // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
+    await prefix.reset();
+  });
+
+  /** Build one stage with exactly its dependencies in the prefix, then cache it. */
+  async function buildStage(stage: PlannedStage, prefix: Prefix): Promise<StageRecord | undefined> {
+    const ctx = {
+      prefix: options.prefix,
+      jobs: options.jobs,
+      destdir: stageDir(stage.name),
+      buildDir: path.join(options.workDir, 'build'),
+      logFile: path.join(logDir, `${stage.name}.log`),
+      log,
+    };
+    await rm(ctx.logFile, { force: true });
+    await prefix.reset();
+    for (const dep of stage.closure) await prefix.add(stagedPrefix(dep));
+    let record: StageRecord | undefined;
+    try {
+      if (stage.kind === 'source') {
+        const source = await fetchSource(stage.name, stage.source, options.sourceMirror, path.join(options.workDir, 'downloads'), log);
+        await runSourceStage(stage, source, ctx);
+        await rm(source.file, { force: true });
+        record = {
+          name: stage.name,
+          version: stage.version,
+          url: source.url,
+          sha256: source.sha256,
+          sha256Source: stage.source.sha256Source,
+          flags: stage.flags,
+          cacheKey: stage.key,
+        };
+      } else {
+        await runPackagesStage(stage, ctx);
+      }
+      // The record travels with the stage's files, so a cache hit still knows where its source came from.
+      await writeFile(path.join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+    } catch (error) {
+      // Nothing half-built survives: no staging folder, so nothing to cache.
+      await rm(ctx.destdir, { recursive: true, force: true });
+      throw error;
+    }
+    try {
+      await cache.save(stage.key, ctx.destdir);
+    } catch (error) {
+      log.warn(`could not save ${stage.name} to the ${cache.name} cache (${(error as Error).message}); the build goes on`);
+    }
+    return record;
+  }
+
+  const tree = path.join(options.workDir, 'tree');
+  const prune = await log.group('Layer tree', async () => {
+    await rm(tree, { recursive: true, force: true });
+    await mkdir(tree, { recursive: true });
+    for (const stage of plan) await copyTree(stagedPrefix(stage.name), tree);
+    await rm(path.join(tree, '.stage.json'), { force: true });
+    await copyTree(layerDir(), tree);
+    // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
+    const report = await pruneTree(tree, options.prune, log);
+    const { copied } = await addMissingLibraries(tree, {
+      ldLibraryPath: [path.join(tree, 'lib'), path.join(tree, 'R/lib/R/lib')],
+      log,
+      // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
+      installedPrefix: options.prefix,
+    });
+    log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
+    return report;
+  });
+
+  await log.group('Checks', async () => checkTree(tree, options.packages, log));
+
+  return log.group('Layers', async () => {
+    const elf = await findElfFiles(tree);
+    const glibc = await scanGlibcRequirement(elf);
+    const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
+    if (verdict.compatible) log.info(verdict.message);
+    else {
+      log.warn(verdict.message);
+      warnings.push(verdict.message);
+    }
+
+    const layers = await writeZips(tree, options.outDir, options.prefix);
+    const largest = largestDirectories(await directorySizes(tree, 4), 5);
+    const limits = checkLayerLimits(layers, largest);
+    const sizeTable = formatSizeTable(layers);
+    log.info(sizeTable);
+    for (const problem of limits.problems) log.warn(problem);
+
+    const rPackages = [
+      ...(await listInstalledPackages(path.join(tree, 'R/lib/R/library'), 'R')),
+      ...(await listInstalledPackages(path.join(tree, 'local/lib/R/site-library'), 'site')),
+    ];
+    const manifest = buildManifest({
+      rVersion,
+      architecture: host.arch,
+      prefix: options.prefix,
+      stages: records,
+      rPackages,
+      layers,
+      host,
+      glibcRequired: glibc.highest,
+      lambdaCompatible: verdict.compatible,
+      warnings,
+    });
+    const manifestPath = path.join(options.outDir, 'manifest.json');
+    await writeFile(`${manifestPath}.tmp`, manifestText(manifest));
+    await rename(`${manifestPath}.tmp`, manifestPath);
+
+    // The prefix ends holding exactly what the layers hold, as Lambda will see it.
+    const prefix = new Prefix(options.prefix);
+    await prefix.claim();
+    await prefix.add(tree);
+
+    const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])])) as Record<LayerName, string>;
+    log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
+    return { rVersion, outDir: options.outDir, manifestPath, zips, manifest, stages: outcomes, limits, prune, sizeTable };
+  });
+}
+
+async function readStageRecord(dir: string): Promise<StageRecord | undefined> {
+  const text = await readFile(path.join(dir, '.stage.json'), 'utf8').catch(() => 'null');
+  return (JSON.parse(text) as StageRecord | null) ?? undefined;
+}
+
+/** A fingerprint of the repository's package index: a CRAN update changes it, so packages are reinstalled. */
+async function fingerprintRepo(repo: string, log: Logger): Promise<string | undefined> {
+  const index = `${repo}/src/contrib/PACKAGES`;
+  try {
+    const text = repo.startsWith('file://')
+      ? await readFile(new URL(index), 'utf8')
+      : await (await fetch(index, { signal: AbortSignal.timeout(20_000) })).text();
+    return sha256Hex(text).slice(0, 16);
+  } catch (error) {
+    log.debug(`cannot read ${index} (${(error as Error).message}); packages are cached by name only`);
+    return undefined;
+  }
+}
+
+/** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
+async function writeZips(tree: string, outDir: string, installedPrefix: string): Promise<LayerRecord[]> {
+  await mkdir(outDir, { recursive: true });
+  for (const file of [...Object.values(LAYER_FILES), 'manifest.json']) await rm(path.join(outDir, file), { force: true });
+  const staging = path.join(outDir, `.r-lambda-layer-${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    const parts = await partitionLayers(tree);
+    const layers: LayerRecord[] = [];
+    for (const name of LAYER_NAMES) {
+      const file = LAYER_FILES[name];
+      const info = await writeLayerZip(tree, parts[name], path.join(staging, file), { installedPrefix });
+      layers.push({ name, file, ...info });
+    }
+    for (const { file } of layers) await rename(path.join(staging, file), path.join(outDir, file));
+    return layers;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The built R must use the layer's libraries and run: libR.so resolves curl, ssl, pcre2, lzma, bz2 and zlib from the
+ * layer's lib/, and R starts from the (relocated) tree with libcurl, jsonlite and the user's packages.
+ */
+async function checkTree(tree: string, packages: string[], log: Logger): Promise<void> {
+  const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
+  for (const binary of ['R/lib/R/lib/libR.so', 'R/lib/R/bin/exec/R']) {
+    const ldd = await run('ldd', [path.join(tree, binary)], { env });
+    for (const lib of R_LINKS_FROM_LAYER) {
+      const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
+      if (!line) continue; // not every library is linked by both files
+      if (!line.includes(`=> ${tree}/lib/`)) {
+        throw new UserError(`${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
+      }
+    }
+    const needed = R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`));
+    log.info(`${binary}: ${needed.join(', ')} from the layer's lib/`);
+  }
+  const expr = [
+    'stopifnot(capabilities("libcurl"))',
+    'suppressPackageStartupMessages(loadNamespace("jsonlite", lib.loc = .Library))',
+    ...packages.map((p) => `loadNamespace(${JSON.stringify(p)})`),
+    'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
+  ].join('; ');
+  const rEnv = {
+    ...buildEnv(tree, env),
+    RHOME: path.join(tree, 'R/lib/R'),
+    R_LIBS_USER: path.join(tree, 'local/lib/R/site-library'),
+  };
+  const result = await run(path.join(tree, 'R/bin/Rscript'), ['--vanilla', '-e', expr], { env: rEnv });
+  if (result.code !== 0) {
+    throw new UserError(`the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`);
+  }
+  log.info(result.stdout.trim());
+}

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Architecture, HostInfo } from './types.js';
+import { UserError } from '../errors.js';
+
+/** Pure: the fields of /etc/os-release. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m && m[1]) fields[m[1]] = (m[2] ?? '').replace(/^["']|["']$/g, '');
+  }
+  return fields;
+}
+
+export function lambdaArchitecture(nodeArch: string = process.arch): Architecture {
+  if (nodeArch === 'x64') return 'x86_64';
+  if (nodeArch === 'arm64') return 'arm64';
+  throw new UserError(`This machine's architecture (${nodeArch}) has no Lambda runtime; build on x86_64 or arm64.`);
+}
+
+/** Pure: "ldd (Debian GLIBC 2.36-9+deb12u4) 2.36" → "2.36". */
+export function parseGlibcVersion(lddVersionOutput: string): string {
+  const m = /(\d+\.\d+)\s*$/m.exec(lddVersionOutput.split('\n')[0] ?? '');
+  return m?.[1] ?? 'unknown';
+}
+
+export function detectHost(): HostInfo {
+  let os: Record<string, string> = {};
+  try {
+    os = parseOsRelease(readFileSync('/etc/os-release', 'utf8'));
+  } catch {
+    // not Linux, or a very bare container: reported as unknown below
+  }
+  let glibc = 'unknown';
+  try {
+    glibc = parseGlibcVersion(execFileSync('ldd', ['--version'], { encoding: 'utf8' }));
+  } catch {
+    // musl or no ldd: unknown
+  }
+  return { osId: os.ID ?? 'unknown', osVersion: os.VERSION_ID ?? 'unknown', arch: lambdaArchitecture(), glibc };
+}
+
+/** Lambda's provided.al2023 is Amazon Linux 2023: binaries built there load there. */
+export function isLambdaHost(host: HostInfo): boolean {
+  return host.osId === 'amzn' && host.osVersion === '2023';
+}
+
+export function hostWarning(host: HostInfo): string | undefined {
+  if (isLambdaHost(host)) return undefined;
+  return (
+    `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023. ` +
+    `The pipeline will run, but binaries linked here against a newer glibc than Lambda's 2.34 will not load on Lambda. ` +
+    `Build the layers you deploy in an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023).`
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
+ * recipe, the options and the host before anything runs, and tested as data.
+ */
+import { createHash } from 'node:crypto';
+import { UserError } from '../errors.js';
+import type { BuildOptions } from './options.js';
+import type { Recipe, StageRecipe } from './recipe.js';
+import type { HostInfo } from './types.js';
+
+/** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
+const REFUSED_VERSIONS: Record<string, string[]> = { xz: ['5.6.0', '5.6.1'] };
+
+export interface SourceSpec {
+  /** The upstream URL (recorded in the manifest; the mirror is searched for its file name). */
+  upstreamUrl: string;
+  fileName: string;
+  /** A per-stage override's location, tried instead of mirror and upstream. */
+  overrideLocation?: string;
+  sha256?: string;
+  sha256Source: 'pinned' | 'user' | 'computed';
+}
+
+interface PlannedBase {
+  name: string;
+  dependsOn: string[];
+  /** All stages this one needs, transitively, in build order. */
+  closure: string[];
+  key: string;
+}
+
+export interface PlannedSourceStage extends PlannedBase {
+  kind: 'source';
+  version: string;
+  source: SourceSpec;
+  flags: string[];
+  /** Command templates; {destdir} and {jobs} are filled in at run time (they don't change the output). */
+  commands: string[];
+}
+
+export interface PlannedPackagesStage extends PlannedBase {
+  kind: 'r-packages';
+  library: 'R' | 'site';
+  packages: string[];
+  repo: string;
+}
+
+export type PlannedStage = PlannedSourceStage | PlannedPackagesStage;
+
+export interface PlanInputs {
+  recipe: Recipe;
+  options: Pick<BuildOptions, 'rSha256' | 'packages' | 'cranRepo' | 'prefix' | 'overrides'>;
+  /** An exact R version (release already resolved). */
+  rVersion: string;
+  host: Pick<HostInfo, 'osId' | 'osVersion' | 'arch'>;
+  /** A fingerprint of the package repository's index, so a repository update reinstalls packages. */
+  repoFingerprint?: string;
+}
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
+export function fillTemplate(text: string, values: Record<string, string>): string {
+  return text.replace(/\{([a-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+function fileNameOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+}
+
+function versionOf(stage: StageRecipe & { kind: 'source' }, inputs: PlanInputs): string {
+  const override = inputs.options.overrides[stage.name];
+  if (stage.name === 'R') {
+    if (override?.version && override.version !== inputs.rVersion) {
+      throw new UserError(
+        `source-overrides (R): version ${override.version} differs from r-version ${inputs.rVersion}; set r-version to ${override.version} or drop version= from the override.`,
+      );
+    }
+    return inputs.rVersion;
+  }
+  return override?.version ?? stage.version;
+}
+
+function sourceSpec(stage: StageRecipe & { kind: 'source' }, version: string, inputs: PlanInputs): SourceSpec {
+  const override = inputs.options.overrides[stage.name];
+  const upstreamUrl = fillTemplate(stage.url, { version, major: version.split('.')[0] ?? '' });
+  const spec: SourceSpec = { upstreamUrl, fileName: fileNameOf(upstreamUrl), sha256Source: 'computed' };
+  if (override) spec.overrideLocation = override.location;
+  // A user-given sum wins; a pinned one applies only to the pinned (or known) version of the upstream file.
+  const userSum = override?.sha256 ?? (stage.name === 'R' ? inputs.options.rSha256 : undefined);
+  const pinned = stage.name === 'R' ? inputs.recipe.rChecksums[version] : version === stage.version ? stage.sha256 : undefined;
+  if (userSum) {
+    spec.sha256 = userSum;
+    spec.sha256Source = 'user';
+  } else if (pinned && !override) {
+    spec.sha256 = pinned;
+    spec.sha256Source = 'pinned';
+  }
+  return spec;
+}
+
+/** Order the recipe's stages and compute each one's cache key from its recipe and its dependencies' keys. */
+export function planStages(inputs: PlanInputs): PlannedStage[] {
+  const { recipe, options, host } = inputs;
+  const planned = new Map<string, PlannedStage>();
+  const hostPart = { os: host.osId, osVersion: host.osVersion, arch: host.arch };
+
+  for (const stage of recipe.stages) {
+    const closure = transitiveDeps(stage.name, recipe);
+    const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
+    if (stage.kind === 'source') {
+      const version = versionOf(stage, inputs);
+      if (REFUSED_VERSIONS[stage.name]?.includes(version)) {
+        throw new UserError(
+          `${stage.name} ${version} is refused: it is a release with a known backdoor (CVE-2024-3094). Use 5.4.x, 5.6.2 or later.`,
+        );
+      }
+      const source = sourceSpec(stage, version, inputs);
+      const values = { prefix: options.prefix, version, major: version.split('.')[0] ?? '' };
+      const flags = stage.flags.map((f) => fillTemplate(f, values));
+      const commands = stage.commands.map((c) => fillTemplate(c, { ...values, flags: flags.join(' ') }));
+      const recipePart = {
+        name: stage.name,
+        version,
+        // The content identifies the source: the same tarball from a mirror or upstream is the same build.
+        source: source.sha256 ?? `${source.overrideLocation ?? source.upstreamUrl} (unverified)`,
+        flags,
+        commands,
+      };
+      const key = cacheKey(stage.name, { host: hostPart, prefix: options.prefix, recipe: recipePart, deps: depKeys });
+      planned.set(stage.name, { kind: 'source', name: stage.name, dependsOn: stage.dependsOn, closure, key, version, source, flags, commands });
+    } else {
+      const packages = stage.library === 'site' ? options.packages : stage.packages;
+      const recipePart = {
+        name: stage.name,
+        library: stage.library,
+        packages: [...packages].sort(),
+        repo: options.cranRepo,
+        repoIndex: inputs.repoFingerprint ?? null,
+      };
+      const key = cacheKey(stage.name, { host: hostPart, prefix: options.prefix, recipe: recipePart, deps: depKeys });
+      planned.set(stage.name, {
+        kind: 'r-packages',
+        name: stage.name,
+        dependsOn: stage.dependsOn,
+        closure,
+        key,
+        library: stage.library,
+        packages,
+        repo: options.cranRepo,
+      });
+    }
+  }
+  return [...planned.values()];
+}
+
+function transitiveDeps(name: string, recipe: Recipe): string[] {
+  const byName = new Map(recipe.stages.map((s) => [s.name, s]));
+  const found = new Set<string>();
+  const visit = (n: string): void => {
+    for (const dep of byName.get(n)?.dependsOn ?? []) {
+      if (!found.has(dep)) {
+        found.add(dep);
+        visit(dep);
+      }
+    }
+  };
+  visit(name);
+  // Build order is recipe order.
+  return recipe.stages.map((s) => s.name).filter((n) => found.has(n));
+}
+
+/** Readable and unique: `r-lambda-layer-<stage>-<hash>`. Keys are GitHub cache keys too (≤ 512 chars, no commas). */
+export function cacheKey(stage: string, parts: unknown): string {
+  return `r-lambda-layer-v1-${stage}-${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * Fetching a stage's source: from a per-stage override, else from the mirror (by the upstream file name), else
+ * upstream. Every file is verified before anything unpacks it; a mismatch deletes the file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SourceSpec } from './plan.js';
+
+export interface FetchedSource {
+  file: string;
+  /** Where it came from (recorded in the manifest). */
+  url: string;
+  sha256: string;
+}
+
+/** Pure: the one place a source is taken from. */
+export function chooseLocation(spec: SourceSpec, mirror: string | undefined): { location: string; via: string } {
+  if (spec.overrideLocation) return { location: spec.overrideLocation, via: 'override' };
+  if (mirror) return { location: joinLocation(mirror, spec.fileName), via: 'mirror' };
+  return { location: spec.upstreamUrl, via: 'upstream' };
+}
+
+function joinLocation(base: string, file: string): string {
+  return /^[a-z]+:\/\//.test(base) ? `${base.replace(/\/+$/, '')}/${encodeURIComponent(file)}` : path.join(base, file);
+}
+
+const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
+const localPath = (s: string): string => (s.startsWith('file://') ? fileURLToPath(s) : s);
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** Download or copy `location` to `dest` (via a temporary name, so an interrupted fetch leaves nothing). */
+async function retrieve(location: string, dest: string, stageName: string, via: string): Promise<void> {
+  const tmp = `${dest}.part`;
+  await mkdir(path.dirname(dest), { recursive: true });
+  try {
+    if (isUrl(location)) {
+      let response: Response;
+      try {
+        response = await fetch(location, { redirect: 'follow' });
+      } catch (error) {
+        throw new UserError(
+          `${stageName}: cannot download ${location} (${(error as Error).cause ?? (error as Error).message}). ` +
+            `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`,
+        );
+      }
+      if (!response.ok || !response.body) {
+        throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${response.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`);
+      }
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+    } else {
+      const file = localPath(location);
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) {
+        const hint =
+          via === 'mirror'
+            ? `Put ${path.basename(file)} in the mirror, or give --override ${stageName}=PATH[,sha256=HEX][,version=V] for a file with another name.`
+            : 'Check the path in the override.';
+        throw new UserError(`${stageName}: source file ${file} does not exist (${via}). ${hint}`);
+      }
+      await copyFile(file, tmp);
+    }
+    await rename(tmp, dest);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Fetch and verify one stage's source into `downloadDir`. */
+export async function fetchSource(
+  stageName: string,
+  spec: SourceSpec,
+  mirror: string | undefined,
+  downloadDir: string,
+  log: Logger,
+): Promise<FetchedSource> {
+  const { location, via } = chooseLocation(spec, mirror);
+  const dest = path.join(downloadDir, `${stageName}-${path.basename(localPath(location.split('?')[0] ?? location))}`);
+  await rm(dest, { force: true });
+  await retrieve(location, dest, stageName, via);
+  const actual = await sha256File(dest);
+  if (spec.sha256 && actual !== spec.sha256) {
+    await rm(dest, { force: true });
+    throw new UserError(
+      `${stageName}: checksum mismatch for ${location}\n  expected sha256 ${spec.sha256} (${spec.sha256Source})\n  actual   sha256 ${actual}\n` +
+        `The file is not the one pinned: a corrupted or tampered download, or a different release. ` +
+        `If you trust this file, pass its sum explicitly (--override ${stageName}=…,sha256=${actual}${stageName === 'R' ? ' or --r-sha256' : ''}).`,
+    );
+  }
+  if (!spec.sha256) {
+    log.warn(`${stageName}: no pinned or given sha256 for ${location}; computed ${actual} (recorded in manifest.json). Pin it with sha256=… to verify future builds.`);
+  }
+  return { file: dest, url: isUrl(location) ? location : `file://${path.resolve(localPath(location))}`, sha256: actual };
+}

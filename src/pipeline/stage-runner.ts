@@ -1,0 +1,150 @@
+/**
+ * One runner for every stage: a source stage is unpacked and its recipe commands run; an R-packages stage runs
+ * data/install-packages.R with the R built before it. Output goes to the stage's staging folder
+ * ({destdir}{prefix}); the full log to a file, whose last lines a failure prints.
+ */
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { dataFile } from '../paths.js';
+import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
+import { run, tail } from './process.js';
+import type { FetchedSource } from './sources.js';
+
+export interface StageContext {
+  prefix: string;
+  jobs: number;
+  /** The stage's staging root: files install into `${destdir}${prefix}`. */
+  destdir: string;
+  /** Scratch space for unpacked sources. */
+  buildDir: string;
+  logFile: string;
+  log: Logger;
+}
+
+/** The environment every stage builds in: the prefix's libraries and tools come first. */
+export function buildEnv(prefix: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const join = (...parts: (string | undefined)[]): string => parts.filter(Boolean).join(' ');
+  return {
+    ...base,
+    PATH: `${prefix}/bin:${base.PATH ?? '/usr/bin:/bin'}`,
+    CPPFLAGS: join(`-I${prefix}/include`, base.CPPFLAGS),
+    // RUNPATH (new dtags) so the built binaries find {prefix}/lib without help, yet LD_LIBRARY_PATH still wins.
+    LDFLAGS: join(`-L${prefix}/lib -Wl,-rpath,${prefix}/lib -Wl,--enable-new-dtags`, base.LDFLAGS),
+    PKG_CONFIG_PATH: [`${prefix}/lib/pkgconfig`, base.PKG_CONFIG_PATH].filter(Boolean).join(':'),
+    // R must not pick up the build host's user library or profile.
+    R_LIBS_USER: '',
+    R_LIBS_SITE: '',
+    R_PROFILE_USER: '',
+  };
+}
+
+async function unpack(tarball: string, into: string, logFile: string): Promise<string> {
+  await rm(into, { recursive: true, force: true });
+  await mkdir(into, { recursive: true });
+  const result = await run('tar', ['-xf', tarball, '-C', into, '--no-same-owner'], { logFile });
+  if (result.code !== 0) {
+    throw new UserError(`cannot unpack ${tarball} (tar exited ${result.code}); is it a tarball? Last lines:\n${await tail(logFile, 10)}`);
+  }
+  const entries = await readdir(into, { withFileTypes: true });
+  // Tarballs hold one folder (whatever its name: Debian's R is R-patched/, jsonlite is jsonlite/).
+  const only = entries.length === 1 && entries[0]?.isDirectory() ? entries[0].name : undefined;
+  return only ? path.join(into, only) : into;
+}
+
+async function failure(stage: string, what: string, logFile: string): Promise<never> {
+  throw new UserError(`stage ${stage} failed: ${what}\n--- last 50 lines of ${logFile} ---\n${await tail(logFile, 50)}\n--- full log: ${logFile}`);
+}
+
+export async function runSourceStage(stage: PlannedSourceStage, source: FetchedSource, ctx: StageContext): Promise<void> {
+  await rm(ctx.destdir, { recursive: true, force: true });
+  await mkdir(ctx.destdir, { recursive: true });
+  const srcDir = await unpack(source.file, path.join(ctx.buildDir, stage.name), ctx.logFile);
+  const env = buildEnv(ctx.prefix);
+  for (const template of stage.commands) {
+    const command = fillTemplate(template, { destdir: ctx.destdir, jobs: String(ctx.jobs) });
+    ctx.log.debug(`${stage.name}$ ${command}`);
+    await mkdir(path.dirname(ctx.logFile), { recursive: true });
+    await appendFile(ctx.logFile, `\n### ${stage.name}$ ${command}\n`);
+    const result = await run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile });
+    if (result.code !== 0) await failure(stage.name, `\`${command}\` exited with status ${result.code}.`, ctx.logFile);
+  }
+  // Sources are large (R's is ~250 MB unpacked) and never reused: the cache holds the install.
+  await rm(path.join(ctx.buildDir, stage.name), { recursive: true, force: true });
+}
+
+export interface PackageLine {
+  status: 'installed' | 'unknown' | 'failed';
+  name: string;
+  detail: string;
+}
+
+/** Pure: the result file of install-packages.R. */
+export function parsePackageResults(text: string): PackageLine[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [status = '', name = '', ...rest] = line.split('\t');
+      return { status: status as PackageLine['status'], name, detail: rest.join(' ') };
+    });
+}
+
+/**
+ * Pure: why a package build failed, when the log says it was a missing system library.
+ * Returns a sentence naming the library, or undefined.
+ */
+export function diagnoseMissingLibrary(log: string): string | undefined {
+  const anticonf = /Configuration failed because (\S+) was not found\. Try installing:\s*\n((?:\s*\*.*\n)+)/.exec(log);
+  if (anticonf) {
+    const hints = (anticonf[2] ?? '').trim().split('\n').map((l) => l.trim().replace(/^\*\s*/, '')).join('; ');
+    return `the system library ${anticonf[1]} was not found (${hints})`;
+  }
+  const pc = /Package '?([\w.+-]+)'?,? (?:required by '[^']*', )?(?:was )?not found/.exec(log);
+  if (pc) return `the system library ${pc[1]} was not found by pkg-config`;
+  const header = /fatal error: ([\w./+-]+\.h): No such file or directory/.exec(log);
+  if (header) return `the header ${header[1]} is missing (install the library's development package)`;
+  const link = /cannot find -l([\w.+-]+)/.exec(log);
+  if (link) return `the library lib${link[1]} is missing at link time (install its development package)`;
+  const load = /(lib[\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(log);
+  if (load) return `the shared library ${load[1]} is missing at load time`;
+  return undefined;
+}
+
+/** Install one stage's R packages; returns the packages (with dependencies) now in its library. */
+export async function runPackagesStage(
+  stage: PlannedPackagesStage,
+  ctx: StageContext,
+): Promise<{ name: string; version: string }[]> {
+  await rm(ctx.destdir, { recursive: true, force: true });
+  const lib = path.join(ctx.destdir + ctx.prefix, stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library');
+  await mkdir(lib, { recursive: true });
+  if (stage.packages.length === 0) return [];
+  const resultFile = path.join(ctx.buildDir, `${stage.name}.result.tsv`);
+  await rm(resultFile, { force: true });
+  await mkdir(ctx.buildDir, { recursive: true });
+  const rscript = path.join(ctx.prefix, 'R', 'bin', 'Rscript');
+  const args = ['--vanilla', dataFile('install-packages.R'), lib, stage.repo, String(ctx.jobs), resultFile, ...stage.packages];
+  const result = await run(rscript, args, { env: buildEnv(ctx.prefix), logFile: ctx.logFile });
+  const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
+  const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
+  if (unknown.length) {
+    throw new UserError(
+      `R package${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} not found in the repository ${stage.repo}. ` +
+        `Check the spelling (names are case-sensitive) or the cran-repo option.`,
+    );
+  }
+  const failed = lines.filter((l) => l.status === 'failed');
+  if (result.code !== 0 || failed.length) {
+    const log = await readFile(ctx.logFile, 'utf8').catch(() => '');
+    const cause = diagnoseMissingLibrary(log);
+    const names = failed.map((f) => `'${f.name}'${f.detail ? ` (${f.detail})` : ''}`).join(', ') || '(see log)';
+    await failure(
+      stage.name,
+      `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
+      ctx.logFile,
+    );
+  }
+  return lines.filter((l) => l.status === 'installed').map((l) => ({ name: l.name, version: l.detail }));
+}

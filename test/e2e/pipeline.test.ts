@@ -1,0 +1,179 @@
+/**
+ * The whole chain, from real sources (the Debian-filled mirror) into /opt, twice: the second run must come
+ * entirely from the cache and give byte-identical zips. Then the built R, the zips and the manifest are checked
+ * the way Lambda would use them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, stat, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { localMirror, runCli, type CliRun } from '../support/mirror.js';
+import type { Manifest } from '../../src/pipeline/types.js';
+
+const PREFIX = '/opt';
+const mirror = localMirror();
+const packages = 'xml2,curl';
+
+interface BuildSummary {
+  rVersion: string;
+  zips: Record<string, string>;
+  manifest: string;
+  stages: { name: string; cacheHit: boolean; seconds: number }[];
+}
+
+const sh = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string =>
+  execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** R from the prefix, as a user would start it: no R_LIBS_USER, so the Renviron line must find the site-library. */
+const rscript = (expr: string): string => {
+  const env = { ...process.env };
+  delete env.R_LIBS_USER;
+  delete env.R_LIBS_SITE;
+  return execFileSync(`${PREFIX}/R/bin/Rscript`, ['-e', expr], { encoding: 'utf8', env });
+};
+
+describe('build from the local mirror', () => {
+  let out1: string;
+  let out2: string;
+  let first: CliRun;
+  let second: CliRun;
+  let summary1: BuildSummary;
+  let summary2: BuildSummary;
+
+  beforeAll(async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'rll-e2e-'));
+    out1 = path.join(base, 'out1');
+    out2 = path.join(base, 'out2');
+    const args = (out: string): string[] => [
+      'build',
+      '--r-version', mirror.rVersion,
+      '--overrides-file', mirror.overridesFile,
+      '--cran-repo', mirror.cranRepo,
+      '--packages', packages,
+      '--prefix', PREFIX,
+      '--out', out,
+      '--no-toolchain',
+    ];
+    first = await runCli(args(out1));
+    if (first.code !== 0) throw new Error(`first build failed:\n${first.stderr.slice(-5000)}`);
+    second = await runCli(args(out2));
+    if (second.code !== 0) throw new Error(`second build failed:\n${second.stderr.slice(-5000)}`);
+    summary1 = JSON.parse(first.stdout) as BuildSummary;
+    summary2 = JSON.parse(second.stdout) as BuildSummary;
+    const built = summary1.stages.filter((s) => !s.cacheHit).map((s) => s.name);
+    console.log(
+      `first run ${first.seconds.toFixed(1)} s (built: ${built.join(', ') || 'nothing, all from an earlier run\'s cache'}), ` +
+        `second run ${second.seconds.toFixed(1)} s (all cached): ratio ${(first.seconds / second.seconds).toFixed(1)}x`,
+    );
+  }, 90 * 60_000);
+
+  it('prints one line per stage with hit or miss and time, then the size table', () => {
+    for (const stage of ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R', 'r-runtime-packages', 'r-packages']) {
+      expect(second.stderr).toMatch(new RegExp(`^${stage}\\s+hit\\s+[0-9.]+ s$`, 'm'));
+    }
+    expect(second.stderr).toMatch(/r\.zip/);
+    expect(second.stderr).toMatch(/subsystem\.zip/);
+  });
+
+  it('the second run builds nothing: every stage is a cache hit', () => {
+    expect(summary2.stages.map((s) => s.cacheHit)).toEqual(summary2.stages.map(() => true));
+  });
+
+  it('the same inputs give byte-identical zips and manifest', async () => {
+    for (const file of ['r.zip', 'r_lib.zip', 'subsystem.zip', 'manifest.json']) {
+      const [a, b] = await Promise.all([readFile(path.join(out1, file)), readFile(path.join(out2, file))]);
+      expect({ file, same: a.equals(b) }).toEqual({ file, same: true });
+    }
+  });
+
+  it('Rscript runs, with libcurl, and reports the /opt builds of every library', () => {
+    const text = rscript('cat(capabilities("libcurl"), "\\n"); v <- extSoftVersion(); cat(paste(names(v), v, sep = "=", collapse = "\\n"))');
+    expect(text).toMatch(/^TRUE/);
+    const versions = Object.fromEntries(
+      text.split('\n').slice(1).map((l) => l.split('=') as [string, string]),
+    );
+    const expected = Object.fromEntries(mirror.overrides.trim().split('\n').map((l) => [l.split('=')[0], /version=([^,\s]+)/.exec(l)?.[1]]));
+    expect(versions.zlib).toBe(expected.zlib);
+    expect(versions.bzlib).toMatch(new RegExp(`^${expected.bzip2}`));
+    expect(versions.xz).toBe(expected.xz);
+    expect(versions.PCRE).toMatch(new RegExp(`^${expected.pcre2}`));
+    expect(versions.libcurl).toBe(expected.curl);
+  });
+
+  it('libR.so and the R binary resolve curl, ssl, pcre2, lzma and bz2 from /opt/lib without help', () => {
+    const env = { ...process.env };
+    delete env.LD_LIBRARY_PATH;
+    for (const file of [`${PREFIX}/R/lib/R/lib/libR.so`, `${PREFIX}/R/lib/R/bin/exec/R`]) {
+      const ldd = execFileSync('ldd', [file], { encoding: 'utf8', env });
+      for (const lib of ['libcurl.so', 'libpcre2-8.so', 'liblzma.so', 'libbz2.so', 'libz.so']) {
+        expect({ file, lib, line: ldd.split('\n').find((l) => l.includes(lib))?.trim() }).toEqual({
+          file,
+          lib,
+          line: expect.stringMatching(new RegExp(`=> ${PREFIX}/lib/${lib.replace('.', '\\.')}`)),
+        });
+      }
+    }
+    const curlLdd = sh('ldd', [`${PREFIX}/lib/libcurl.so.4`]);
+    expect(curlLdd).toMatch(new RegExp(`libssl\\.so\\.3 => ${PREFIX}/lib/libssl\\.so\\.3`));
+  });
+
+  it('jsonlite loads from R\'s own library; site-library packages load through the Renviron line', () => {
+    const text = rscript(
+      'cat(dirname(find.package("jsonlite")), "\\n"); cat(.libPaths()[1], "\\n");' +
+        'library(xml2); cat(xml_text(read_xml("<a><b>hi</b></a>")), "\\n");' +
+        'cat(curl::curl_version()$ssl_version, "\\n")',
+    );
+    const [jsonliteLib, firstLib, xml, ssl] = text.trim().split('\n').map((s) => s.trim());
+    expect(jsonliteLib).toBe(`${PREFIX}/R/lib/R/library`);
+    expect(firstLib).toBe(`${PREFIX}/local/lib/R/site-library`);
+    expect(xml).toBe('hi');
+    expect(ssl).toMatch(/^OpenSSL\/3\./);
+  });
+
+  it('the three zips unpack into a fresh folder with the expected entries and executable bits, and that R runs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rll-unpacked-'));
+    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip']) sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
+    const top = (await readdir(dir)).sort();
+    expect(top).toEqual(expect.arrayContaining(['R', 'local', 'bootstrap', 'lib', 'bin', 'r-runtime', 'ssl']));
+    expect(sh('unzip', ['-Z1', path.join(out1, 'r.zip')]).split('\n').filter(Boolean).every((e) => e.startsWith('R/'))).toBe(true);
+    expect(sh('unzip', ['-Z1', path.join(out1, 'r_lib.zip')]).split('\n').filter(Boolean).every((e) => e.startsWith('local/'))).toBe(true);
+    for (const exe of ['bootstrap', 'R/bin/Rscript', 'R/lib/R/bin/exec/R', 'bin/curl']) {
+      expect({ exe, executable: ((await stat(path.join(dir, exe))).mode & 0o111) !== 0 }).toEqual({ exe, executable: true });
+    }
+    // Relocated: this R must run from the unpacked folder, not from /opt.
+    const out = sh(path.join(dir, 'R/bin/Rscript'), ['-e', 'cat(R.home(), capabilities("libcurl"))'], {
+      RHOME: path.join(dir, 'R/lib/R'),
+      LD_LIBRARY_PATH: path.join(dir, 'lib'),
+    });
+    expect(out).toBe(`${dir}/R/lib/R TRUE`);
+  });
+
+  it('manifest.json records stages, packages, zips and the glibc verdict', async () => {
+    const manifest = JSON.parse(await readFile(path.join(out1, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.rVersion).toBe(mirror.rVersion);
+    expect(manifest.stages.map((s) => s.name)).toEqual(['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R']);
+    for (const stage of manifest.stages) {
+      expect(stage.url).toMatch(/^file:\/\//);
+      expect(stage.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(stage.sha256Source).toBe('user');
+    }
+    expect(manifest.stages.find((s) => s.name === 'R')?.flags).toContain('--enable-R-shlib');
+    expect(manifest.rPackages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'jsonlite', library: 'R' }),
+        expect.objectContaining({ name: 'xml2', library: 'site' }),
+        expect.objectContaining({ name: 'curl', library: 'site' }),
+      ]),
+    );
+    for (const layer of manifest.layers) {
+      const bytes = await readFile(path.join(out1, layer.file));
+      expect(layer.zippedBytes).toBe(bytes.length);
+      expect(layer.sha256).toBe(sh('sha256sum', [path.join(out1, layer.file)]).split(' ')[0]);
+    }
+    expect(manifest.host).toMatchObject({ osId: 'debian', arch: 'x86_64' });
+    // Built on Debian 12: glibc 2.36 symbols, so the manifest must say these layers will not load on Lambda.
+    expect(manifest.glibcRequired).toMatch(/^2\.3[5-9]/);
+    expect(manifest.lambdaCompatible).toBe(false);
+    expect(manifest.warnings.join('\n')).toMatch(/will not load on Lambda/);
+  });
+});

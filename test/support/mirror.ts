@@ -1,0 +1,64 @@
+/**
+ * The local source mirror that scripts/fill-mirror.sh fills from Debian's source packages. End-to-end tests build
+ * from it, since upstream URLs are out of reach on the test machines.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+
+export const toolHome = (): string => process.env.R_LAMBDA_LAYER_HOME || path.join(os.homedir(), '.cache', 'r-lambda-layer');
+
+export interface Mirror {
+  dir: string;
+  overridesFile: string;
+  overrides: string;
+  rVersion: string;
+  cranRepo: string;
+}
+
+export function localMirror(): Mirror {
+  const dir = path.join(toolHome(), 'mirror');
+  const overridesFile = path.join(dir, 'overrides.txt');
+  if (!existsSync(overridesFile)) {
+    throw new Error(`No source mirror at ${dir}: run scripts/fill-mirror.sh first (npm test does).`);
+  }
+  return {
+    dir,
+    overridesFile,
+    overrides: readFileSync(overridesFile, 'utf8'),
+    rVersion: readFileSync(path.join(dir, 'r-version'), 'utf8').trim(),
+    cranRepo: `file://${path.join(dir, 'cran')}`,
+  };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+
+/** Run the CLI from source as a user would (a child process), with a bounded time. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45 * 60_000): Promise<CliRun> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, 'src', 'cli.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
