@@ -4,7 +4,13 @@ import { UserError } from '../errors.js';
 import { consoleLogger } from '../log.js';
 import { buildLayers } from '../pipeline/build.js';
 import { LocalDirectoryCache } from '../pipeline/cache-local.js';
-import { DEFAULTS, parseBuildOptions, PRUNE_INPUTS, toolHome, type RawBuildOptions } from '../pipeline/options.js';
+import {
+  DEFAULTS,
+  parseBuildOptions,
+  PRUNE_INPUTS,
+  toolHome,
+  type RawBuildOptions,
+} from '../pipeline/options.js';
 import { loadRecipe } from '../pipeline/recipe.js';
 
 interface BuildFlags {
@@ -34,7 +40,9 @@ export function rawOptionsFromFlags(flags: BuildFlags): RawBuildOptions {
     try {
       overrides.push(readFileSync(flags.overridesFile, 'utf8'));
     } catch (error) {
-      throw new UserError(`--overrides-file: cannot read ${flags.overridesFile} (${(error as Error).message}).`);
+      throw new UserError(
+        `--overrides-file: cannot read ${flags.overridesFile} (${(error as Error).message}).`,
+      );
     }
   }
   const raw: RawBuildOptions = {
@@ -60,23 +68,39 @@ export function rawOptionsFromFlags(flags: BuildFlags): RawBuildOptions {
 export function buildCommand(): Command {
   const home = toolHome();
   const command = new Command('build')
-    .description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.')
-    .option('--r-version <version>', 'R version: exact x.y.z, or "release" (asks CRAN)', DEFAULTS['r-version'])
+    .description(
+      'Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.',
+    )
+    .option(
+      '--r-version <version>',
+      'R version: exact x.y.z, or "release" (asks CRAN)',
+      DEFAULTS['r-version'],
+    )
     .option('--r-sha256 <hex>', "SHA-256 of R's tarball, for a version with no pinned sum")
-    .option('--packages <names>', 'R packages for the site-library layer, comma-separated ("none" for none)', DEFAULTS.packages)
+    .option(
+      '--packages <names>',
+      'R packages for the site-library layer, comma-separated ("none" for none)',
+      DEFAULTS.packages,
+    )
     .option('--cran-repo <url>', 'CRAN-like repository (https:// or file://)', DEFAULTS['cran-repo'])
     .option('--prefix <dir>', 'where the layers live at run time', DEFAULTS.prefix)
     .option('--out <dir>', 'output folder for the zips and manifest.json', DEFAULTS['out-dir'])
     .option('--cache-dir <dir>', 'stage cache folder', `${home}/cache`)
     .option('--work-dir <dir>', 'scratch folder: sources, staging, logs', `${home}/work`)
-    .option('--source-mirror <dir|url>', 'look up source tarballs here by their upstream file name instead of downloading')
+    .option(
+      '--source-mirror <dir|url>',
+      'look up source tarballs here by their upstream file name instead of downloading',
+    )
     .option(
       '--override <spec>',
       'per-stage source: NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z] (repeatable)',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
-    .option('--overrides-file <file>', 'a file of overrides, one per line (as written by scripts/fill-mirror.sh)')
+    .option(
+      '--overrides-file <file>',
+      'a file of overrides, one per line (as written by scripts/fill-mirror.sh)',
+    )
     .option('--jobs <n>', 'parallel make jobs (default: number of cores)')
     .option('--no-toolchain', 'do not install the build toolchain with dnf/apt-get')
     .option('--verbose', 'print every command and the plan');
@@ -88,11 +112,26 @@ export function buildCommand(): Command {
     const sourceStages = recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
     const options = parseBuildOptions(rawOptionsFromFlags(flags), sourceStages);
     const log = consoleLogger({ verbose: Boolean(flags.verbose) });
-    const result = await buildLayers(options, { cache: new LocalDirectoryCache(options.cacheDir), log, recipe });
+    const result = await buildLayers(options, {
+      cache: new LocalDirectoryCache(options.cacheDir),
+      log,
+      recipe,
+    });
     const hits = result.stages.filter((s) => s.cacheHit).length;
-    log.info(`done: R ${result.rVersion}, ${hits}/${result.stages.length} stages from cache; layers in ${result.outDir}`);
+    log.info(
+      `done: R ${result.rVersion}, ${hits}/${result.stages.length} stages from cache; layers in ${result.outDir}`,
+    );
     process.stdout.write(
-      JSON.stringify({ rVersion: result.rVersion, zips: result.zips, manifest: result.manifestPath, stages: result.stages }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          rVersion: result.rVersion,
+          zips: result.zips,
+          manifest: result.manifestPath,
+          stages: result.stages,
+        },
+        null,
+        2,
+      ) + '\n',
     );
   });
 }

@@ -28,7 +28,8 @@ export async function runProgram(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     // A UserError says what to do; anything else is a bug, so show where it happened.
-    const text = error instanceof UserError ? errorMessage(error) : ((error as Error)?.stack ?? errorMessage(error));
+    const text =
+      error instanceof UserError ? errorMessage(error) : ((error as Error)?.stack ?? errorMessage(error));
     process.stderr.write(`error: ${text}\n`);
     const code = (error as { exitCode?: unknown })?.exitCode;
     return typeof code === 'number' ? code : 1;

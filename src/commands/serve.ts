@@ -1,8 +1,36 @@
+/**
+ * `r-lambda-layer serve`: keeps an R handler warm behind the Invoke API of AWS's runtime interface
+ * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted.
+ */
 import { Command } from 'commander';
+import { LambdaEmulator } from '../runtime/lambda-emulator.js';
+import type { FunctionOptions } from '../runtime/options.js';
+import { functionConfig, parsePort } from '../runtime/options.js';
+import { localRuntimeFiles } from '../runtime/runtime-files.js';
+import { startInvokeServer } from '../runtime/invoke-server.js';
+import { addFunctionOptions } from './invoke.js';
 
-// Scaffold: replaced by the real command.
 export function serveCommand(): Command {
-  return new Command('serve').action(() => {
-    throw new Error('serve: not built yet');
+  const command = new Command('serve')
+    .description(
+      "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.",
+    )
+    .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', '9000');
+  return addFunctionOptions(command).action(async (options: FunctionOptions & { port: string }) => {
+    const config = functionConfig(options, localRuntimeFiles);
+    const port = parsePort(options.port);
+    const emulator = await LambdaEmulator.start(config, { log: process.stderr });
+    const server = await startInvokeServer(port, (payload, clientContext) =>
+      emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }),
+    );
+    process.stderr.write(
+      `serve: ${config.handler} from ${config.taskRoot}\nserve: listening on ${server.url}\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    await emulator.close();
   });
 }

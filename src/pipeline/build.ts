@@ -108,7 +108,9 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
       else record = await readStageRecord(stageDir(stage.name));
       if (record) records.push(record);
       outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
-      log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`);
+      log.info(
+        `${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`,
+      );
     }
     // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
     await prefix.reset();
@@ -130,7 +132,13 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     let record: StageRecord | undefined;
     try {
       if (stage.kind === 'source') {
-        const source = await fetchSource(stage.name, stage.source, options.sourceMirror, path.join(options.workDir, 'downloads'), log);
+        const source = await fetchSource(
+          stage.name,
+          stage.source,
+          options.sourceMirror,
+          path.join(options.workDir, 'downloads'),
+          log,
+        );
         await runSourceStage(stage, source, ctx);
         await rm(source.file, { force: true });
         record = {
@@ -155,7 +163,9 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     try {
       await cache.save(stage.key, ctx.destdir);
     } catch (error) {
-      log.warn(`could not save ${stage.name} to the ${cache.name} cache (${(error as Error).message}); the build goes on`);
+      log.warn(
+        `could not save ${stage.name} to the ${cache.name} cache (${(error as Error).message}); the build goes on`,
+      );
     }
     return record;
   }
@@ -184,7 +194,10 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
   return log.group('Layers', async () => {
     const elf = await findElfFiles(tree);
     const glibc = await scanGlibcRequirement(elf);
-    const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
+    const verdict = lambdaGlibcVerdict(
+      glibc,
+      glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined,
+    );
     if (verdict.compatible) log.info(verdict.message);
     else {
       log.warn(verdict.message);
@@ -223,9 +236,21 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     await prefix.claim();
     await prefix.add(tree);
 
-    const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])])) as Record<LayerName, string>;
+    const zips = Object.fromEntries(
+      LAYER_NAMES.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])]),
+    ) as Record<LayerName, string>;
     log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
-    return { rVersion, outDir: options.outDir, manifestPath, zips, manifest, stages: outcomes, limits, prune, sizeTable };
+    return {
+      rVersion,
+      outDir: options.outDir,
+      manifestPath,
+      zips,
+      manifest,
+      stages: outcomes,
+      limits,
+      prune,
+      sizeTable,
+    };
   });
 }
 
@@ -251,7 +276,8 @@ async function fingerprintRepo(repo: string, log: Logger): Promise<string | unde
 /** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
 async function writeZips(tree: string, outDir: string, installedPrefix: string): Promise<LayerRecord[]> {
   await mkdir(outDir, { recursive: true });
-  for (const file of [...Object.values(LAYER_FILES), 'manifest.json']) await rm(path.join(outDir, file), { force: true });
+  for (const file of [...Object.values(LAYER_FILES), 'manifest.json'])
+    await rm(path.join(outDir, file), { force: true });
   const staging = path.join(outDir, `.r-lambda-layer-${process.pid}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
@@ -282,7 +308,9 @@ async function checkTree(tree: string, packages: string[], log: Logger): Promise
       const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
       if (!line) continue; // not every library is linked by both files
       if (!line.includes(`=> ${tree}/lib/`)) {
-        throw new UserError(`${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
+        throw new UserError(
+          `${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`,
+        );
       }
     }
     const needed = R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`));
@@ -301,7 +329,9 @@ async function checkTree(tree: string, packages: string[], log: Logger): Promise
   };
   const result = await run(path.join(tree, 'R/bin/Rscript'), ['--vanilla', '-e', expr], { env: rEnv });
   if (result.code !== 0) {
-    throw new UserError(`the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`);
+    throw new UserError(
+      `the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`,
+    );
   }
   log.info(result.stdout.trim());
 }

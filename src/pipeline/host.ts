@@ -16,7 +16,9 @@ export function parseOsRelease(text: string): Record<string, string> {
 export function lambdaArchitecture(nodeArch: string = process.arch): Architecture {
   if (nodeArch === 'x64') return 'x86_64';
   if (nodeArch === 'arm64') return 'arm64';
-  throw new UserError(`This machine's architecture (${nodeArch}) has no Lambda runtime; build on x86_64 or arm64.`);
+  throw new UserError(
+    `This machine's architecture (${nodeArch}) has no Lambda runtime; build on x86_64 or arm64.`,
+  );
 }
 
 /** Pure: "ldd (Debian GLIBC 2.36-9+deb12u4) 2.36" → "2.36". */
@@ -38,7 +40,12 @@ export function detectHost(): HostInfo {
   } catch {
     // musl or no ldd: unknown
   }
-  return { osId: os.ID ?? 'unknown', osVersion: os.VERSION_ID ?? 'unknown', arch: lambdaArchitecture(), glibc };
+  return {
+    osId: os.ID ?? 'unknown',
+    osVersion: os.VERSION_ID ?? 'unknown',
+    arch: lambdaArchitecture(),
+    glibc,
+  };
 }
 
 /** Lambda's provided.al2023 is Amazon Linux 2023: binaries built there load there. */

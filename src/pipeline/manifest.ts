@@ -26,7 +26,9 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
     compatibleRuntimes: ['provided.al2023'],
     prefix: inputs.prefix,
     stages: inputs.stages,
-    rPackages: [...inputs.rPackages].sort((a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name)),
+    rPackages: [...inputs.rPackages].sort(
+      (a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name),
+    ),
     layers: inputs.layers,
     host: inputs.host,
     glibcRequired: inputs.glibcRequired,
@@ -46,7 +48,10 @@ export function parseDescription(text: string): { name?: string; version?: strin
 }
 
 /** Every package installed in a library folder, read from the DESCRIPTION files. */
-export async function listInstalledPackages(libDir: string, library: RPackageRecord['library']): Promise<RPackageRecord[]> {
+export async function listInstalledPackages(
+  libDir: string,
+  library: RPackageRecord['library'],
+): Promise<RPackageRecord[]> {
   const entries = await readdir(libDir).catch(() => [] as string[]);
   const records: RPackageRecord[] = [];
   for (const entry of entries.sort()) {

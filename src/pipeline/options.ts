@@ -99,14 +99,17 @@ export function parseRVersion(value: string): string {
     );
   }
   if (Number(m[1]) < 4) {
-    throw new UserError(`r-version: R ${v} is not supported; this tool builds R 4.0.0 and later (it uses PCRE2).`);
+    throw new UserError(
+      `r-version: R ${v} is not supported; this tool builds R 4.0.0 and later (it uses PCRE2).`,
+    );
   }
   return v;
 }
 
 export function parseSha256(name: string, value: string): string {
   const v = value.trim().toLowerCase();
-  if (!SHA256.test(v)) throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
+  if (!SHA256.test(v))
+    throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
   return v;
 }
 
@@ -130,7 +133,9 @@ export function parsePackages(value: string): string[] {
 export function parseRepoUrl(name: string, value: string): string {
   const v = value.trim().replace(/\/+$/, '');
   if (!/^(https?|file):\/\/./.test(v)) {
-    throw new UserError(`${name}: "${value}" is not a repository URL; use https://… or file:///path/to/repo.`);
+    throw new UserError(
+      `${name}: "${value}" is not a repository URL; use https://… or file:///path/to/repo.`,
+    );
   }
   return v;
 }
@@ -145,7 +150,9 @@ export function parseOverride(spec: string, stageNames: readonly string[]): [str
   if (eq <= 0) throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
   const name = spec.slice(0, eq).trim();
   if (!stageNames.includes(name)) {
-    throw new UserError(`source-overrides: unknown stage "${name}"; stages with sources are: ${stageNames.join(', ')}.`);
+    throw new UserError(
+      `source-overrides: unknown stage "${name}"; stages with sources are: ${stageNames.join(', ')}.`,
+    );
   }
   const [location = '', ...rest] = spec.slice(eq + 1).split(',');
   if (!location.trim()) throw new UserError(`source-overrides: "${spec}" has no location; ${form}.`);
@@ -195,13 +202,17 @@ export function parseBuildOptions(
 
   const prefix = get('prefix') || DEFAULTS.prefix;
   if (!path.isAbsolute(prefix) || path.resolve(prefix) === '/') {
-    throw new UserError(`prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`);
+    throw new UserError(
+      `prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`,
+    );
   }
 
   const jobsText = get('jobs');
   const jobs = jobsText === '' ? os.availableParallelism() : Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-    throw new UserError(`jobs: "${jobsText}" is not a number of parallel jobs (a whole number from 1 to 256).`);
+    throw new UserError(
+      `jobs: "${jobsText}" is not a number of parallel jobs (a whole number from 1 to 256).`,
+    );
   }
 
   const prune = { ...DEFAULT_PRUNE };
@@ -220,7 +231,11 @@ export function parseBuildOptions(
     outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),
     cacheDir: absolutePath('cache-dir', get('cache-dir') || path.join(home, 'cache'), cwd),
     workDir: absolutePath('work-dir', get('work-dir') || path.join(home, 'work'), cwd),
-    sourceMirror: mirror ? (/^[a-z]+:\/\//.test(mirror) ? mirror.replace(/\/+$/, '') : path.resolve(cwd, mirror)) : undefined,
+    sourceMirror: mirror
+      ? /^[a-z]+:\/\//.test(mirror)
+        ? mirror.replace(/\/+$/, '')
+        : path.resolve(cwd, mirror)
+      : undefined,
     overrides: parseOverrides(raw['source-overrides'] ?? '', sourceStages),
     prune,
     jobs,

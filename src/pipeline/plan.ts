@@ -81,14 +81,23 @@ function versionOf(stage: StageRecipe & { kind: 'source' }, inputs: PlanInputs):
   return override?.version ?? stage.version;
 }
 
-function sourceSpec(stage: StageRecipe & { kind: 'source' }, version: string, inputs: PlanInputs): SourceSpec {
+function sourceSpec(
+  stage: StageRecipe & { kind: 'source' },
+  version: string,
+  inputs: PlanInputs,
+): SourceSpec {
   const override = inputs.options.overrides[stage.name];
   const upstreamUrl = fillTemplate(stage.url, { version, major: version.split('.')[0] ?? '' });
   const spec: SourceSpec = { upstreamUrl, fileName: fileNameOf(upstreamUrl), sha256Source: 'computed' };
   if (override) spec.overrideLocation = override.location;
   // A user-given sum wins; a pinned one applies only to the pinned (or known) version of the upstream file.
   const userSum = override?.sha256 ?? (stage.name === 'R' ? inputs.options.rSha256 : undefined);
-  const pinned = stage.name === 'R' ? inputs.recipe.rChecksums[version] : version === stage.version ? stage.sha256 : undefined;
+  const pinned =
+    stage.name === 'R'
+      ? inputs.recipe.rChecksums[version]
+      : version === stage.version
+        ? stage.sha256
+        : undefined;
   if (userSum) {
     spec.sha256 = userSum;
     spec.sha256Source = 'user';
@@ -127,8 +136,23 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         flags,
         commands,
       };
-      const key = cacheKey(stage.name, { host: hostPart, prefix: options.prefix, recipe: recipePart, deps: depKeys });
-      planned.set(stage.name, { kind: 'source', name: stage.name, dependsOn: stage.dependsOn, closure, key, version, source, flags, commands });
+      const key = cacheKey(stage.name, {
+        host: hostPart,
+        prefix: options.prefix,
+        recipe: recipePart,
+        deps: depKeys,
+      });
+      planned.set(stage.name, {
+        kind: 'source',
+        name: stage.name,
+        dependsOn: stage.dependsOn,
+        closure,
+        key,
+        version,
+        source,
+        flags,
+        commands,
+      });
     } else {
       const packages = stage.library === 'site' ? options.packages : stage.packages;
       const recipePart = {
@@ -138,7 +162,12 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repo: options.cranRepo,
         repoIndex: inputs.repoFingerprint ?? null,
       };
-      const key = cacheKey(stage.name, { host: hostPart, prefix: options.prefix, recipe: recipePart, deps: depKeys });
+      const key = cacheKey(stage.name, {
+        host: hostPart,
+        prefix: options.prefix,
+        recipe: recipePart,
+        deps: depKeys,
+      });
       planned.set(stage.name, {
         kind: 'r-packages',
         name: stage.name,

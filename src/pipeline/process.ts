@@ -24,7 +24,11 @@ export async function run(command: string, args: string[], options: RunOptions =
     logStream = createWriteStream(options.logFile, { flags: 'a' });
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => (logStream ? logStream.write(d) : out.push(d)));
@@ -50,7 +54,9 @@ export async function run(command: string, args: string[], options: RunOptions =
 export async function runChecked(command: string, args: string[], options: RunOptions = {}): Promise<string> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`,
+    );
   }
   return result.stdout;
 }

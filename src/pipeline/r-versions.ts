@@ -8,7 +8,10 @@ export function parseVersionInfo(dcf: string): string | undefined {
   return /^Release:\s*(\d+\.\d+\.\d+)\s*$/m.exec(dcf)?.[1];
 }
 
-export async function resolveRelease(cran: string = CRAN_BASE, fetchImpl: typeof fetch = fetch): Promise<string> {
+export async function resolveRelease(
+  cran: string = CRAN_BASE,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string> {
   const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
   let text: string;
   try {
@@ -22,6 +25,7 @@ export async function resolveRelease(cran: string = CRAN_BASE, fetchImpl: typeof
     );
   }
   const version = parseVersionInfo(text);
-  if (!version) throw new UserError(`r-version "release": ${url} has no Release: line; pass an exact version instead.`);
+  if (!version)
+    throw new UserError(`r-version "release": ${url} has no Release: line; pass an exact version instead.`);
   return version;
 }

@@ -56,8 +56,15 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
     }
     seen.add(name);
     if (raw.kind === 'r-packages') {
-      if (raw.library !== 'R' && raw.library !== 'site') throw new Error(`${where}: library must be R or site`);
-      return { kind: 'r-packages', name, library: raw.library, packages: strings(raw.packages, where), dependsOn };
+      if (raw.library !== 'R' && raw.library !== 'site')
+        throw new Error(`${where}: library must be R or site`);
+      return {
+        kind: 'r-packages',
+        name,
+        library: raw.library,
+        packages: strings(raw.packages, where),
+        dependsOn,
+      };
     }
     if (typeof raw.url !== 'string') throw new Error(`${where}: url missing`);
     return {

@@ -21,14 +21,19 @@ export interface FetchedSource {
 }
 
 /** Pure: the one place a source is taken from. */
-export function chooseLocation(spec: SourceSpec, mirror: string | undefined): { location: string; via: string } {
+export function chooseLocation(
+  spec: SourceSpec,
+  mirror: string | undefined,
+): { location: string; via: string } {
   if (spec.overrideLocation) return { location: spec.overrideLocation, via: 'override' };
   if (mirror) return { location: joinLocation(mirror, spec.fileName), via: 'mirror' };
   return { location: spec.upstreamUrl, via: 'upstream' };
 }
 
 function joinLocation(base: string, file: string): string {
-  return /^[a-z]+:\/\//.test(base) ? `${base.replace(/\/+$/, '')}/${encodeURIComponent(file)}` : path.join(base, file);
+  return /^[a-z]+:\/\//.test(base)
+    ? `${base.replace(/\/+$/, '')}/${encodeURIComponent(file)}`
+    : path.join(base, file);
 }
 
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
@@ -56,9 +61,14 @@ async function retrieve(location: string, dest: string, stageName: string, via: 
         );
       }
       if (!response.ok || !response.body) {
-        throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${response.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`);
+        throw new UserError(
+          `${stageName}: downloading ${location} failed with HTTP ${response.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`,
+        );
       }
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(tmp));
+      await pipeline(
+        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+        createWriteStream(tmp),
+      );
     } else {
       const file = localPath(location);
       const info = await stat(file).catch(() => undefined);
@@ -86,7 +96,10 @@ export async function fetchSource(
   log: Logger,
 ): Promise<FetchedSource> {
   const { location, via } = chooseLocation(spec, mirror);
-  const dest = path.join(downloadDir, `${stageName}-${path.basename(localPath(location.split('?')[0] ?? location))}`);
+  const dest = path.join(
+    downloadDir,
+    `${stageName}-${path.basename(localPath(location.split('?')[0] ?? location))}`,
+  );
   await rm(dest, { force: true });
   await retrieve(location, dest, stageName, via);
   const actual = await sha256File(dest);
@@ -99,7 +112,13 @@ export async function fetchSource(
     );
   }
   if (!spec.sha256) {
-    log.warn(`${stageName}: no pinned or given sha256 for ${location}; computed ${actual} (recorded in manifest.json). Pin it with sha256=… to verify future builds.`);
+    log.warn(
+      `${stageName}: no pinned or given sha256 for ${location}; computed ${actual} (recorded in manifest.json). Pin it with sha256=… to verify future builds.`,
+    );
   }
-  return { file: dest, url: isUrl(location) ? location : `file://${path.resolve(localPath(location))}`, sha256: actual };
+  return {
+    file: dest,
+    url: isUrl(location) ? location : `file://${path.resolve(localPath(location))}`,
+    sha256: actual,
+  };
 }

@@ -45,7 +45,9 @@ async function unpack(tarball: string, into: string, logFile: string): Promise<s
   await mkdir(into, { recursive: true });
   const result = await run('tar', ['-xf', tarball, '-C', into, '--no-same-owner'], { logFile });
   if (result.code !== 0) {
-    throw new UserError(`cannot unpack ${tarball} (tar exited ${result.code}); is it a tarball? Last lines:\n${await tail(logFile, 10)}`);
+    throw new UserError(
+      `cannot unpack ${tarball} (tar exited ${result.code}); is it a tarball? Last lines:\n${await tail(logFile, 10)}`,
+    );
   }
   const entries = await readdir(into, { withFileTypes: true });
   // Tarballs hold one folder (whatever its name: Debian's R is R-patched/, jsonlite is jsonlite/).
@@ -54,10 +56,16 @@ async function unpack(tarball: string, into: string, logFile: string): Promise<s
 }
 
 async function failure(stage: string, what: string, logFile: string): Promise<never> {
-  throw new UserError(`stage ${stage} failed: ${what}\n--- last 50 lines of ${logFile} ---\n${await tail(logFile, 50)}\n--- full log: ${logFile}`);
+  throw new UserError(
+    `stage ${stage} failed: ${what}\n--- last 50 lines of ${logFile} ---\n${await tail(logFile, 50)}\n--- full log: ${logFile}`,
+  );
 }
 
-export async function runSourceStage(stage: PlannedSourceStage, source: FetchedSource, ctx: StageContext): Promise<void> {
+export async function runSourceStage(
+  stage: PlannedSourceStage,
+  source: FetchedSource,
+  ctx: StageContext,
+): Promise<void> {
   await rm(ctx.destdir, { recursive: true, force: true });
   await mkdir(ctx.destdir, { recursive: true });
   const srcDir = await unpack(source.file, path.join(ctx.buildDir, stage.name), ctx.logFile);
@@ -68,7 +76,8 @@ export async function runSourceStage(stage: PlannedSourceStage, source: FetchedS
     await mkdir(path.dirname(ctx.logFile), { recursive: true });
     await appendFile(ctx.logFile, `\n### ${stage.name}$ ${command}\n`);
     const result = await run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile });
-    if (result.code !== 0) await failure(stage.name, `\`${command}\` exited with status ${result.code}.`, ctx.logFile);
+    if (result.code !== 0)
+      await failure(stage.name, `\`${command}\` exited with status ${result.code}.`, ctx.logFile);
   }
   // Sources are large (R's is ~250 MB unpacked) and never reused: the cache holds the install.
   await rm(path.join(ctx.buildDir, stage.name), { recursive: true, force: true });
@@ -96,9 +105,14 @@ export function parsePackageResults(text: string): PackageLine[] {
  * Returns a sentence naming the library, or undefined.
  */
 export function diagnoseMissingLibrary(log: string): string | undefined {
-  const anticonf = /Configuration failed because (\S+) was not found\. Try installing:\s*\n((?:\s*\*.*\n)+)/.exec(log);
+  const anticonf =
+    /Configuration failed because (\S+) was not found\. Try installing:\s*\n((?:\s*\*.*\n)+)/.exec(log);
   if (anticonf) {
-    const hints = (anticonf[2] ?? '').trim().split('\n').map((l) => l.trim().replace(/^\*\s*/, '')).join('; ');
+    const hints = (anticonf[2] ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().replace(/^\*\s*/, ''))
+      .join('; ');
     return `the system library ${anticonf[1]} was not found (${hints})`;
   }
   const pc = /Package '?([\w.+-]+)'?,? (?:required by '[^']*', )?(?:was )?not found/.exec(log);
@@ -118,14 +132,25 @@ export async function runPackagesStage(
   ctx: StageContext,
 ): Promise<{ name: string; version: string }[]> {
   await rm(ctx.destdir, { recursive: true, force: true });
-  const lib = path.join(ctx.destdir + ctx.prefix, stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library');
+  const lib = path.join(
+    ctx.destdir + ctx.prefix,
+    stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
+  );
   await mkdir(lib, { recursive: true });
   if (stage.packages.length === 0) return [];
   const resultFile = path.join(ctx.buildDir, `${stage.name}.result.tsv`);
   await rm(resultFile, { force: true });
   await mkdir(ctx.buildDir, { recursive: true });
   const rscript = path.join(ctx.prefix, 'R', 'bin', 'Rscript');
-  const args = ['--vanilla', dataFile('install-packages.R'), lib, stage.repo, String(ctx.jobs), resultFile, ...stage.packages];
+  const args = [
+    '--vanilla',
+    dataFile('install-packages.R'),
+    lib,
+    stage.repo,
+    String(ctx.jobs),
+    resultFile,
+    ...stage.packages,
+  ];
   const result = await run(rscript, args, { env: buildEnv(ctx.prefix), logFile: ctx.logFile });
   const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
   const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
@@ -139,7 +164,8 @@ export async function runPackagesStage(
   if (result.code !== 0 || failed.length) {
     const log = await readFile(ctx.logFile, 'utf8').catch(() => '');
     const cause = diagnoseMissingLibrary(log);
-    const names = failed.map((f) => `'${f.name}'${f.detail ? ` (${f.detail})` : ''}`).join(', ') || '(see log)';
+    const names =
+      failed.map((f) => `'${f.name}'${f.detail ? ` (${f.detail})` : ''}`).join(', ') || '(see log)';
     await failure(
       stage.name,
       `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,

@@ -7,10 +7,46 @@ import { run } from './process.js';
 export const TOOLCHAIN = {
   // Amazon Linux 2023. `perl` (not perl-interpreter) brings the core modules OpenSSL's Configure uses;
   // tar and gzip are also what @actions/cache needs, and the bare amazonlinux:2023 image lacks them.
-  dnf: ['gcc', 'gcc-c++', 'gcc-gfortran', 'make', 'perl', 'perl-IPC-Cmd', 'perl-Time-Piece', 'tar', 'gzip', 'bzip2', 'xz',
-    'zip', 'unzip', 'findutils', 'which', 'file', 'patch', 'binutils', 'diffutils', 'glibc-devel', 'pkgconf-pkg-config'],
-  'apt-get': ['build-essential', 'gfortran', 'perl', 'tar', 'gzip', 'bzip2', 'xz-utils', 'zip', 'unzip', 'findutils',
-    'debianutils', 'file', 'patch', 'binutils', 'pkg-config'],
+  dnf: [
+    'gcc',
+    'gcc-c++',
+    'gcc-gfortran',
+    'make',
+    'perl',
+    'perl-IPC-Cmd',
+    'perl-Time-Piece',
+    'tar',
+    'gzip',
+    'bzip2',
+    'xz',
+    'zip',
+    'unzip',
+    'findutils',
+    'which',
+    'file',
+    'patch',
+    'binutils',
+    'diffutils',
+    'glibc-devel',
+    'pkgconf-pkg-config',
+  ],
+  'apt-get': [
+    'build-essential',
+    'gfortran',
+    'perl',
+    'tar',
+    'gzip',
+    'bzip2',
+    'xz-utils',
+    'zip',
+    'unzip',
+    'findutils',
+    'debianutils',
+    'file',
+    'patch',
+    'binutils',
+    'pkg-config',
+  ],
 } as const;
 
 export type PackageManager = keyof typeof TOOLCHAIN;
@@ -26,10 +62,21 @@ export function packageManagerFor(host: Pick<HostInfo, 'osId'>, idLike = ''): Pa
 export function toolchainCommands(manager: PackageManager, asRoot: boolean): string[][] {
   const sudo = asRoot ? [] : ['sudo'];
   const packages = [...TOOLCHAIN[manager]];
-  if (manager === 'dnf') return [[...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages]];
+  if (manager === 'dnf')
+    return [[...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages]];
   return [
     [...sudo, 'apt-get', 'update', '-qq'],
-    [...sudo, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages],
+    [
+      ...sudo,
+      'env',
+      'DEBIAN_FRONTEND=noninteractive',
+      'apt-get',
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      ...packages,
+    ],
   ];
 }
 
@@ -46,7 +93,9 @@ export async function installToolchain(host: HostInfo, log: Logger, logFile: str
     log.info(`$ ${command} ${args.join(' ')}`);
     const result = await run(command, args, { logFile });
     if (result.code !== 0) {
-      throw new UserError(`Installing the toolchain failed (${command} exited ${result.code}); see ${logFile}, or install it yourself and pass --no-toolchain.`);
+      throw new UserError(
+        `Installing the toolchain failed (${command} exited ${result.code}); see ${logFile}, or install it yourself and pass --no-toolchain.`,
+      );
     }
   }
 }

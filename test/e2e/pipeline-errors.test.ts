@@ -16,23 +16,32 @@ beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'rll-bad-'));
 });
 
-const entries = async (dir: string): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((e) => !e.startsWith('.tmp'));
+const entries = async (dir: string): Promise<string[]> =>
+  (await readdir(dir).catch(() => [] as string[])).filter((e) => !e.startsWith('.tmp'));
 
 async function build(name: string, extra: string[], cacheDir = path.join(base, name, 'cache')) {
   const out = path.join(base, name, 'out');
   const result = await runCli([
     'build',
     '--no-toolchain',
-    '--prefix', '/opt',
-    '--out', out,
-    '--cache-dir', cacheDir,
-    '--work-dir', path.join(base, name, 'work'),
+    '--prefix',
+    '/opt',
+    '--out',
+    out,
+    '--cache-dir',
+    cacheDir,
+    '--work-dir',
+    path.join(base, name, 'work'),
     ...extra,
   ]);
   return { ...result, out, cacheDir };
 }
 
-async function expectCleanFailure(run: Awaited<ReturnType<typeof build>>, message: RegExp, cacheBefore: string[] = []) {
+async function expectCleanFailure(
+  run: Awaited<ReturnType<typeof build>>,
+  message: RegExp,
+  cacheBefore: string[] = [],
+) {
   expect(run.code).not.toBe(0);
   expect(run.stderr).toMatch(message);
   expect(run.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/); // a user error, not a stack trace
@@ -42,7 +51,10 @@ async function expectCleanFailure(run: Awaited<ReturnType<typeof build>>, messag
 
 it('a malformed R version', async () => {
   const run = await build('version', ['--r-version', '4.2']);
-  await expectCleanFailure(run, /error: r-version: "4\.2" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/);
+  await expectCleanFailure(
+    run,
+    /error: r-version: "4\.2" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
+  );
 });
 
 it('a tampered tarball in the mirror: checksum mismatch naming file, expected and actual sums', async () => {
@@ -57,7 +69,12 @@ it('a tampered tarball in the mirror: checksum mismatch naming file, expected an
   await writeFile(copy, bytes);
   const expected = /sha256=([0-9a-f]{64})/.exec(line)![1]!;
   const actual = execFileSync('sha256sum', [copy], { encoding: 'utf8' }).split(' ')[0];
-  const run = await build('tampered', ['--r-version', mirror.rVersion, '--override', line.replace(original, copy)]);
+  const run = await build('tampered', [
+    '--r-version',
+    mirror.rVersion,
+    '--override',
+    line.replace(original, copy),
+  ]);
   await expectCleanFailure(run, new RegExp(`zlib: checksum mismatch for file://${copy}`));
   expect(run.stderr).toContain(`expected sha256 ${expected}`);
   expect(run.stderr).toContain(`actual   sha256 ${actual}`);
@@ -67,33 +84,64 @@ it('a file missing from the mirror', async () => {
   const empty = path.join(base, 'empty-mirror');
   await mkdir(empty, { recursive: true });
   const run = await build('missing', ['--r-version', mirror.rVersion, '--source-mirror', empty]);
-  await expectCleanFailure(run, new RegExp(`zlib: source file ${empty}/zlib-1\\.3\\.2\\.tar\\.gz does not exist \\(mirror\\)\\. Put zlib-1\\.3\\.2\\.tar\\.gz in the mirror`));
+  await expectCleanFailure(
+    run,
+    new RegExp(
+      `zlib: source file ${empty}/zlib-1\\.3\\.2\\.tar\\.gz does not exist \\(mirror\\)\\. Put zlib-1\\.3\\.2\\.tar\\.gz in the mirror`,
+    ),
+  );
 });
 
 it('a stage whose configure fails: its last log lines and the log path, no cache entry', async () => {
   const src = path.join(base, 'broken-src', 'zlib-broken');
   await mkdir(src, { recursive: true });
-  await writeFile(path.join(src, 'configure'), '#!/bin/sh\necho "checking for a working compiler... no"\necho "configure: error: no acceptable C compiler" >&2\nexit 1\n', { mode: 0o755 });
+  await writeFile(
+    path.join(src, 'configure'),
+    '#!/bin/sh\necho "checking for a working compiler... no"\necho "configure: error: no acceptable C compiler" >&2\nexit 1\n',
+    { mode: 0o755 },
+  );
   const tarball = path.join(base, 'zlib-broken.tar.gz');
   execFileSync('tar', ['-czf', tarball, '-C', path.dirname(src), 'zlib-broken']);
-  const run = await build('configure', ['--r-version', mirror.rVersion, '--override', `zlib=${tarball},version=1.2.13`]);
+  const run = await build('configure', [
+    '--r-version',
+    mirror.rVersion,
+    '--override',
+    `zlib=${tarball},version=1.2.13`,
+  ]);
   await expectCleanFailure(run, /stage zlib failed: `\.\/configure --prefix=\/opt` exited with status 1\./);
-  expect(run.stderr).toMatch(/--- last 50 lines of .*zlib\.log ---\n[\s\S]*configure: error: no acceptable C compiler/);
+  expect(run.stderr).toMatch(
+    /--- last 50 lines of .*zlib\.log ---\n[\s\S]*configure: error: no acceptable C compiler/,
+  );
   expect(run.stderr).toMatch(/--- full log: .*logs\/zlib\.log/);
 });
 
-it('an unknown R package is named, with the repository', async () => {
-  const cacheDir = path.join(toolHome(), 'cache');
-  const before = await entries(cacheDir);
-  const run = await build(
-    'package',
-    ['--r-version', mirror.rVersion, '--overrides-file', mirror.overridesFile, '--cran-repo', mirror.cranRepo, '--packages', 'xml2,notapackage'],
-    cacheDir,
-  );
-  // The native stages and R may have been built (and cached) by this run on a cold cache; the package stage must not be.
-  const after = await entries(cacheDir);
-  expect(after.filter((e) => !before.includes(e)).filter((e) => e.includes('-r-packages-'))).toEqual([]);
-  expect(run.code).not.toBe(0);
-  expect(run.stderr).toMatch(new RegExp(`R package 'notapackage' not found in the repository ${mirror.cranRepo}`));
-  expect(await entries(run.out)).toEqual([]);
-}, 60 * 60_000);
+it(
+  'an unknown R package is named, with the repository',
+  async () => {
+    const cacheDir = path.join(toolHome(), 'cache');
+    const before = await entries(cacheDir);
+    const run = await build(
+      'package',
+      [
+        '--r-version',
+        mirror.rVersion,
+        '--overrides-file',
+        mirror.overridesFile,
+        '--cran-repo',
+        mirror.cranRepo,
+        '--packages',
+        'xml2,notapackage',
+      ],
+      cacheDir,
+    );
+    // The native stages and R may have been built (and cached) by this run on a cold cache; the package stage must not be.
+    const after = await entries(cacheDir);
+    expect(after.filter((e) => !before.includes(e)).filter((e) => e.includes('-r-packages-'))).toEqual([]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(
+      new RegExp(`R package 'notapackage' not found in the repository ${mirror.cranRepo}`),
+    );
+    expect(await entries(run.out)).toEqual([]);
+  },
+  60 * 60_000,
+);

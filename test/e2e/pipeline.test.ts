@@ -22,7 +22,11 @@ interface BuildSummary {
 }
 
 const sh = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string =>
-  execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(cmd, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 /** R from the prefix, as a user would start it: no R_LIBS_USER, so the Renviron line must find the site-library. */
 const rscript = (expr: string): string => {
@@ -46,12 +50,18 @@ describe('build from the local mirror', () => {
     out2 = path.join(base, 'out2');
     const args = (out: string): string[] => [
       'build',
-      '--r-version', mirror.rVersion,
-      '--overrides-file', mirror.overridesFile,
-      '--cran-repo', mirror.cranRepo,
-      '--packages', packages,
-      '--prefix', PREFIX,
-      '--out', out,
+      '--r-version',
+      mirror.rVersion,
+      '--overrides-file',
+      mirror.overridesFile,
+      '--cran-repo',
+      mirror.cranRepo,
+      '--packages',
+      packages,
+      '--prefix',
+      PREFIX,
+      '--out',
+      out,
       '--no-toolchain',
     ];
     first = await runCli(args(out1));
@@ -62,13 +72,24 @@ describe('build from the local mirror', () => {
     summary2 = JSON.parse(second.stdout) as BuildSummary;
     const built = summary1.stages.filter((s) => !s.cacheHit).map((s) => s.name);
     console.log(
-      `first run ${first.seconds.toFixed(1)} s (built: ${built.join(', ') || 'nothing, all from an earlier run\'s cache'}), ` +
+      `first run ${first.seconds.toFixed(1)} s (built: ${built.join(', ') || "nothing, all from an earlier run's cache"}), ` +
         `second run ${second.seconds.toFixed(1)} s (all cached): ratio ${(first.seconds / second.seconds).toFixed(1)}x`,
     );
   }, 90 * 60_000);
 
   it('prints one line per stage with hit or miss and time, then the size table', () => {
-    for (const stage of ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R', 'r-runtime-packages', 'r-packages']) {
+    for (const stage of [
+      'zlib',
+      'openssl',
+      'curl',
+      'bzip2',
+      'xz',
+      'pcre2',
+      'libxml2',
+      'R',
+      'r-runtime-packages',
+      'r-packages',
+    ]) {
       expect(second.stderr).toMatch(new RegExp(`^${stage}\\s+hit\\s+[0-9.]+ s$`, 'm'));
     }
     expect(second.stderr).toMatch(/r\.zip/);
@@ -87,12 +108,22 @@ describe('build from the local mirror', () => {
   });
 
   it('Rscript runs, with libcurl, and reports the /opt builds of every library', () => {
-    const text = rscript('cat(capabilities("libcurl"), "\\n"); v <- extSoftVersion(); cat(paste(names(v), v, sep = "=", collapse = "\\n"))');
+    const text = rscript(
+      'cat(capabilities("libcurl"), "\\n"); v <- extSoftVersion(); cat(paste(names(v), v, sep = "=", collapse = "\\n"))',
+    );
     expect(text).toMatch(/^TRUE/);
     const versions = Object.fromEntries(
-      text.split('\n').slice(1).map((l) => l.split('=') as [string, string]),
+      text
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split('=') as [string, string]),
     );
-    const expected = Object.fromEntries(mirror.overrides.trim().split('\n').map((l) => [l.split('=')[0], /version=([^,\s]+)/.exec(l)?.[1]]));
+    const expected = Object.fromEntries(
+      mirror.overrides
+        .trim()
+        .split('\n')
+        .map((l) => [l.split('=')[0], /version=([^,\s]+)/.exec(l)?.[1]]),
+    );
     expect(versions.zlib).toBe(expected.zlib);
     expect(versions.bzlib).toMatch(new RegExp(`^${expected.bzip2}`));
     expect(versions.xz).toBe(expected.xz);
@@ -106,7 +137,14 @@ describe('build from the local mirror', () => {
     for (const file of [`${PREFIX}/R/lib/R/lib/libR.so`, `${PREFIX}/R/lib/R/bin/exec/R`]) {
       const ldd = execFileSync('ldd', [file], { encoding: 'utf8', env });
       for (const lib of ['libcurl.so', 'libpcre2-8.so', 'liblzma.so', 'libbz2.so', 'libz.so']) {
-        expect({ file, lib, line: ldd.split('\n').find((l) => l.includes(lib))?.trim() }).toEqual({
+        expect({
+          file,
+          lib,
+          line: ldd
+            .split('\n')
+            .find((l) => l.includes(lib))
+            ?.trim(),
+        }).toEqual({
           file,
           lib,
           line: expect.stringMatching(new RegExp(`=> ${PREFIX}/lib/${lib.replace('.', '\\.')}`)),
@@ -117,13 +155,16 @@ describe('build from the local mirror', () => {
     expect(curlLdd).toMatch(new RegExp(`libssl\\.so\\.3 => ${PREFIX}/lib/libssl\\.so\\.3`));
   });
 
-  it('jsonlite loads from R\'s own library; site-library packages load through the Renviron line', () => {
+  it("jsonlite loads from R's own library; site-library packages load through the Renviron line", () => {
     const text = rscript(
       'cat(dirname(find.package("jsonlite")), "\\n"); cat(.libPaths()[1], "\\n");' +
         'library(xml2); cat(xml_text(read_xml("<a><b>hi</b></a>")), "\\n");' +
         'cat(curl::curl_version()$ssl_version, "\\n")',
     );
-    const [jsonliteLib, firstLib, xml, ssl] = text.trim().split('\n').map((s) => s.trim());
+    const [jsonliteLib, firstLib, xml, ssl] = text
+      .trim()
+      .split('\n')
+      .map((s) => s.trim());
     expect(jsonliteLib).toBe(`${PREFIX}/R/lib/R/library`);
     expect(firstLib).toBe(`${PREFIX}/local/lib/R/site-library`);
     expect(xml).toBe('hi');
@@ -132,13 +173,29 @@ describe('build from the local mirror', () => {
 
   it('the three zips unpack into a fresh folder with the expected entries and executable bits, and that R runs', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rll-unpacked-'));
-    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip']) sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
+    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip'])
+      sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
     const top = (await readdir(dir)).sort();
-    expect(top).toEqual(expect.arrayContaining(['R', 'local', 'bootstrap', 'lib', 'bin', 'r-runtime', 'ssl']));
-    expect(sh('unzip', ['-Z1', path.join(out1, 'r.zip')]).split('\n').filter(Boolean).every((e) => e.startsWith('R/'))).toBe(true);
-    expect(sh('unzip', ['-Z1', path.join(out1, 'r_lib.zip')]).split('\n').filter(Boolean).every((e) => e.startsWith('local/'))).toBe(true);
+    expect(top).toEqual(
+      expect.arrayContaining(['R', 'local', 'bootstrap', 'lib', 'bin', 'r-runtime', 'ssl']),
+    );
+    expect(
+      sh('unzip', ['-Z1', path.join(out1, 'r.zip')])
+        .split('\n')
+        .filter(Boolean)
+        .every((e) => e.startsWith('R/')),
+    ).toBe(true);
+    expect(
+      sh('unzip', ['-Z1', path.join(out1, 'r_lib.zip')])
+        .split('\n')
+        .filter(Boolean)
+        .every((e) => e.startsWith('local/')),
+    ).toBe(true);
     for (const exe of ['bootstrap', 'R/bin/Rscript', 'R/lib/R/bin/exec/R', 'bin/curl']) {
-      expect({ exe, executable: ((await stat(path.join(dir, exe))).mode & 0o111) !== 0 }).toEqual({ exe, executable: true });
+      expect({ exe, executable: ((await stat(path.join(dir, exe))).mode & 0o111) !== 0 }).toEqual({
+        exe,
+        executable: true,
+      });
     }
     // Relocated: this R must run from the unpacked folder, not from /opt.
     const out = sh(path.join(dir, 'R/bin/Rscript'), ['-e', 'cat(R.home(), capabilities("libcurl"))'], {
@@ -151,7 +208,16 @@ describe('build from the local mirror', () => {
   it('manifest.json records stages, packages, zips and the glibc verdict', async () => {
     const manifest = JSON.parse(await readFile(path.join(out1, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.rVersion).toBe(mirror.rVersion);
-    expect(manifest.stages.map((s) => s.name)).toEqual(['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R']);
+    expect(manifest.stages.map((s) => s.name)).toEqual([
+      'zlib',
+      'openssl',
+      'curl',
+      'bzip2',
+      'xz',
+      'pcre2',
+      'libxml2',
+      'R',
+    ]);
     for (const stage of manifest.stages) {
       expect(stage.url).toMatch(/^file:\/\//);
       expect(stage.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 
-export const toolHome = (): string => process.env.R_LAMBDA_LAYER_HOME || path.join(os.homedir(), '.cache', 'r-lambda-layer');
+export const toolHome = (): string =>
+  process.env.R_LAMBDA_LAYER_HOME || path.join(os.homedir(), '.cache', 'r-lambda-layer');
 
 export interface Mirror {
   dir: string;
@@ -42,14 +43,22 @@ export interface CliRun {
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 /** Run the CLI from source as a user would (a child process), with a bounded time. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45 * 60_000): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 45 * 60_000,
+): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), [path.join(repoRoot, 'src', 'cli.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
+      [path.join(repoRoot, 'src', 'cli.ts'), ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,0 +1,64 @@
+import { buildEnv, diagnoseMissingLibrary, parsePackageResults } from '../../../src/pipeline/stage-runner.js';
+
+describe('R package failures', () => {
+  it('reads the result file of install-packages.R', () => {
+    const text =
+      'installed\txml2\t1.3.3\nunknown\tnotapkg\nfailed\tcurl\tinstallation had a non-zero exit status\n';
+    expect(parsePackageResults(text)).toEqual([
+      { status: 'installed', name: 'xml2', detail: '1.3.3' },
+      { status: 'unknown', name: 'notapkg', detail: '' },
+      { status: 'failed', name: 'curl', detail: 'installation had a non-zero exit status' },
+    ]);
+  });
+
+  it('names the missing system library from an anticonf message (as xml2, curl, openssl print it)', () => {
+    const log = [
+      '------------------------- ANTICONF ERROR ---------------------------',
+      'Configuration failed because libxml-2.0 was not found. Try installing:',
+      ' * deb: libxml2-dev (Debian, Ubuntu, etc)',
+      ' * rpm: libxml2-devel (Fedora, CentOS, RHEL)',
+      "If libxml-2.0 is already installed, check that 'pkg-config' is in your",
+    ].join('\n');
+    expect(diagnoseMissingLibrary(log)).toBe(
+      'the system library libxml-2.0 was not found (deb: libxml2-dev (Debian, Ubuntu, etc); rpm: libxml2-devel (Fedora, CentOS, RHEL))',
+    );
+  });
+
+  it.each([
+    [
+      "Package 'libsodium', required by 'virtual:world', not found",
+      /the system library libsodium was not found by pkg-config/,
+    ],
+    ['src/init.c:3:10: fatal error: sodium.h: No such file or directory', /the header sodium\.h is missing/],
+    [
+      '/usr/bin/ld: cannot find -lgit2: No such file or directory',
+      /the library libgit2 is missing at link time/,
+    ],
+    [
+      "unable to load shared object '/x/y.so':\n  libgdal.so.32: cannot open shared object file: No such file or directory",
+      /the shared library libgdal\.so\.32 is missing at load time/,
+    ],
+  ])('diagnoses %j', (log, expected) => {
+    expect(diagnoseMissingLibrary(log)).toMatch(expected);
+  });
+
+  it('says nothing when the log shows no missing library', () => {
+    expect(diagnoseMissingLibrary('Error in f(): object x not found\nExecution halted')).toBeUndefined();
+  });
+});
+
+describe('build environment', () => {
+  it('puts the prefix first for headers, libraries, pkg-config and tools, with a RUNPATH', () => {
+    const env = buildEnv('/opt', {
+      PATH: '/usr/bin',
+      CPPFLAGS: '-DX',
+      LDFLAGS: '',
+      R_LIBS_USER: '/home/me/R',
+    });
+    expect(env.PATH).toBe('/opt/bin:/usr/bin');
+    expect(env.CPPFLAGS).toBe('-I/opt/include -DX');
+    expect(env.LDFLAGS).toBe('-L/opt/lib -Wl,-rpath,/opt/lib -Wl,--enable-new-dtags');
+    expect(env.PKG_CONFIG_PATH).toBe('/opt/lib/pkgconfig');
+    expect(env.R_LIBS_USER).toBe('');
+  });
+});
