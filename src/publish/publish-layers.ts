@@ -1,0 +1,138 @@
+/**
+ * Publishing as one call for both fronts: validate and plan everything first (no API call), then per region
+ * reuse or publish each layer and apply the sharing grants.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { LayerName } from '../pipeline/types.js';
+import { manifestShaFromDescription } from './description.js';
+import { loadPublishInput } from './inputs.js';
+import type { PublishOptions } from './options.js';
+import { formatPlan, planPublish, type PlannedLayer, type PublishPlan } from './plan.js';
+import {
+  awsPublisherFactory,
+  type LayerContent,
+  type LayerPublisher,
+  type PublisherFactory,
+} from './publisher.js';
+import { describeGrant } from './sharing.js';
+
+export interface PublishedLayer {
+  /** The layer version ARN, what a function's Layers setting takes. */
+  arn: string;
+  version: number;
+  /** The layer ARN without the version. */
+  layerArn: string;
+  /** True when an earlier run already published this build and that version was kept. */
+  reused: boolean;
+}
+
+/** region → layer kind → what was published there. */
+export type PublishResult = Record<string, Partial<Record<LayerName, PublishedLayer>>>;
+
+export interface PublishDeps {
+  log: Logger;
+  /** Builds the publisher for a region; the AWS SDK one by default. */
+  clientFactory?: PublisherFactory;
+}
+
+/** Reads and checks the output folder and computes the plan. Makes no API call; throws UserError on any problem. */
+export async function preparePublish(options: PublishOptions): Promise<PublishPlan> {
+  const input = await loadPublishInput(options.outDir);
+  return planPublish(input, options);
+}
+
+function base64Sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
+}
+
+async function publishOne(
+  publisher: LayerPublisher,
+  layer: PlannedLayer,
+  manifestSha256: string,
+  log: Logger,
+): Promise<PublishedLayer> {
+  const where = `${layer.layerName} in ${publisher.region}`;
+  const latest = await publisher.latestVersion(layer.layerName);
+  if (latest !== undefined && manifestShaFromDescription(latest.description) === manifestSha256) {
+    log.info(
+      `reusing ${latest.arn}: version ${latest.version} already holds this build (manifest ${manifestSha256.slice(0, 12)})`,
+    );
+    return { arn: latest.arn, version: latest.version, layerArn: latest.layerArn, reused: true };
+  }
+
+  let content: LayerContent;
+  let expectedSha: string;
+  if (layer.upload.method === 's3') {
+    log.info(`uploading ${layer.file} to s3://${layer.upload.bucket}/${layer.upload.key}`);
+    await publisher.uploadToS3(layer.upload.bucket, layer.upload.key, layer.file);
+    content = { s3Bucket: layer.upload.bucket, s3Key: layer.upload.key };
+    expectedSha = Buffer.from(layer.sha256, 'hex').toString('base64');
+  } else {
+    const zipFile = await readFile(layer.file);
+    content = { zipFile };
+    // Hash what is sent, not what was checked earlier: the file could have changed in between.
+    expectedSha = base64Sha256(zipFile);
+  }
+  const published = await publisher.publish({
+    layerName: layer.layerName,
+    description: layer.description,
+    licenseInfo: layer.licenseInfo,
+    compatibleRuntimes: layer.compatibleRuntimes,
+    compatibleArchitectures: layer.compatibleArchitectures,
+    content,
+  });
+  // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
+  if (published.codeSha256 !== undefined && published.codeSha256 !== expectedSha) {
+    throw new UserError(
+      `${where}: Lambda stored version ${published.version} with CodeSha256 ${published.codeSha256}, but the zip ` +
+        `has ${expectedSha}. Delete that version and rerun.`,
+    );
+  }
+  log.info(`published ${published.arn}`);
+  return { arn: published.arn, version: published.version, layerArn: published.layerArn, reused: false };
+}
+
+/**
+ * Publishes the layers in options.outDir to every region in options.regions.
+ * A dry run logs the plan and returns {} without any API call.
+ */
+export async function publishLayers(options: PublishOptions, deps: PublishDeps): Promise<PublishResult> {
+  const { log } = deps;
+  const factory = deps.clientFactory ?? awsPublisherFactory;
+  const plan = await preparePublish(options);
+  await log.group(
+    options.dryRun ? 'Publish plan (dry run: nothing is published)' : 'Publish plan',
+    async () => {
+      for (const line of formatPlan(plan)) log.info(line);
+      for (const warning of plan.warnings) log.warn(warning);
+    },
+  );
+  if (options.dryRun) return {};
+
+  const result: PublishResult = {};
+  for (const regionPlan of plan.regions) {
+    const publisher = factory(regionPlan.region, log);
+    try {
+      result[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
+        const layers: Partial<Record<LayerName, PublishedLayer>> = {};
+        for (const layer of regionPlan.layers) {
+          const published = await publishOne(publisher, layer, plan.manifestSha256, log);
+          // Grants go on reused versions too: the sharing may have changed since they were published.
+          for (const grant of plan.sharing) {
+            const outcome = await publisher.grant(layer.layerName, published.version, grant);
+            const verb = outcome === 'added' ? 'shared' : 'already shared';
+            log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
+          }
+          layers[layer.kind] = published;
+        }
+        return layers;
+      });
+    } finally {
+      publisher.close?.();
+    }
+  }
+  return result;
+}

@@ -1,0 +1,257 @@
+/**
+ * The side-effecting part of publishing, behind a small interface so the orchestration can be tested
+ * without AWS and the AWS implementation can be tested against a local endpoint.
+ *
+ * Credentials, region endpoints and endpoint overrides (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_S3,
+ * profiles, OIDC web identity) all come from the SDK's standard chain; nothing here reads or logs them.
+ */
+import { createReadStream } from 'node:fs';
+import {
+  AddLayerVersionPermissionCommand,
+  GetLayerVersionPolicyCommand,
+  LambdaClient,
+  ListLayerVersionsCommand,
+  PublishLayerVersionCommand,
+  type Architecture as LambdaArchitecture,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Architecture } from '../pipeline/types.js';
+import { explainAwsError, IAM_ACTIONS, type AwsCallContext } from './aws-errors.js';
+import { describeGrant, layerPermission, policyGrants, type SharingGrant } from './sharing.js';
+
+/** The newest version of a layer as ListLayerVersions reports it. */
+export interface ExistingLayerVersion {
+  version: number;
+  arn: string;
+  layerArn: string;
+  description: string;
+}
+
+export type LayerContent = { zipFile: Uint8Array } | { s3Bucket: string; s3Key: string };
+
+export interface PublishLayerRequest {
+  layerName: string;
+  description: string;
+  licenseInfo: string;
+  compatibleRuntimes: string[];
+  compatibleArchitectures: Architecture[];
+  content: LayerContent;
+}
+
+export interface PublishedVersion {
+  version: number;
+  arn: string;
+  layerArn: string;
+  /** Base64 SHA-256 of the zip as Lambda received it, when Lambda reports it. */
+  codeSha256: string | undefined;
+}
+
+/** 'added': a new statement; 'present': a rerun found the same statement already there. */
+export type GrantOutcome = 'added' | 'present';
+
+export interface LayerPublisher {
+  readonly region: string;
+  /** The highest version of the layer, or undefined when it has none (or does not exist yet). */
+  latestVersion(layerName: string): Promise<ExistingLayerVersion | undefined>;
+  /** Uploads a zip to S3 (multipart for big files) in this publisher's region. */
+  uploadToS3(bucket: string, key: string, file: string): Promise<void>;
+  publish(request: PublishLayerRequest): Promise<PublishedVersion>;
+  grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome>;
+  /** Releases connections once the region is done. */
+  close?(): void;
+}
+
+export type PublisherFactory = (region: string, log: Logger) => LayerPublisher;
+
+export interface AwsPublisherConfig {
+  /** SDK attempts per call, throttling included (standard retry mode). */
+  maxAttempts?: number;
+  /** Multipart part size for S3 uploads. */
+  partSize?: number;
+  /** The environment to read endpoint overrides from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 6;
+/** 8 MiB: above S3's 5 MiB minimum, and a 250 MB zip stays far below the 10,000-part maximum. */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+/**
+ * Local S3 endpoints (MinIO, LocalStack, test servers) have no per-bucket DNS names, so an endpoint override
+ * means path-style URLs. The override itself is applied by the SDK; this only reads whether there is one.
+ */
+export function hasS3EndpointOverride(env: NodeJS.ProcessEnv): boolean {
+  if (/^true$/i.test(env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] ?? '')) return false;
+  return Boolean(env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL']);
+}
+
+function layerArnOf(versionArn: string): string {
+  return versionArn.replace(/:\d+$/, '');
+}
+
+export class AwsLayerPublisher implements LayerPublisher {
+  private readonly lambda: LambdaClient;
+  private readonly s3: S3Client;
+  private readonly partSize: number;
+
+  constructor(
+    readonly region: string,
+    private readonly log: Logger,
+    config: AwsPublisherConfig = {},
+  ) {
+    const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.lambda = new LambdaClient({ region, maxAttempts, retryMode: 'standard' });
+    this.s3 = new S3Client({
+      region,
+      maxAttempts,
+      retryMode: 'standard',
+      forcePathStyle: hasS3EndpointOverride(config.env ?? process.env),
+    });
+    this.partSize = config.partSize ?? DEFAULT_PART_SIZE;
+  }
+
+  close(): void {
+    this.lambda.destroy();
+    this.s3.destroy();
+  }
+
+  /** Runs one AWS call and turns its failure into a message that names the IAM action and region. */
+  private async call<T>(context: Omit<AwsCallContext, 'region'>, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw explainAwsError(error, { ...context, region: this.region });
+    }
+  }
+
+  async latestVersion(layerName: string): Promise<ExistingLayerVersion | undefined> {
+    let latest: ExistingLayerVersion | undefined;
+    let marker: string | undefined;
+    // Lambda lists newest first today, but does not promise it; take the highest number over all pages.
+    do {
+      const page = await this.call(
+        { action: IAM_ACTIONS.listLayerVersions, resource: `layer ${layerName}` },
+        async () => {
+          try {
+            const out = await this.lambda.send(
+              new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 }),
+            );
+            return { versions: out.LayerVersions ?? [], next: out.NextMarker };
+          } catch (error) {
+            // A layer that was never published is simply empty.
+            if ((error as { name?: string }).name === 'ResourceNotFoundException')
+              return { versions: [], next: undefined };
+            throw error;
+          }
+        },
+      );
+      for (const v of page.versions) {
+        if (v.Version === undefined || v.LayerVersionArn === undefined) continue;
+        if (latest === undefined || v.Version > latest.version) {
+          latest = {
+            version: v.Version,
+            arn: v.LayerVersionArn,
+            layerArn: layerArnOf(v.LayerVersionArn),
+            description: v.Description ?? '',
+          };
+        }
+      }
+      marker = page.next;
+    } while (marker !== undefined && marker !== '');
+    return latest;
+  }
+
+  async uploadToS3(bucket: string, key: string, file: string): Promise<void> {
+    await this.call({ action: IAM_ACTIONS.putObject, resource: `s3://${bucket}/${key}` }, async () => {
+      const upload = new Upload({
+        client: this.s3,
+        params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'application/zip' },
+        partSize: this.partSize,
+        queueSize: 4,
+        // Abort on failure so no orphaned parts keep costing storage.
+        leavePartsOnError: false,
+      });
+      upload.on('httpUploadProgress', (p) => {
+        if (p.part !== undefined)
+          this.log.debug(`s3://${bucket}/${key}: part ${p.part}, ${p.loaded ?? 0} bytes sent`);
+      });
+      await upload.done();
+    });
+  }
+
+  async publish(request: PublishLayerRequest): Promise<PublishedVersion> {
+    const content =
+      'zipFile' in request.content
+        ? { ZipFile: request.content.zipFile }
+        : { S3Bucket: request.content.s3Bucket, S3Key: request.content.s3Key };
+    const resource =
+      'zipFile' in request.content
+        ? `layer ${request.layerName}`
+        : `layer ${request.layerName} (from s3://${request.content.s3Bucket}/${request.content.s3Key})`;
+    const response = await this.call({ action: IAM_ACTIONS.publishLayerVersion, resource }, () =>
+      this.lambda.send(
+        new PublishLayerVersionCommand({
+          LayerName: request.layerName,
+          Description: request.description,
+          LicenseInfo: request.licenseInfo,
+          CompatibleRuntimes: request.compatibleRuntimes as Runtime[],
+          CompatibleArchitectures: request.compatibleArchitectures as LambdaArchitecture[],
+          Content: content,
+        }),
+      ),
+    );
+    if (response.Version === undefined || response.LayerVersionArn === undefined) {
+      throw new Error(
+        `PublishLayerVersion for ${request.layerName} in ${this.region} returned no version or ARN`,
+      );
+    }
+    return {
+      version: response.Version,
+      arn: response.LayerVersionArn,
+      layerArn: response.LayerArn ?? layerArnOf(response.LayerVersionArn),
+      codeSha256: response.Content?.CodeSha256,
+    };
+  }
+
+  async grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome> {
+    const permission = layerPermission(grant);
+    const resource = `layer ${layerName} version ${version}`;
+    const added = await this.call({ action: IAM_ACTIONS.addLayerVersionPermission, resource }, async () => {
+      try {
+        await this.lambda.send(
+          new AddLayerVersionPermissionCommand({
+            LayerName: layerName,
+            VersionNumber: version,
+            StatementId: permission.statementId,
+            Action: permission.action,
+            Principal: permission.principal,
+            OrganizationId: permission.organizationId,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ResourceConflictException') return false;
+        throw error;
+      }
+    });
+    if (added) return 'added';
+    // The statement id is taken: a rerun left it there. Make sure it grants the same thing before calling that fine.
+    const policy = await this.call({ action: IAM_ACTIONS.getLayerVersionPolicy, resource }, () =>
+      this.lambda.send(new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: version })),
+    );
+    const matches = policyGrants(policy.Policy ?? '', permission);
+    if (matches === true) return 'present';
+    throw new UserError(
+      `${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
+        `other than ${describeGrant(grant)}. Remove it (aws lambda remove-layer-version-permission ` +
+        `--layer-name ${layerName} --version-number ${version} --statement-id ${permission.statementId} ` +
+        `--region ${this.region}) and rerun.`,
+    );
+  }
+}
+
+export const awsPublisherFactory: PublisherFactory = (region, log) => new AwsLayerPublisher(region, log);

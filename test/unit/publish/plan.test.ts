@@ -1,0 +1,145 @@
+import { UserError } from '../../../src/errors.js';
+import { LAMBDA_LIMITS, type LayerName, type Manifest } from '../../../src/pipeline/types.js';
+import type { PublishInput } from '../../../src/publish/inputs.js';
+import { parsePublishOptions } from '../../../src/publish/options.js';
+import { formatPlan, planPublish } from '../../../src/publish/plan.js';
+
+const sha = 'c0'.repeat(32);
+const LIMIT = LAMBDA_LIMITS.directUploadZippedBytes;
+
+/** A checked output folder as data: the plan never touches files. */
+function input(
+  sizes: Record<LayerName, number>,
+  architecture: 'x86_64' | 'arm64' = 'arm64',
+  extra: Partial<Manifest> = {},
+): PublishInput {
+  const layers = (Object.keys(sizes) as LayerName[]).map((name) => ({
+    record: {
+      name,
+      file: `${name}.zip`,
+      sha256: 'd'.repeat(64),
+      zippedBytes: sizes[name],
+      unzippedBytes: 0,
+      files: 1,
+    },
+    path: `/out/${name}.zip`,
+    bytes: sizes[name],
+  }));
+  const manifest = {
+    schemaVersion: 1,
+    rVersion: '4.4.1',
+    architecture,
+    rPackages: [{ name: 'aws.s3', version: '0.3.22', library: 'site' }],
+    layers: layers.map((l) => l.record),
+    lambdaCompatible: true,
+    glibcRequired: '2.34',
+    warnings: [],
+    ...extra,
+  } as unknown as Manifest;
+  return { outDir: '/out', manifest, manifestSha256: sha, layers };
+}
+
+describe('planPublish', () => {
+  it('publishes small zips directly with runtimes, architecture, license and description', () => {
+    const plan = planPublish(
+      input({ r: 1000, r_lib: 2000, subsystem: LIMIT }),
+      parsePublishOptions({ regions: 'us-east-1' }),
+    );
+    expect(plan.regions).toHaveLength(1);
+    const [r, lib, sub] = plan.regions[0]!.layers;
+    expect(r).toMatchObject({
+      kind: 'r',
+      layerName: 'r-lambda-r-4_4_1-arm64',
+      upload: { method: 'direct' },
+      compatibleRuntimes: ['provided.al2023'],
+      compatibleArchitectures: ['arm64'],
+      licenseInfo: 'GPL-2.0-only OR GPL-3.0-only',
+    });
+    expect(lib!.description).toContain('aws.s3 0.3.22');
+    // Exactly at the limit still goes directly.
+    expect(sub!.upload).toEqual({ method: 'direct' });
+    for (const layer of [r!, lib!, sub!]) expect(layer.description).toContain(`manifest sha256:${sha}`);
+  });
+
+  it('sends a zip over the limit through S3 under a key naming the build', () => {
+    const plan = planPublish(
+      input({ r: 1000, r_lib: LIMIT + 1, subsystem: 1000 }),
+      parsePublishOptions({ regions: 'eu-west-1', s3Bucket: 'bucket', s3Prefix: 'builds' }),
+    );
+    expect(plan.regions[0]!.layers[1]!.upload).toEqual({
+      method: 's3',
+      bucket: 'bucket',
+      key: `builds/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
+    });
+    expect(plan.regions[0]!.layers[0]!.upload).toEqual({ method: 'direct' });
+  });
+
+  it('refuses a zip over the limit without a bucket, naming the file, the limit and the input', () => {
+    const run = (): unknown =>
+      planPublish(
+        input({ r: LIMIT + 1, r_lib: 10, subsystem: 10 }),
+        parsePublishOptions({ regions: 'us-east-1' }),
+      );
+    expect(run).toThrow(UserError);
+    expect(run).toThrow(
+      `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MiB (${LIMIT} bytes) limit for a direct upload`,
+    );
+    expect(run).toThrow(/"s3-bucket" \(--s3-bucket\)/);
+  });
+
+  it('needs a bucket per region when a big zip goes to several regions', () => {
+    const sizes = { r: LIMIT + 1, r_lib: 10, subsystem: 10 };
+    expect(() =>
+      planPublish(
+        input(sizes),
+        parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'one-bucket' }),
+      ),
+    ).toThrow(/Put \{region\} in "s3-bucket", e\.g\. one-bucket-\{region\}/);
+    const plan = planPublish(
+      input(sizes),
+      parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'layers-{region}' }),
+    );
+    expect(plan.regions.map((r) => (r.layers[0]!.upload as { bucket: string }).bucket)).toEqual([
+      'layers-us-east-1',
+      'layers-eu-west-1',
+    ]);
+  });
+
+  it('allows one bucket for several regions when nothing needs S3', () => {
+    const plan = planPublish(
+      input({ r: 10, r_lib: 10, subsystem: 10 }),
+      parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'one' }),
+    );
+    expect(plan.regions).toHaveLength(2);
+  });
+
+  it('formats a plan a person can read: region, name, size, method', () => {
+    const plan = planPublish(
+      input({ r: 2048, r_lib: LIMIT + 1, subsystem: 10 }),
+      parsePublishOptions({ regions: 'us-east-1', s3Bucket: 'bkt', sharing: 'public' }),
+    );
+    const lines = formatPlan(plan);
+    expect(lines[1]).toBe('regions: us-east-1; sharing: public');
+    expect(lines).toContain('  us-east-1  r-lambda-r-4_4_1-arm64  2.0 KiB  direct upload');
+    expect(lines).toContain(
+      `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MiB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
+    );
+  });
+
+  it('carries the build’s warning when the manifest says the layers will not load on Lambda', () => {
+    const options = parsePublishOptions({ regions: 'us-east-1' });
+    expect(planPublish(input({ r: 1, r_lib: 1, subsystem: 1 }), options).warnings).toEqual([]);
+    const plan = planPublish(
+      input({ r: 1, r_lib: 1, subsystem: 1 }, 'x86_64', {
+        lambdaCompatible: false,
+        glibcRequired: '2.36',
+        warnings: ['libR.so needs GLIBC_2.36'],
+      }),
+      options,
+    );
+    expect(plan.warnings).toEqual([
+      'manifest.json says these layers will not load on Lambda (they need glibc 2.36; Lambda has 2.34); build them in amazonlinux:2023. Publishing anyway.',
+      'libR.so needs GLIBC_2.36',
+    ]);
+  });
+});
