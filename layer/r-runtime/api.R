@@ -1,0 +1,133 @@
+# A minimal HTTP/1.1 client for the Lambda Runtime API over one keep-alive socket.
+# The socket is reused between events (warm calls skip the TCP handshake) and reopened when
+# the server has closed it.
+
+API_VERSION_PATH <- "/2018-06-01/runtime"
+
+# GET /next waits for the next event with no client timeout: Lambda freezes the process between
+# events, possibly for hours, and R's socket timeout counts that time. A year is "never".
+NO_TIMEOUT_SECONDS <- 365L * 24L * 3600L
+
+api <- new.env(parent = emptyenv())
+
+api_configure <- function(address = Sys.getenv("AWS_LAMBDA_RUNTIME_API")) {
+  if (!grepl("^[^:]+:[0-9]+$", address)) {
+    stop(sprintf("AWS_LAMBDA_RUNTIME_API must be host:port, got '%s'. Lambda sets it; for local runs use `r-lambda-layer invoke`.", address))
+  }
+  api$host <- sub(":[0-9]+$", "", address)
+  api$port <- as.integer(sub("^.*:", "", address))
+  api$address <- address
+  api$con <- NULL
+}
+
+api_close <- function() {
+  if (!is.null(api$con)) try(close(api$con), silent = TRUE)
+  api$con <- NULL
+}
+
+api_open <- function() {
+  api$con <- socketConnection(api$host, api$port, blocking = TRUE, open = "r+b", timeout = NO_TIMEOUT_SECONDS)
+}
+
+# One write per request: a header write followed by a body write could stall on Nagle's
+# algorithm and delayed ACKs.
+http_request_bytes <- function(method, path, body, headers) {
+  lines <- c(
+    sprintf("%s %s HTTP/1.1", method, path),
+    sprintf("Host: %s", api$address),
+    if (length(headers)) sprintf("%s: %s", names(headers), headers),
+    if (!is.null(body)) c("Content-Type: application/json", sprintf("Content-Length: %d", length(body))),
+    "", ""
+  )
+  c(charToRaw(paste(lines, collapse = "\r\n")), body)
+}
+
+# Returns list(status, headers = named character with lower-case names, body = raw), or NULL
+# when the server closed the connection before answering.
+http_read_response <- function(con) {
+  status_line <- readLines(con, n = 1L, warn = FALSE)
+  if (length(status_line) == 0L) return(NULL)
+  status <- as.integer(sub("^HTTP/[0-9.]+ ([0-9]{3}).*$", "\\1", status_line))
+  headers <- http_read_headers(con)
+  list(status = status, headers = headers, body = http_read_body(con, headers))
+}
+
+http_read_headers <- function(con) {
+  lines <- character()
+  repeat {
+    line <- readLines(con, n = 1L, warn = FALSE)
+    if (length(line) == 0L || !nzchar(line)) break
+    lines <- c(lines, line)
+  }
+  colon <- regexpr(":", lines, fixed = TRUE)
+  values <- trimws(substring(lines, colon + 1L))
+  names(values) <- tolower(substring(lines, 1L, colon - 1L))
+  values
+}
+
+http_read_body <- function(con, headers) {
+  length_header <- headers["content-length"]
+  if (!is.na(length_header)) return(read_exactly(con, as.numeric(length_header)))
+  if (identical(tolower(unname(headers["transfer-encoding"])), "chunked")) return(read_chunked(con))
+  raw()
+}
+
+read_exactly <- function(con, n) {
+  if (n == 0) return(raw())
+  bytes <- readBin(con, "raw", n)
+  if (length(bytes) < n) stop(sprintf("the Runtime API closed the connection after %d of %.0f body bytes", length(bytes), n))
+  bytes
+}
+
+read_chunked <- function(con) {
+  chunks <- list()
+  repeat {
+    size <- strtoi(sub(";.*$", "", readLines(con, n = 1L, warn = FALSE)), 16L)
+    if (is.na(size) || size == 0L) break
+    chunks[[length(chunks) + 1L]] <- read_exactly(con, size)
+    readLines(con, n = 1L, warn = FALSE)
+  }
+  http_read_headers(con) # trailers, if any
+  unlist(chunks, use.names = FALSE)
+}
+
+# Sends one request and reads its response. A reused connection that turns out to be closed is
+# reopened once; a fresh connection that fails is an error.
+api_call <- function(method, path, body = NULL, headers = character()) {
+  request <- http_request_bytes(method, paste0(API_VERSION_PATH, path), body, headers)
+  repeat {
+    reused <- !is.null(api$con)
+    if (!reused) api_open()
+    response <- tryCatch({
+      writeBin(request, api$con)
+      http_read_response(api$con)
+    }, error = function(e) if (reused) NULL else stop(e))
+    if (!is.null(response)) break
+    api_close()
+    if (!reused) stop(sprintf("the Runtime API at %s closed the connection without answering %s %s", api$address, method, path))
+  }
+  if (identical(tolower(unname(response$headers["connection"])), "close")) api_close()
+  response
+}
+
+api_next_invocation <- function() {
+  response <- api_call("GET", "/invocation/next")
+  if (response$status != 200L) {
+    stop(sprintf("GET /invocation/next answered %d: %s", response$status, rawToChar(response$body)))
+  }
+  response
+}
+
+api_post_response <- function(request_id, payload) {
+  api_call("POST", sprintf("/invocation/%s/response", request_id), payload)
+}
+
+api_post_error <- function(request_id, report) {
+  api_call("POST", sprintf("/invocation/%s/error", request_id), error_report_bytes(report),
+           c("Lambda-Runtime-Function-Error-Type" = report$errorType))
+}
+
+api_post_init_error <- function(report) {
+  api_call("POST", "/init/error", error_report_bytes(report),
+           c("Lambda-Runtime-Function-Error-Type" = report$errorType))
+}

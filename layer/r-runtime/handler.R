@@ -1,0 +1,230 @@
+# Loading the function's handler once (init) and calling it for each event.
+#
+# _HANDLER is "file.function". Function mode: the file assigns that name at top level; it is
+# sourced once into its own environment and the function is called for each event, as
+# f(event, context), or f(event) when it takes one argument. Script mode (the original guide's
+# convention, e.g. test.handler with a test.r): a file that assigns no function at top level is
+# evaluated anew for each event, in a fresh environment holding `event` and `context`; its last
+# value is the response ("OK" when that is an invisible NULL). A file that assigns other
+# functions but not the named one is a mistake in _HANDLER, reported as Runtime.NoSuchHandler.
+
+# Init failures carry the errorType Lambda shows for them.
+init_failure <- function(type, message) {
+  structure(class = c("runtime_init_failure", "error", "condition"),
+            list(message = message, call = NULL, type = type))
+}
+
+# "a.b.c" may be file a with function b.c or file a.b with function c (R names may hold dots):
+# each split is tried from the left and the first whose file exists wins.
+handler_candidates <- function(handler) {
+  if (!grepl("^[^.]+(\\.[^.]+)+$", handler)) {
+    stop(init_failure("Runtime.ConfigInvalid", sprintf(
+      "_HANDLER must be 'file.function' (e.g. hello.handler for hello.R), got '%s'.", handler)))
+  }
+  parts <- strsplit(handler, ".", fixed = TRUE)[[1L]]
+  lapply(seq_len(length(parts) - 1L), function(k) {
+    list(file = paste(parts[seq_len(k)], collapse = "."), fun = paste(parts[-seq_len(k)], collapse = "."))
+  })
+}
+
+locate_handler <- function(handler, task_root) {
+  candidates <- handler_candidates(handler)
+  for (candidate in candidates) {
+    paths <- file.path(task_root, paste0(candidate$file, c(".R", ".r")))
+    found <- paths[file.exists(paths)]
+    if (length(found)) return(c(candidate, path = found[[1L]]))
+  }
+  first <- candidates[[1L]]$file
+  stop(init_failure("Runtime.NoSuchHandler", sprintf(
+    "_HANDLER is '%s' but %s has no %s.R or %s.r. Put the handler file at the top of the function's zip, or fix _HANDLER.",
+    handler, task_root, first, first)))
+}
+
+parse_handler_file <- function(path) {
+  tryCatch(parse(path, keep.source = TRUE, encoding = "UTF-8"), error = function(e) {
+    stop(init_failure("Runtime.UserCodeSyntaxError", sprintf("%s does not parse: %s", basename(path), conditionMessage(e))))
+  })
+}
+
+# Names assigned at top level (x <- ..., x = ..., ... -> x, x <<- ...), and which of them
+# are assigned a function literal.
+top_level_assignments <- function(exprs) {
+  assigned <- character()
+  functions <- character()
+  for (e in exprs) {
+    if (!is.call(e) || !is.name(e[[1L]]) || !(as.character(e[[1L]]) %in% c("<-", "=", "<<-")) || length(e) != 3L) next
+    target <- e[[2L]]
+    name <- if (is.name(target)) as.character(target) else if (is.character(target)) target else next
+    assigned <- c(assigned, name)
+    value <- e[[3L]]
+    if (is.call(value) && identical(value[[1L]], as.name("function"))) functions <- c(functions, name)
+  }
+  list(assigned = assigned, functions = functions)
+}
+
+load_handler <- function(handler = Sys.getenv("_HANDLER"), task_root = Sys.getenv("LAMBDA_TASK_ROOT", "/var/task")) {
+  spec <- locate_handler(handler, task_root)
+  exprs <- parse_handler_file(spec$path)
+  names_found <- top_level_assignments(exprs)
+  if (spec$fun %in% names_found$assigned) return(function_mode_handler(spec, exprs))
+  if (length(names_found$functions)) {
+    stop(init_failure("Runtime.NoSuchHandler", sprintf(
+      "%s defines %s but no function '%s' (from _HANDLER=%s). Rename the function or fix _HANDLER; a file without top-level functions runs as a script.",
+      basename(spec$path), paste(names_found$functions, collapse = ", "), spec$fun, handler)))
+  }
+  script_mode_handler(spec, exprs)
+}
+
+# Evaluates a file's top-level statements in `env`, remembering which one runs so an error's
+# stack can end with the statement's line. Returns the last value and its visibility.
+eval_statements <- function(exprs, env, where) {
+  last <- list(value = NULL, visible = FALSE)
+  for (i in seq_along(exprs)) {
+    where$index <- i
+    last <- withVisible(eval(exprs[[i]], env))
+  }
+  last
+}
+
+statement_frame <- function(exprs, where) {
+  refs <- attr(exprs, "srcref")
+  i <- where$index
+  if (is.null(i) || is.null(refs)) return(NULL)
+  sprintf("%s:%d %s", basename(attr(refs[[i]], "srcfile")$filename), refs[[i]][[1L]], deparse_first(exprs[[i]]))
+}
+
+# Frames the runtime puts between run_user_code() and the file's own code (thunk, handler
+# closure, eval_statements(), withVisible(), eval()'s two frames), dropped from stack traces.
+SOURCE_FRAMES <- 5L
+SCRIPT_FRAMES <- 6L
+FUNCTION_FRAMES <- 4L
+
+# Errors raised while sourcing keep their condition class as errorType; the stack shows where.
+function_mode_handler <- function(spec, exprs) {
+  env <- new.env(parent = globalenv())
+  where <- new.env(parent = emptyenv())
+  sourced <- run_user_code(function() eval_statements(exprs, env, where), SOURCE_FRAMES,
+                           function() statement_frame(exprs, where))
+  if (!sourced$ok) {
+    stop(structure(class = c("runtime_init_failure", "error", "condition"),
+                   list(message = sourced$report$errorMessage, call = NULL, type = sourced$report$errorType,
+                        report = sourced$report)))
+  }
+  fun <- get0(spec$fun, envir = env, inherits = FALSE)
+  if (!is.function(fun)) {
+    stop(init_failure("Runtime.NoSuchHandler", sprintf(
+      "%s assigns '%s' but it is a %s, not a function.", basename(spec$path), spec$fun, class(fun)[[1L]])))
+  }
+  # The call is made under the function's own name, so stack traces and warnings show it.
+  arity <- handler_arity(fun)
+  handler_call <- as.call(c(as.name(spec$fun), list(quote(event), quote(context))[seq_len(arity)]))
+  list(
+    run = function(event, context) {
+      frame <- new.env(parent = emptyenv())
+      frame[[spec$fun]] <- fun
+      frame$event <- event
+      frame$context <- context
+      eval(handler_call, frame)
+    },
+    skip_frames = FUNCTION_FRAMES,
+    outer_frame = function() NULL
+  )
+}
+
+handler_arity <- function(fun) {
+  args <- names(formals(args(fun)))
+  if ("..." %in% args) 2L else min(length(args), 2L)
+}
+
+script_mode_handler <- function(spec, exprs) {
+  where <- new.env(parent = emptyenv())
+  list(
+    run = function(event, context) {
+      env <- new.env(parent = globalenv())
+      env$event <- event
+      env$context <- context
+      last <- eval_statements(exprs, env, where)
+      if (is.null(last$value) && !last$visible) "OK" else last$value
+    },
+    skip_frames = SCRIPT_FRAMES,
+    outer_frame = function() statement_frame(exprs, where)
+  )
+}
+
+# Runs user code. Errors become a report (errorMessage, errorType from the condition class,
+# stackTrace from the R call stack); warnings are logged and muffled, never fatal.
+# skip_frames drops the runtime's own frames between `thunk` and the user's code.
+run_user_code <- function(thunk, skip_frames = 0L, outer_frame = function() NULL) {
+  entry <- NULL
+  stack <- NULL
+  wrapped <- function() {
+    entry <<- sys.nframe() + skip_frames
+    thunk()
+  }
+  on_error <- function(e) {
+    calls <- sys.calls()
+    stack <<- with_outer_frame(user_stack(calls[seq_len(sys.nframe() - 1L)], entry, conditionCall(e)), outer_frame())
+  }
+  on_warning <- function(w) {
+    log_line("WARN", warning_text(w))
+    invokeRestart("muffleWarning")
+  }
+  tryCatch(
+    list(ok = TRUE, value = withCallingHandlers(wrapped(), error = on_error, warning = on_warning)),
+    error = function(e) list(ok = FALSE, report = error_report(e, stack))
+  )
+}
+
+warning_text <- function(w) {
+  call <- conditionCall(w)
+  if (is.null(call)) conditionMessage(w) else sprintf("In %s: %s", deparse_first(call), conditionMessage(w))
+}
+
+error_report <- function(e, stack) {
+  list(
+    errorMessage = conditionMessage(e),
+    errorType = gsub("[^A-Za-z0-9_.:-]", "_", class(e)[[1L]]),
+    stackTrace = I(as.character(stack))
+  )
+}
+
+# Innermost first. The condition's call is added when it is no frame (errors from builtins
+# such as log(-1)), unless it is one of the runtime's frames.
+user_stack <- function(calls, entry, condition_call) {
+  user <- if (is.null(entry) || length(calls) <= entry) list() else calls[-seq_len(entry)]
+  internal <- vapply(user, function(call) is.call(call) && identical(call[[1L]], as.name(".handleSimpleError")), NA)
+  user <- user[!internal]
+  frames <- vapply(user, format_frame, "")
+  if (!is.null(condition_call) && !any(vapply(calls, same_call, NA, condition_call))) {
+    frames <- c(frames, format_frame(condition_call))
+  }
+  first_n(rev(frames), 50L)
+}
+
+# The statement's own call (e.g. f() at top level) is a frame without a line; keep the one with.
+with_outer_frame <- function(frames, outer) {
+  n <- length(frames)
+  if (length(outer) && n && identical(sub("^[^ ]+ ", "", outer), frames[[n]])) frames <- frames[-n]
+  c(frames, outer)
+}
+
+same_call <- function(a, b) {
+  attr(a, "srcref") <- NULL
+  attr(b, "srcref") <- NULL
+  identical(a, b)
+}
+
+first_n <- function(x, n) x[seq_len(min(length(x), n))]
+
+deparse_first <- function(call) {
+  text <- deparse(call, width.cutoff = 200L, nlines = 1L)
+  if (length(text) == 0L) "" else text[[1L]]
+}
+
+# "file.R:12 f(x)": the line where the call is written, when the source is known.
+format_frame <- function(call) {
+  text <- deparse_first(call)
+  ref <- attr(call, "srcref")
+  file <- if (!is.null(ref)) attr(ref, "srcfile")$filename
+  if (is.null(file) || !nzchar(file)) text else sprintf("%s:%d %s", basename(file), ref[[1L]], text)
+}

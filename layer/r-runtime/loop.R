@@ -1,0 +1,98 @@
+# The event loop: init once, then for each event read it, call the handler, post the outcome.
+
+# Lambda's limit for a synchronous response. Checked here so the function gets a clear error
+# instead of a rejected POST.
+MAX_RESPONSE_BYTES <- 6291456
+
+run_runtime <- function() {
+  ensure_utf8_locale()
+  load_json_library()
+  init_json()
+  api_configure()
+  attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
+  handler <- init_handler()
+  settings <- function_settings()
+  repeat serve_invocation(handler, api_next_invocation(), settings)
+}
+
+# jsonlite from R's own libraries first, so a different version in the function's or the
+# r_lib layer's library cannot change how events are parsed.
+load_json_library <- function() {
+  loaded <- tryCatch(loadNamespace("jsonlite", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
+  if (is.null(loaded)) loadNamespace("jsonlite")
+}
+
+# Lambda sets LANG=en_US.UTF-8, which a minimal image may not provide; R then falls back to
+# the C locale and mangles non-ASCII text. C.UTF-8 is in glibc itself.
+ensure_utf8_locale <- function() {
+  if (isTRUE(l10n_info()[["UTF-8"]])) return(invisible())
+  for (locale in c("C.UTF-8", "C.utf8", "en_US.UTF-8")) {
+    if (nzchar(suppressWarnings(Sys.setlocale("LC_CTYPE", locale)))) return(invisible())
+  }
+  log_line("WARN", "no UTF-8 locale is available; non-ASCII text in events may be mangled")
+}
+
+init_handler <- function() {
+  tryCatch(load_handler(), error = function(e) {
+    report <- init_error_report(e)
+    log_line("ERROR", sprintf("Init failed. %s: %s", report$errorType, report$errorMessage))
+    try(api_post_init_error(report), silent = TRUE)
+    flush_output()
+    quit(save = "no", status = 1L, runLast = FALSE)
+  })
+}
+
+init_error_report <- function(e) {
+  if (!is.null(e$report)) return(e$report)
+  list(errorMessage = conditionMessage(e),
+       errorType = if (inherits(e, "runtime_init_failure")) e$type else class(e)[[1L]],
+       stackTrace = I(character()))
+}
+
+serve_invocation <- function(handler, invocation, settings) {
+  request_id <- unname(invocation$headers["lambda-runtime-aws-request-id"])
+  set_trace_id(invocation$headers)
+  outcome <- invoke_handler(handler, invocation, settings)
+  flush_output()
+  if (outcome$ok) {
+    answer <- api_post_response(request_id, outcome$payload)
+  } else {
+    log_error_report(request_id, outcome$report)
+    answer <- api_post_error(request_id, outcome$report)
+  }
+  check_answer(answer, request_id)
+}
+
+# Each step that can fail for its own reason has its own errorType.
+invoke_handler <- function(handler, invocation, settings) {
+  event <- tryCatch(parse_event(invocation$body), error = function(e) e)
+  if (inherits(event, "error")) {
+    return(failure("Runtime.UnmarshalError", paste("The event is not valid JSON:", conditionMessage(event))))
+  }
+  context <- make_context(invocation$headers, settings)
+  result <- run_user_code(function() handler$run(event, context), handler$skip_frames, handler$outer_frame)
+  if (!result$ok) return(result)
+  payload <- tryCatch(serialize_result(result$value), error = function(e) e)
+  if (inherits(payload, "error")) {
+    return(failure("Runtime.MarshalError", sprintf(
+      "The handler returned a %s that cannot be written as JSON: %s", class(result$value)[[1L]], conditionMessage(payload))))
+  }
+  if (length(payload) > MAX_RESPONSE_BYTES) {
+    return(failure("Runtime.ResponseSizeTooLarge", sprintf(
+      "The response is %.0f bytes, over Lambda's limit of %.0f bytes (6 MB) for a synchronous response. Return less data, or store it (e.g. in S3) and return where it is.",
+      length(payload), MAX_RESPONSE_BYTES)))
+  }
+  list(ok = TRUE, payload = payload)
+}
+
+failure <- function(type, message) {
+  list(ok = FALSE, report = list(errorMessage = message, errorType = type, stackTrace = I(character())))
+}
+
+# 202 is the normal answer. 500 means the environment cannot go on: exit, Lambda restarts it.
+check_answer <- function(answer, request_id) {
+  if (answer$status == 202L) return(invisible())
+  detail <- rawToChar(answer$body)
+  log_line("ERROR", sprintf("RequestId: %s the Runtime API answered %d: %s", request_id, answer$status, detail))
+  if (answer$status >= 500L) quit(save = "no", status = 1L, runLast = FALSE)
+}

@@ -1,0 +1,129 @@
+/**
+ * What one invocation is and how it ended, plus the error payloads and log lines Lambda itself
+ * produces around a runtime (timeouts, crashes, REPORT). Pure.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface Invocation {
+  requestId: string;
+  payload: Buffer;
+  traceId: string;
+  /** Raw header values, passed to the runtime as Lambda does (JSON text). */
+  clientContext?: string;
+  cognitoIdentity?: string;
+}
+
+export type OutcomeKind = 'success' | 'function-error' | 'init-error';
+
+export interface InvocationOutcome {
+  kind: OutcomeKind;
+  requestId: string;
+  /** The response payload, or the error JSON for the two error kinds. */
+  payload: Buffer;
+  /** errorType for the error kinds. */
+  errorType?: string;
+  /** From delivery of the event to the runtime's answer (0 when it never got the event). */
+  durationMs: number;
+  /** Set on a cold start: runtime process started → first GET /invocation/next. */
+  initDurationMs?: number;
+  maxMemoryUsedMb?: number;
+}
+
+export interface InvocationExtras {
+  clientContext?: unknown;
+  cognitoIdentity?: unknown;
+}
+
+export function newInvocation(
+  payload: Buffer,
+  extras: InvocationExtras = {},
+  now: number = Date.now(),
+): Invocation {
+  const invocation: Invocation = { requestId: randomUUID(), payload, traceId: newTraceId(now) };
+  if (extras.clientContext !== undefined) invocation.clientContext = JSON.stringify(extras.clientContext);
+  if (extras.cognitoIdentity !== undefined)
+    invocation.cognitoIdentity = JSON.stringify(extras.cognitoIdentity);
+  return invocation;
+}
+
+/** An X-Ray trace header as Lambda passes it: Root=1-{epoch seconds hex}-{24 hex};Parent=…;Sampled=0 */
+export function newTraceId(now: number = Date.now()): string {
+  const epoch = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}
+
+export function errorPayload(errorType: string, errorMessage: string): Buffer {
+  return Buffer.from(JSON.stringify({ errorMessage, errorType }));
+}
+
+/** An outcome before its timing is known. */
+export type Ending = Omit<InvocationOutcome, 'durationMs'>;
+
+export function timeoutOutcome(requestId: string, timeoutMs: number): Ending {
+  const seconds = (timeoutMs / 1000).toFixed(2);
+  return {
+    kind: 'function-error',
+    requestId,
+    errorType: 'Sandbox.Timedout',
+    payload: errorPayload(
+      'Sandbox.Timedout',
+      `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+    ),
+  };
+}
+
+/** How Lambda describes a runtime process that ended on its own. */
+export function exitDescription(code: number | null, signal: string | null): string {
+  if (signal) return `signal: ${signal === 'SIGKILL' ? 'killed' : signal}`;
+  return `exit status ${code ?? 'unknown'}`;
+}
+
+export function exitOutcome(kind: 'function-error' | 'init-error', requestId: string, exit: string): Ending {
+  return {
+    kind,
+    requestId,
+    errorType: 'Runtime.ExitError',
+    payload: errorPayload(
+      'Runtime.ExitError',
+      `RequestId: ${requestId} Error: Runtime exited with error: ${exit}`,
+    ),
+  };
+}
+
+export function responseTooLargeOutcome(requestId: string, bytes: number): Ending {
+  return {
+    kind: 'function-error',
+    requestId,
+    errorType: 'Function.ResponseSizeTooLarge',
+    payload: errorPayload(
+      'Function.ResponseSizeTooLarge',
+      `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (6291456 bytes).`,
+    ),
+  };
+}
+
+export interface ReportFigures {
+  requestId: string;
+  durationMs: number;
+  memorySizeMb: number;
+  maxMemoryUsedMb?: number;
+  initDurationMs?: number;
+  status?: string;
+}
+
+/** Lambda's REPORT log line, tab separated as in CloudWatch. */
+export function reportLine(figures: ReportFigures): string {
+  const parts = [
+    `REPORT RequestId: ${figures.requestId}`,
+    `Duration: ${figures.durationMs.toFixed(2)} ms`,
+    `Billed Duration: ${Math.max(1, Math.ceil(figures.durationMs))} ms`,
+    `Memory Size: ${figures.memorySizeMb} MB`,
+  ];
+  if (figures.maxMemoryUsedMb !== undefined) parts.push(`Max Memory Used: ${figures.maxMemoryUsedMb} MB`);
+  if (figures.initDurationMs !== undefined)
+    parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
+  if (figures.status) parts.push(`Status: ${figures.status}`);
+  return parts.join('\t');
+}

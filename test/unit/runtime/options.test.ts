@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../../src/errors.js';
+import {
+  checkEvent,
+  checkHandler,
+  functionConfig,
+  parseEnvPairs,
+  parseMemoryMb,
+  parsePort,
+  parseTimeoutSeconds,
+  readEvent,
+} from '../../../src/runtime/options.js';
+import type { FunctionOptions } from '../../../src/runtime/options.js';
+
+describe('option checks', () => {
+  test('handlers are file.function', () => {
+    expect(checkHandler('hello.handler')).toBe('hello.handler');
+    expect(checkHandler('src/app.my.fun')).toBe('src/app.my.fun');
+    for (const bad of ['hello', '.handler', 'hello.', 'a..b', 'a b.c']) {
+      expect(() => checkHandler(bad)).toThrow(UserError);
+    }
+  });
+
+  test('--env pairs', () => {
+    expect(parseEnvPairs(['A=1', 'B_2=x=y', 'EMPTY='])).toEqual({ A: '1', B_2: 'x=y', EMPTY: '' });
+    expect(() => parseEnvPairs(['=1'])).toThrow(/KEY=VALUE/);
+    expect(() => parseEnvPairs(['1A=1'])).toThrow(/KEY=VALUE/);
+    expect(() => parseEnvPairs(['NOVALUE'])).toThrow(/KEY=VALUE/);
+  });
+
+  test('numbers', () => {
+    expect(parseTimeoutSeconds('2.5')).toBe(2.5);
+    expect(() => parseTimeoutSeconds('0')).toThrow(UserError);
+    expect(() => parseTimeoutSeconds('901')).toThrow(UserError);
+    expect(() => parseTimeoutSeconds('soon')).toThrow(UserError);
+    expect(parseMemoryMb('1024')).toBe(1024);
+    expect(() => parseMemoryMb('64')).toThrow(/128 to 10240/);
+    expect(() => parseMemoryMb('128.5')).toThrow(UserError);
+    expect(parsePort('0')).toBe(0);
+    expect(() => parsePort('70000')).toThrow(UserError);
+  });
+
+  test('events must be JSON and at most 6 MB; empty means {}', () => {
+    expect(checkEvent(Buffer.from('[1]'), 'x').toString()).toBe('[1]');
+    expect(checkEvent(Buffer.from('  \n'), 'x').toString()).toBe('{}');
+    expect(() => checkEvent(Buffer.from('{'), 'e.json')).toThrow(/The event in e\.json is not valid JSON/);
+    expect(() => checkEvent(Buffer.alloc(6 * 1024 * 1024 + 1, 0x20), 'big')).toThrow(/at most 6291456/);
+  });
+
+  test('readEvent: a file, stdin, or {}', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ev-'));
+    writeFileSync(path.join(dir, 'e.json'), '{"a":1}');
+    expect(readEvent(path.join(dir, 'e.json'), () => Buffer.alloc(0)).toString()).toBe('{"a":1}');
+    expect(readEvent('-', () => Buffer.from('"s"')).toString()).toBe('"s"');
+    expect(readEvent(undefined, () => Buffer.alloc(0)).toString()).toBe('{}');
+    expect(() => readEvent(path.join(dir, 'missing.json'), () => Buffer.alloc(0))).toThrow(
+      /Cannot read the event file/,
+    );
+  });
+});
+
+describe('functionConfig', () => {
+  const base: FunctionOptions = {
+    taskRoot: '.',
+    handler: 'app.handler',
+    timeout: '3',
+    memory: '128',
+    env: [],
+  };
+  const files = { packageBootstrap: () => '/pkg/layer/bootstrap', rscriptOnPath: () => '/usr/bin/Rscript' };
+
+  test("uses the package's bootstrap and the R on PATH by default", () => {
+    const config = functionConfig({ ...base, env: ['K=V'] }, files);
+    expect(config).toMatchObject({
+      bootstrap: '/pkg/layer/bootstrap',
+      rscript: '/usr/bin/Rscript',
+      taskRoot: process.cwd(),
+      timeoutMs: 3000,
+      memoryMb: 128,
+      extraEnv: { K: 'V' },
+    });
+  });
+
+  test('without R on PATH it says what to do', () => {
+    expect(() => functionConfig(base, { ...files, rscriptOnPath: () => undefined })).toThrow(
+      /No Rscript on PATH/,
+    );
+  });
+
+  test('a missing task root is a UserError', () => {
+    expect(() => functionConfig({ ...base, taskRoot: '/definitely/not/here' }, files)).toThrow(
+      /is not a folder/,
+    );
+  });
+});
