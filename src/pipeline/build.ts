@@ -297,29 +297,39 @@ async function writeZips(tree: string, outDir: string, installedPrefix: string):
 }
 
 /**
- * The built R must use the layer's libraries and run: libR.so resolves curl, ssl, pcre2, lzma, bz2 and zlib from the
- * layer's lib/, and R starts from the (relocated) tree with libcurl, jsonlite and the user's packages.
+ * The built R must use the layer's libraries and run. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its
+ * internet module links curl (and through it ssl). ldd lists what each needs, transitively: every one of those
+ * libraries must be found, and found in the layer's lib/, never on the build host.
  */
 async function checkTree(tree: string, packages: string[], log: Logger): Promise<void> {
   const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
-  for (const binary of ['R/lib/R/lib/libR.so', 'R/lib/R/bin/exec/R']) {
+  const seen = new Set<string>();
+  for (const binary of ['R/lib/R/lib/libR.so', 'R/lib/R/bin/exec/R', 'R/lib/R/modules/internet.so']) {
     const ldd = await run('ldd', [path.join(tree, binary)], { env });
     for (const lib of R_LINKS_FROM_LAYER) {
       const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
-      if (!line) continue; // not every library is linked by both files
+      if (!line) continue; // not every file links every library
       if (!line.includes(`=> ${tree}/lib/`)) {
         throw new UserError(
           `${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`,
         );
       }
+      seen.add(lib);
     }
-    const needed = R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`));
-    log.info(`${binary}: ${needed.join(', ')} from the layer's lib/`);
+    log.info(
+      `${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from the layer's lib/`,
+    );
+  }
+  const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
+  if (absent.length) {
+    throw new UserError(
+      `R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`,
+    );
   }
   const expr = [
     'stopifnot(capabilities("libcurl"))',
-    'suppressPackageStartupMessages(loadNamespace("jsonlite", lib.loc = .Library))',
-    ...packages.map((p) => `loadNamespace(${JSON.stringify(p)})`),
+    'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
+    ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
     'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
   ].join('; ');
   const rEnv = {

@@ -137,7 +137,8 @@ export const PRUNE_RULES: readonly PruneRule[] = [
     id: 'manPages',
     description: 'man pages',
     option: 'manPages',
-    action: { remove: { include: ['share/man', 'R/share/man', 'local/share/man'] } },
+    // bzip2 installs its pages in man/ rather than share/man.
+    action: { remove: { include: ['man', 'share/man', 'R/share/man', 'local/share/man'] } },
   },
   {
     id: 'staticLibs',
@@ -161,9 +162,21 @@ export const PRUNE_RULES: readonly PruneRule[] = [
   },
   {
     id: 'headers',
-    description: "C headers (include/ and R's include/), needed only to compile against the tree",
+    description:
+      "C headers (include/ and R's include/) and other files only compiling against the tree needs (pkg-config, cmake, aclocal)",
     option: 'headers',
-    action: { remove: { include: ['include', ...each(R_HOMES, ['include'])] } },
+    action: {
+      remove: {
+        include: [
+          'include',
+          ...each(R_HOMES, ['include']),
+          'lib/pkgconfig',
+          'lib/cmake',
+          'share/aclocal',
+          'lib/xml2Conf.sh',
+        ],
+      },
+    },
   },
   {
     id: 'strip',

@@ -4,7 +4,7 @@
  * the way Lambda would use them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, stat, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { localMirror, runCli, type CliRun } from '../support/mirror.js';
@@ -203,6 +203,32 @@ describe('build from the local mirror', () => {
       LD_LIBRARY_PATH: path.join(dir, 'lib'),
     });
     expect(out).toBe(`${dir}/R/lib/R TRUE`);
+  });
+
+  it('the runtime serves events from the unpacked layers (invoke --opt), with the r_lib packages', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rll-layers-'));
+    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip']) sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
+    const task = await mkdtemp(path.join(os.tmpdir(), 'rll-task-'));
+    await writeFile(
+      path.join(task, 'check.R'),
+      [
+        'handler <- function(event, context) {',
+        '  if (isTRUE(event$fail)) stop("asked to fail")',
+        '  list(home = R.home(), libcurl = capabilities("libcurl")[[1]],',
+        '       xml = xml2::xml_text(xml2::read_xml("<a>ok</a>")), echo = event$value)',
+        '}',
+      ].join('\n'),
+    );
+    const event = path.join(task, 'event.json');
+    await writeFile(event, JSON.stringify({ value: [1.5, 'x'] }));
+    const args = ['invoke', '--opt', dir, '--task-root', task, '--handler', 'check.handler', '--timeout', '60'];
+    const ok = await runCli([...args, '--event', event]);
+    expect({ code: ok.code, stderr: ok.code === 0 ? '' : ok.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(ok.stdout)).toEqual({ home: `${dir}/R/lib/R`, libcurl: true, xml: 'ok', echo: [1.5, 'x'] });
+    await writeFile(event, JSON.stringify({ fail: true }));
+    const failed = await runCli([...args, '--event', event]);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ errorMessage: 'asked to fail', errorType: 'simpleError' });
   });
 
   it('manifest.json records stages, packages, zips and the glibc verdict', async () => {
