@@ -109,7 +109,8 @@ describe('build from the local mirror', () => {
 
   it('Rscript runs, with libcurl, and reports the /opt builds of every library', () => {
     const text = rscript(
-      'cat(capabilities("libcurl"), "\\n"); v <- extSoftVersion(); cat(paste(names(v), v, sep = "=", collapse = "\\n"))',
+      'cat(capabilities("libcurl"), "\\n"); v <- c(extSoftVersion(), libcurl = libcurlVersion(), ' +
+        'ssl = attr(libcurlVersion(), "ssl_version")); cat(paste(names(v), v, sep = "=", collapse = "\\n"))',
     );
     expect(text).toMatch(/^TRUE/);
     const versions = Object.fromEntries(
@@ -129,14 +130,21 @@ describe('build from the local mirror', () => {
     expect(versions.xz).toBe(expected.xz);
     expect(versions.PCRE).toMatch(new RegExp(`^${expected.pcre2}`));
     expect(versions.libcurl).toBe(expected.curl);
+    expect(versions.ssl).toBe(`OpenSSL/${expected.openssl}`);
   });
 
-  it('libR.so and the R binary resolve curl, ssl, pcre2, lzma and bz2 from /opt/lib without help', () => {
-    const env = { ...process.env };
-    delete env.LD_LIBRARY_PATH;
-    for (const file of [`${PREFIX}/R/lib/R/lib/libR.so`, `${PREFIX}/R/lib/R/bin/exec/R`]) {
+  it('libR.so, the R binary and its internet module resolve pcre2, lzma, bz2, zlib, curl and ssl from /opt/lib (by RUNPATH)', () => {
+    // Only what R itself sets (etc/ldpaths: R's own lib/, for libR.so): /opt/lib must come from the RUNPATH.
+    const env = { ...process.env, LD_LIBRARY_PATH: `${PREFIX}/R/lib/R/lib` };
+    const links: Record<string, string[]> = {
+      [`${PREFIX}/R/lib/R/lib/libR.so`]: ['libpcre2-8.so', 'liblzma.so', 'libbz2.so', 'libz.so'],
+      [`${PREFIX}/R/lib/R/bin/exec/R`]: ['libpcre2-8.so', 'liblzma.so', 'libbz2.so', 'libz.so'],
+      // R 4 loads libcurl through its internet module, not libR.so.
+      [`${PREFIX}/R/lib/R/modules/internet.so`]: ['libcurl.so', 'libssl.so', 'libcrypto.so'],
+    };
+    for (const [file, libs] of Object.entries(links)) {
       const ldd = execFileSync('ldd', [file], { encoding: 'utf8', env });
-      for (const lib of ['libcurl.so', 'libpcre2-8.so', 'liblzma.so', 'libbz2.so', 'libz.so']) {
+      for (const lib of libs) {
         expect({
           file,
           lib,
@@ -151,8 +159,6 @@ describe('build from the local mirror', () => {
         });
       }
     }
-    const curlLdd = sh('ldd', [`${PREFIX}/lib/libcurl.so.4`]);
-    expect(curlLdd).toMatch(new RegExp(`libssl\\.so\\.3 => ${PREFIX}/lib/libssl\\.so\\.3`));
   });
 
   it("jsonlite loads from R's own library; site-library packages load through the Renviron line", () => {
@@ -207,7 +213,8 @@ describe('build from the local mirror', () => {
 
   it('the runtime serves events from the unpacked layers (invoke --opt), with the r_lib packages', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rll-layers-'));
-    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip']) sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
+    for (const zip of ['r.zip', 'r_lib.zip', 'subsystem.zip'])
+      sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
     const task = await mkdtemp(path.join(os.tmpdir(), 'rll-task-'));
     await writeFile(
       path.join(task, 'check.R'),
@@ -221,14 +228,32 @@ describe('build from the local mirror', () => {
     );
     const event = path.join(task, 'event.json');
     await writeFile(event, JSON.stringify({ value: [1.5, 'x'] }));
-    const args = ['invoke', '--opt', dir, '--task-root', task, '--handler', 'check.handler', '--timeout', '60'];
+    const args = [
+      'invoke',
+      '--opt',
+      dir,
+      '--task-root',
+      task,
+      '--handler',
+      'check.handler',
+      '--timeout',
+      '60',
+    ];
     const ok = await runCli([...args, '--event', event]);
     expect({ code: ok.code, stderr: ok.code === 0 ? '' : ok.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(ok.stdout)).toEqual({ home: `${dir}/R/lib/R`, libcurl: true, xml: 'ok', echo: [1.5, 'x'] });
+    expect(JSON.parse(ok.stdout)).toEqual({
+      home: `${dir}/R/lib/R`,
+      libcurl: true,
+      xml: 'ok',
+      echo: [1.5, 'x'],
+    });
     await writeFile(event, JSON.stringify({ fail: true }));
     const failed = await runCli([...args, '--event', event]);
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ errorMessage: 'asked to fail', errorType: 'simpleError' });
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      errorMessage: 'asked to fail',
+      errorType: 'simpleError',
+    });
   });
 
   it('manifest.json records stages, packages, zips and the glibc verdict', async () => {
