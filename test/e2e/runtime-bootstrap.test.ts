@@ -118,6 +118,23 @@ describeWithR('layer/bootstrap with R', () => {
     }
   });
 
+  test("Lambda's LANG=en_US.UTF-8, absent from minimal images, falls back to C.UTF-8 without warnings", async () => {
+    // The emulator sets LANG=en_US.UTF-8 as Lambda does; this Debian (like provided.al2023) has only C.UTF-8.
+    const root = writeTaskRoot({
+      'loc.R':
+        'handler <- function(event) list(ctype = Sys.getlocale("LC_CTYPE"), utf8 = l10n_info()[["UTF-8"]], s = event$s)\n',
+    });
+    const fn = await startFunction(root, 'loc.handler');
+    try {
+      const out = expectSuccess(await fn.invoke({ s: 'Zoë ✓' }), fn);
+      const enInstalled = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout.includes('en_US.utf8');
+      expect(out).toEqual({ ctype: enInstalled ? 'en_US.UTF-8' : 'C.UTF-8', utf8: true, s: 'Zoë ✓' });
+      expect(fn.log()).not.toMatch(/Setting LC_\w+ failed/);
+    } finally {
+      await fn.close();
+    }
+  });
+
   test("a function's .Rprofile cannot break the runtime", async () => {
     const root = writeTaskRoot({ 'ok.R': 'handler <- function(event) "fine"\n' });
     writeFileSync(path.join(root, '.Rprofile'), 'stop("an .Rprofile the runtime must not run")\n');
