@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { ACTION_DEFAULTS, getInputs, INPUTS, type InputName } from '../../../src/action/inputs.js';
+import { DEFAULT_PRUNE } from '../../../src/pipeline/prune.js';
+import { BUILD_OPTION_NAMES, DEFAULTS, PRUNE_INPUTS } from '../../../src/pipeline/options.js';
+import { PUBLISH_DEFAULTS } from '../../../src/publish/index.js';
+
+const STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
+const cwd = '/work/here';
+
+function inputs(map: Partial<Record<InputName, string>>) {
+  const warnings: string[] = [];
+  const read = (name: string): string => map[name as InputName] ?? '';
+  const result = getInputs(read, { sourceStages: STAGES, cwd, warn: (m) => warnings.push(m) });
+  return { result, warnings };
+}
+
+const fails = (map: Partial<Record<InputName, string>>): string => {
+  try {
+    inputs(map);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected getInputs to throw');
+};
+
+describe('getInputs', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    const { result, warnings } = inputs({});
+    expect(result.build.rVersion).toBe('release');
+    expect(result.build.packages).toEqual(['aws.s3']);
+    expect(result.build.prefix).toBe('/opt');
+    expect(result.build.outDir).toBe(path.join(cwd, 'layers'));
+    expect(result.build.installToolchain).toBe(true);
+    expect(result.cache).toBe(true);
+    expect(result.cacheDirGiven).toBe(false);
+    expect(result.allowAnyHost).toBe(false);
+    expect(result.publish).toBeUndefined();
+    expect(result.artifactName).toBeUndefined();
+    expect(result.retentionDays).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it('passes build inputs to the pipeline validator, multi-line overrides included', () => {
+    const { result } = inputs({
+      'r-version': '4.2.2',
+      packages: 'xml2, curl',
+      'cran-repo': 'file:///srv/cran/',
+      'source-overrides': 'zlib=/m/zlib.tar.gz,version=1.3\nR=file:///m/R-4.2.2.tar.gz\n',
+      'prune-help': 'false',
+      jobs: '3',
+    });
+    expect(result.build.rVersion).toBe('4.2.2');
+    expect(result.build.packages).toEqual(['xml2', 'curl']);
+    expect(result.build.cranRepo).toBe('file:///srv/cran');
+    expect(Object.keys(result.build.overrides)).toEqual(['zlib', 'R']);
+    expect(result.build.prune.help).toBe(false);
+    expect(result.build.prune.strip).toBe(true);
+    expect(result.build.jobs).toBe(3);
+  });
+
+  it('refuses a bad r-version, naming the input and the accepted form', () => {
+    expect(fails({ 'r-version': '4.x' })).toMatch(
+      /^r-version: "4\.x" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
+    );
+    expect(fails({ 'r-version': '3.6.3' })).toMatch(/^r-version: R 3\.6\.3 is not supported/);
+  });
+
+  it('reads booleans strictly (YAML 1.2 core), naming the input', () => {
+    expect(inputs({ cache: 'false' }).result.cache).toBe(false);
+    expect(inputs({ cache: 'TRUE' }).result.cache).toBe(true);
+    expect(inputs({ 'allow-any-host': 'true' }).result.allowAnyHost).toBe(true);
+    expect(fails({ cache: 'yes' })).toBe('cache: "yes" is not a boolean; use true or false.');
+    expect(fails({ publish: 'on' })).toBe('publish: "on" is not a boolean; use true or false.');
+    expect(fails({ 'allow-any-host': '1' })).toMatch(/^allow-any-host: "1" is not a boolean/);
+    expect(fails({ 'install-toolchain': 'no' })).toMatch(/^install-toolchain: "no" is not a boolean/);
+  });
+
+  it('accepts retention-days from 1 to 90 only', () => {
+    expect(inputs({ 'retention-days': '1' }).result.retentionDays).toBe(1);
+    expect(inputs({ 'retention-days': '90' }).result.retentionDays).toBe(90);
+    for (const bad of ['0', '91', '7.5', '-3', 'week']) {
+      expect(fails({ 'retention-days': bad })).toBe(
+        `retention-days: "${bad}" is not a number of days; use a whole number from 1 to 90, or leave it empty for the repository's setting.`,
+      );
+    }
+  });
+
+  it('checks artifact-name against what GitHub accepts', () => {
+    expect(inputs({ 'artifact-name': 'my-layers' }).result.artifactName).toBe('my-layers');
+    expect(fails({ 'artifact-name': 'layers/4.5.2' })).toMatch(
+      /^artifact-name: "layers\/4\.5\.2" is not a valid artifact name/,
+    );
+  });
+
+  it('requires a region when publishing, naming the input', () => {
+    expect(fails({ publish: 'true' })).toMatch(
+      /Input "regions" \(--regions\): no region given; publishing needs at least one\. Accepted: /,
+    );
+    expect(fails({ publish: 'true', regions: 'us-east-1,Mars' })).toMatch(/"Mars" is not an AWS region name/);
+  });
+
+  it('publishes what this build writes: the publisher reads the build out-dir', () => {
+    const { result } = inputs({
+      publish: 'true',
+      regions: 'us-east-1, eu-west-1',
+      'out-dir': 'dist-layers',
+      sharing: 'public',
+    });
+    expect(result.publish?.outDir).toBe(path.join(cwd, 'dist-layers'));
+    expect(result.publish?.regions).toEqual(['us-east-1', 'eu-west-1']);
+    expect(result.publish?.sharing).toEqual([{ kind: 'public' }]);
+    expect(result.publish?.dryRun).toBe(false);
+  });
+
+  it('does not validate publishing inputs when publish is false, and warns that they are ignored', () => {
+    const { result, warnings } = inputs({ regions: 'not a region', 's3-bucket': 'b' });
+    expect(result.publish).toBeUndefined();
+    expect(warnings).toEqual([
+      'publish is false, so regions, s3-bucket are ignored; set publish: true to publish the layers.',
+    ]);
+  });
+
+  it('warns which input wins when cache is false and cache-dir is set', () => {
+    const { result, warnings } = inputs({ cache: 'false', 'cache-dir': '/srv/cache' });
+    expect(result.cache).toBe(false);
+    expect(result.cacheDirGiven).toBe(false);
+    expect(warnings).toEqual([
+      'cache is false, so cache-dir is ignored: every stage is built from source and nothing is cached.',
+    ]);
+    expect(inputs({ 'cache-dir': '/srv/cache' }).result.cacheDirGiven).toBe(true);
+  });
+
+  it('warns when published layers would not live in /opt', () => {
+    const { warnings } = inputs({ publish: 'true', regions: 'us-east-1', prefix: '/tmp/opt' });
+    expect(warnings.join('\n')).toMatch(
+      /^prefix is \/tmp\/opt and publish is true: Lambda unpacks layers in \/opt/,
+    );
+  });
+});
+
+describe('INPUTS and action.yml', () => {
+  const actionYml = parse(readFileSync(path.join(process.cwd(), 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { description: string; default?: string }>;
+    outputs: Record<string, { description: string }>;
+    runs: { using: string; main: string };
+  };
+
+  it('names every input once, exactly as action.yml does', () => {
+    expect(Object.keys(actionYml.inputs).sort()).toEqual(Object.keys(INPUTS).sort());
+    for (const name of BUILD_OPTION_NAMES) expect(INPUTS[name]).toBe('build');
+    expect(INPUTS.regions).toBe('publish');
+    expect(INPUTS.cache).toBe('action');
+  });
+
+  it('documents every input, with defaults that agree with the parsers', () => {
+    for (const [name, input] of Object.entries(actionYml.inputs)) {
+      expect(`${name}: ${input.description ?? ''}`.length).toBeGreaterThan(name.length + 20);
+    }
+    const d = (name: string): string | undefined => actionYml.inputs[name]?.default;
+    expect(d('r-version')).toBe(DEFAULTS['r-version']);
+    expect(d('packages')).toBe(DEFAULTS.packages);
+    expect(d('cran-repo')).toBe(DEFAULTS['cran-repo']);
+    expect(d('prefix')).toBe(DEFAULTS.prefix);
+    expect(d('out-dir')).toBe(DEFAULTS['out-dir']);
+    expect(d('install-toolchain')).toBe('true');
+    for (const [input, key] of Object.entries(PRUNE_INPUTS))
+      expect(d(input)).toBe(String(DEFAULT_PRUNE[key]));
+    for (const [name, value] of Object.entries(ACTION_DEFAULTS)) expect(d(name)).toBe(value);
+    expect(d('sharing')).toBe(PUBLISH_DEFAULTS.sharing);
+    expect(d('layer-prefix')).toBe(PUBLISH_DEFAULTS.layerPrefix);
+    expect(d('s3-prefix')).toBe(PUBLISH_DEFAULTS.s3Prefix);
+    expect(actionYml.inputs['artifact-name']?.description).toContain('r-lambda-layers-4.5.2-x86_64');
+  });
+
+  it('runs the committed bundle on node24', () => {
+    expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+});
