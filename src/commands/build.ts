@@ -93,7 +93,7 @@ export function buildCommand(): Command {
     )
     .option(
       '--override <spec>',
-      'per-stage source: NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z] (repeatable)',
+      'per-stage source: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z] (repeatable)',
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )

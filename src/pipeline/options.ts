@@ -141,11 +141,11 @@ export function parseRepoUrl(name: string, value: string): string {
 }
 
 /**
- * One override: `NAME=LOCATION[,sha256=HEX][,version=V]`, e.g.
+ * One override: `NAME=LOCATION,sha256=HEX[,version=V]`, e.g.
  * `openssl=/srv/mirror/openssl-3.0.15.tar.gz,sha256=…,version=3.0.15`.
  */
 export function parseOverride(spec: string, stageNames: readonly string[]): [string, SourceOverride] {
-  const form = 'use NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z]';
+  const form = 'use NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]';
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
   const name = spec.slice(0, eq).trim();
@@ -167,6 +167,13 @@ export function parseOverride(spec: string, stageNames: readonly string[]): [str
       override.version = val;
     } else throw new UserError(`source-overrides (${name}): unknown setting "${key}"; ${form}.`);
   }
+  if (!override.sha256) {
+    // The sum is what makes an override safe to build and to cache: the same path can later hold another file.
+    throw new UserError(
+      `source-overrides (${name}): give the tarball's SHA-256 (…,sha256=HEX); an override is only trusted with its sum. ` +
+        `Compute it with: sha256sum ${override.location.replace(/^file:\/\//, '')}`,
+    );
+  }
   return [name, override];
 }
 
@@ -182,10 +189,19 @@ export function parseOverrides(text: string, stageNames: readonly string[]): Rec
   return result;
 }
 
+// Folders end up in build commands and configure scripts, which break on spaces and must never run what a path holds.
+const SAFE_PATH = /^[A-Za-z0-9._/+@-]+$/;
+
 function absolutePath(name: string, value: string, cwd: string): string {
   const v = value.trim();
   if (!v) throw new UserError(`${name}: must not be empty.`);
-  return path.resolve(cwd, v);
+  const resolved = path.resolve(cwd, v);
+  if (!SAFE_PATH.test(resolved)) {
+    throw new UserError(
+      `${name}: "${resolved}" may hold only letters, digits and . _ / + @ - (no spaces or shell characters).`,
+    );
+  }
+  return resolved;
 }
 
 /**
@@ -206,6 +222,7 @@ export function parseBuildOptions(
       `prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`,
     );
   }
+  absolutePath('prefix', prefix, cwd);
 
   const jobsText = get('jobs');
   const jobs = jobsText === '' ? os.availableParallelism() : Number(jobsText);

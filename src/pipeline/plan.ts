@@ -53,8 +53,13 @@ export interface PlanInputs {
   /** An exact R version (release already resolved). */
   rVersion: string;
   host: Pick<HostInfo, 'osId' | 'osVersion' | 'arch'>;
-  /** A fingerprint of the package repository's index, so a repository update reinstalls packages. */
-  repoFingerprint?: string;
+  /**
+   * Per R-packages stage: the versions the repository offers for its packages and their dependencies, so a new
+   * release of one of them reinstalls the stage (and nothing else does).
+   */
+  repoFingerprints?: Record<string, string>;
+  /** sha256 of data/install-packages.R, which installs every R-packages stage. */
+  installerSha256?: string;
 }
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -113,6 +118,8 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
   const { recipe, options, host } = inputs;
   const planned = new Map<string, PlannedStage>();
   const hostPart = { os: host.osId, osVersion: host.osVersion, arch: host.arch };
+  // What every stage builds with: the compiler flags and paths of data/stages.yml.
+  const environment = recipe.environment;
 
   for (const stage of recipe.stages) {
     const closure = transitiveDeps(stage.name, recipe);
@@ -139,6 +146,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
       const key = cacheKey(stage.name, {
         host: hostPart,
         prefix: options.prefix,
+        environment,
         recipe: recipePart,
         deps: depKeys,
       });
@@ -160,11 +168,13 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         library: stage.library,
         packages: [...packages].sort(),
         repo: options.cranRepo,
-        repoIndex: inputs.repoFingerprint ?? null,
+        repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
+        installer: inputs.installerSha256 ?? null,
       };
       const key = cacheKey(stage.name, {
         host: hostPart,
         prefix: options.prefix,
+        environment,
         recipe: recipePart,
         deps: depKeys,
       });

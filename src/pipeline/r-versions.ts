@@ -1,5 +1,6 @@
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 import { UserError } from '../errors.js';
+import { fetchText } from './fetch.js';
 
 export const CRAN_BASE = 'https://cloud.r-project.org';
 
@@ -15,9 +16,7 @@ export async function resolveRelease(
   const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
   let text: string;
   try {
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(20_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    text = await response.text();
+    text = await fetchText(url, 20_000, fetchImpl);
   } catch (error) {
     throw new UserError(
       `r-version "release": cannot ask CRAN which R is current (${url}: ${(error as Error).message}). ` +

@@ -27,6 +27,8 @@ export interface RPackagesStageRecipe {
 export type StageRecipe = SourceStageRecipe | RPackagesStageRecipe;
 
 export interface Recipe {
+  /** Variables every stage builds with ({prefix} filled in; $NAME is the caller's value). Part of every key. */
+  environment: Record<string, string>;
   stages: StageRecipe[];
   /** Upstream SHA-256 of R release tarballs, by version. */
   rChecksums: Record<string, string>;
@@ -42,7 +44,7 @@ const strings = (value: unknown, where: string): string[] => {
 
 /** Parse and check the recipe text (data/stages.yml). Errors here are bugs in the data file, not user input. */
 export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
-  const doc = parse(text) as { stages?: unknown; rChecksums?: unknown };
+  const doc = parse(text) as { stages?: unknown; rChecksums?: unknown; environment?: unknown };
   if (!doc || !Array.isArray(doc.stages)) throw new Error(`${file}: no stages list`);
   const seen = new Set<string>();
   const stages = doc.stages.map((raw: Record<string, unknown>, i): StageRecipe => {
@@ -82,7 +84,12 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
   for (const [version, sum] of Object.entries((doc.rChecksums ?? {}) as Record<string, unknown>)) {
     rChecksums[version] = String(sum).toLowerCase();
   }
-  return { stages, rChecksums };
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries((doc.environment ?? {}) as Record<string, unknown>)) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`${file}: environment: bad variable name ${name}`);
+    environment[name] = String(value);
+  }
+  return { environment, stages, rChecksums };
 }
 
 export function loadRecipe(file: string = dataFile('stages.yml')): Recipe {

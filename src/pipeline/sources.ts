@@ -3,13 +3,13 @@
  * upstream. Every file is verified before anything unpacks it; a mismatch deletes the file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { downloadFile, HttpStatusError } from './fetch.js';
 import type { Logger } from '../log.js';
 import type { SourceSpec } from './plan.js';
 
@@ -51,31 +51,27 @@ async function retrieve(location: string, dest: string, stageName: string, via: 
   await mkdir(path.dirname(dest), { recursive: true });
   try {
     if (isUrl(location)) {
-      let response: Response;
       try {
-        response = await fetch(location, { redirect: 'follow' });
+        await downloadFile(location, tmp);
       } catch (error) {
+        if (error instanceof HttpStatusError) {
+          throw new UserError(
+            `${stageName}: downloading ${location} failed with HTTP ${error.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`,
+          );
+        }
+        const reason = (error as Error).cause ?? (error as Error).message;
         throw new UserError(
-          `${stageName}: cannot download ${location} (${(error as Error).cause ?? (error as Error).message}). ` +
+          `${stageName}: cannot download ${location} (${String(reason)}). ` +
             `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`,
         );
       }
-      if (!response.ok || !response.body) {
-        throw new UserError(
-          `${stageName}: downloading ${location} failed with HTTP ${response.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`,
-        );
-      }
-      await pipeline(
-        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-        createWriteStream(tmp),
-      );
     } else {
       const file = localPath(location);
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) {
         const hint =
           via === 'mirror'
-            ? `Put ${path.basename(file)} in the mirror, or give --override ${stageName}=PATH[,sha256=HEX][,version=V] for a file with another name.`
+            ? `Put ${path.basename(file)} in the mirror, or give --override ${stageName}=PATH,sha256=HEX[,version=V] for a file with another name.`
             : 'Check the path in the override.';
         throw new UserError(`${stageName}: source file ${file} does not exist (${via}). ${hint}`);
       }

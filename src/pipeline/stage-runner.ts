@@ -14,6 +14,7 @@ import type { FetchedSource } from './sources.js';
 
 export interface StageContext {
   prefix: string;
+  environment: Record<string, string>;
   jobs: number;
   /** The stage's staging root: files install into `${destdir}${prefix}`. */
   destdir: string;
@@ -23,21 +24,26 @@ export interface StageContext {
   log: Logger;
 }
 
-/** The environment every stage builds in: the prefix's libraries and tools come first. */
-export function buildEnv(prefix: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const join = (...parts: (string | undefined)[]): string => parts.filter(Boolean).join(' ');
-  return {
-    ...base,
-    PATH: `${prefix}/bin:${base.PATH ?? '/usr/bin:/bin'}`,
-    CPPFLAGS: join(`-I${prefix}/include`, base.CPPFLAGS),
-    // RUNPATH (new dtags) so the built binaries find {prefix}/lib without help, yet LD_LIBRARY_PATH still wins.
-    LDFLAGS: join(`-L${prefix}/lib -Wl,-rpath,${prefix}/lib -Wl,--enable-new-dtags`, base.LDFLAGS),
-    PKG_CONFIG_PATH: [`${prefix}/lib/pkgconfig`, base.PKG_CONFIG_PATH].filter(Boolean).join(':'),
-    // R must not pick up the build host's user library or profile.
-    R_LIBS_USER: '',
-    R_LIBS_SITE: '',
-    R_PROFILE_USER: '',
-  };
+/**
+ * The environment every stage builds in, from the recipe's `environment` (data/stages.yml): {prefix} is filled in
+ * and `$NAME` stands for the caller's value of NAME (empty when unset).
+ */
+export function buildEnv(
+  prefix: string,
+  environment: Record<string, string>,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [name, template] of Object.entries(environment)) {
+    const value = fillTemplate(template, { prefix }).replace(
+      /\$([A-Z_][A-Z0-9_]*)/g,
+      (_, v: string) => base[v] ?? '',
+    );
+    // Drop the separators an empty $NAME leaves behind ("-I/opt/include " or "/opt/lib/pkgconfig:").
+    env[name] = value.trim().replace(/:+$/, '').replace(/^:+/, '');
+  }
+  // R must not pick up the build host's user library, site library or profile.
+  return { ...env, R_LIBS_USER: '', R_LIBS_SITE: '', R_PROFILE_USER: '' };
 }
 
 async function unpack(tarball: string, into: string, logFile: string): Promise<string> {
@@ -69,7 +75,7 @@ export async function runSourceStage(
   await rm(ctx.destdir, { recursive: true, force: true });
   await mkdir(ctx.destdir, { recursive: true });
   const srcDir = await unpack(source.file, path.join(ctx.buildDir, stage.name), ctx.logFile);
-  const env = buildEnv(ctx.prefix);
+  const env = buildEnv(ctx.prefix, ctx.environment);
   for (const template of stage.commands) {
     const command = fillTemplate(template, { destdir: ctx.destdir, jobs: String(ctx.jobs) });
     ctx.log.debug(`${stage.name}$ ${command}`);
@@ -151,7 +157,10 @@ export async function runPackagesStage(
     resultFile,
     ...stage.packages,
   ];
-  const result = await run(rscript, args, { env: buildEnv(ctx.prefix), logFile: ctx.logFile });
+  const result = await run(rscript, args, {
+    env: buildEnv(ctx.prefix, ctx.environment),
+    logFile: ctx.logFile,
+  });
   const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
   const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
   if (unknown.length) {

@@ -4,6 +4,7 @@
  */
 import semver from 'semver';
 import { UserError } from '../errors.js';
+import { fetchText } from '../pipeline/fetch.js';
 
 export const CRAN_R_SOURCES = 'https://cloud.r-project.org/src/base/R-4/';
 
@@ -32,9 +33,7 @@ export async function fetchCranReleases(
 ): Promise<RRelease[]> {
   let html: string;
   try {
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    html = await response.text();
+    html = await fetchText(url, 30_000, fetchImpl);
   } catch (error) {
     throw new UserError(`Cannot read CRAN's list of R releases at ${url}: ${(error as Error).message}.`);
   }

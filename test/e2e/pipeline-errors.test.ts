@@ -92,6 +92,11 @@ it('a file missing from the mirror', async () => {
   );
 });
 
+it('an override without its SHA-256 is refused before anything runs', async () => {
+  const run = await build('nosum', ['--r-version', mirror.rVersion, '--override', 'zlib=/srv/zlib.tar.gz']);
+  await expectCleanFailure(run, /source-overrides \(zlib\): give the tarball's SHA-256/);
+});
+
 it('a stage whose configure fails: its last log lines and the log path, no cache entry', async () => {
   const src = path.join(base, 'broken-src', 'zlib-broken');
   await mkdir(src, { recursive: true });
@@ -102,11 +107,12 @@ it('a stage whose configure fails: its last log lines and the log path, no cache
   );
   const tarball = path.join(base, 'zlib-broken.tar.gz');
   execFileSync('tar', ['-czf', tarball, '-C', path.dirname(src), 'zlib-broken']);
+  const sum = execFileSync('sha256sum', [tarball], { encoding: 'utf8' }).split(' ')[0];
   const run = await build('configure', [
     '--r-version',
     mirror.rVersion,
     '--override',
-    `zlib=${tarball},version=1.2.13`,
+    `zlib=${tarball},sha256=${sum},version=1.2.13`,
   ]);
   await expectCleanFailure(run, /stage zlib failed: `\.\/configure --prefix=\/opt` exited with status 1\./);
   expect(run.stderr).toMatch(

@@ -20,7 +20,7 @@ import {
 jest.setTimeout(120_000);
 
 const ENV_HANDLER = `handler <- function(event, context) {
-  as.list(Sys.getenv(c("LD_LIBRARY_PATH", "R_LIBS_USER", "SSL_CERT_FILE", "RHOME", "R_LAMBDA_RSCRIPT")))
+  as.list(Sys.getenv(c("LD_LIBRARY_PATH", "R_LIBS_USER", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "RHOME", "R_LAMBDA_RSCRIPT")))
 }
 `;
 
@@ -77,6 +77,7 @@ describeWithR('layer/bootstrap with R', () => {
       expect(env.SSL_CERT_FILE).toMatch(
         /^\/etc\/(pki\/tls\/certs\/ca-bundle\.crt|ssl\/certs\/ca-certificates\.crt)$/,
       );
+      expect(env.CURL_CA_BUNDLE).toBe(env.SSL_CERT_FILE);
       expect(env.R_LAMBDA_RSCRIPT).toBe(RSCRIPT);
       expect(env.RHOME).toBe('');
     } finally {

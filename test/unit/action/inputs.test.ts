@@ -47,7 +47,7 @@ describe('getInputs', () => {
       'r-version': '4.2.2',
       packages: 'xml2, curl',
       'cran-repo': 'file:///srv/cran/',
-      'source-overrides': 'zlib=/m/zlib.tar.gz,version=1.3\nR=file:///m/R-4.2.2.tar.gz\n',
+      'source-overrides': `zlib=/m/zlib.tar.gz,sha256=${'a'.repeat(64)},version=1.3\nR=file:///m/R-4.2.2.tar.gz,sha256=${'b'.repeat(64)}\n`,
       'prune-help': 'false',
       jobs: '3',
     });

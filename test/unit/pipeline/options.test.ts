@@ -62,10 +62,10 @@ describe('build options', () => {
 
   it('parses overrides: location, sum and version; comments and blank lines ignored', () => {
     const sum = 'ab'.repeat(32);
-    const text = `# from the mirror\nopenssl=/m/openssl_3.0.15.orig.tar.gz,sha256=${sum.toUpperCase()},version=3.0.15\n\nR=https://example.org/R.tgz\n`;
+    const text = `# from the mirror\nopenssl=/m/openssl_3.0.15.orig.tar.gz,sha256=${sum.toUpperCase()},version=3.0.15\n\nR=https://example.org/R.tgz,sha256=${sum}\n`;
     expect(parseOverrides(text, stages)).toEqual({
       openssl: { location: '/m/openssl_3.0.15.orig.tar.gz', sha256: sum, version: '3.0.15' },
-      R: { location: 'https://example.org/R.tgz' },
+      R: { location: 'https://example.org/R.tgz', sha256: sum },
     });
   });
 
@@ -75,7 +75,11 @@ describe('build options', () => {
     ['openssl=', /has no location/],
     ['openssl=/x.tgz,sha256=1234', /not a SHA-256 sum/],
     ['openssl=/x.tgz,colour=blue', /unknown setting "colour"/],
-    ['openssl=/a.tgz\nopenssl=/b.tgz', /overridden twice/],
+    [`openssl=/a.tgz,sha256=${'a'.repeat(64)}\nopenssl=/b.tgz,sha256=${'b'.repeat(64)}`, /overridden twice/],
+    [
+      'openssl=/srv/openssl.tgz,version=3.0.1',
+      /source-overrides \(openssl\): give the tarball's SHA-256 .* sha256sum \/srv\/openssl\.tgz/,
+    ],
   ])('rejects the override %j', (text, message) => {
     expect(() => parseOverrides(text, stages)).toThrow(message);
   });
@@ -94,6 +98,12 @@ describe('build options', () => {
       /r-sha256: "xyz" is not a SHA-256/,
     );
     expect(() => parseBuildOptions({ 'prune-help': 'maybe' }, stages)).toThrow(/prune-help/);
+    expect(() => parseBuildOptions({ 'work-dir': '/tmp/my work' }, stages)).toThrow(
+      /work-dir: "\/tmp\/my work" may hold only letters/,
+    );
+    expect(() => parseBuildOptions({ prefix: '/opt/$(reboot)' }, stages)).toThrow(
+      /prefix: .*\(no spaces or shell characters\)/,
+    );
   });
 
   it('turns prune switches off one by one', () => {

@@ -68,8 +68,8 @@ describe('stage plan', () => {
   });
 
   it('a new CRAN index reinstalls the packages but rebuilds nothing native', () => {
-    const a = keys(plan({ repoFingerprint: 'aaaa' }));
-    const b = keys(plan({ repoFingerprint: 'bbbb' }));
+    const a = keys(plan({ repoFingerprints: { 'r-runtime-packages': 'aaaa', 'r-packages': 'aaaa' } }));
+    const b = keys(plan({ repoFingerprints: { 'r-runtime-packages': 'bbbb', 'r-packages': 'bbbb' } }));
     expect(
       Object.keys(a)
         .filter((n) => a[n] !== b[n])

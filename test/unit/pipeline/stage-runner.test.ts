@@ -1,4 +1,5 @@
 import { buildEnv, diagnoseMissingLibrary, parsePackageResults } from '../../../src/pipeline/stage-runner.js';
+import { loadRecipe } from '../../../src/pipeline/recipe.js';
 
 describe('R package failures', () => {
   it('reads the result file of install-packages.R', () => {
@@ -49,7 +50,7 @@ describe('R package failures', () => {
 
 describe('build environment', () => {
   it('puts the prefix first for headers, libraries, pkg-config and tools, with a RUNPATH', () => {
-    const env = buildEnv('/opt', {
+    const env = buildEnv('/opt', loadRecipe().environment, {
       PATH: '/usr/bin',
       CPPFLAGS: '-DX',
       LDFLAGS: '',
@@ -60,5 +61,15 @@ describe('build environment', () => {
     expect(env.LDFLAGS).toBe('-L/opt/lib -Wl,-rpath,/opt/lib -Wl,--enable-new-dtags');
     expect(env.PKG_CONFIG_PATH).toBe('/opt/lib/pkgconfig');
     expect(env.R_LIBS_USER).toBe('');
+  });
+
+  it('drops the separator an unset variable leaves', () => {
+    const env = buildEnv(
+      '/opt',
+      { PKG_CONFIG_PATH: '{prefix}/lib/pkgconfig:$PKG_CONFIG_PATH', CFLAGS: '-O2 $CFLAGS' },
+      { PATH: '/bin' },
+    );
+    expect(env.PKG_CONFIG_PATH).toBe('/opt/lib/pkgconfig');
+    expect(env.CFLAGS).toBe('-O2');
   });
 });

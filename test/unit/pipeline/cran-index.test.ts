@@ -1,0 +1,64 @@
+import { packageClosure, parsePackagesIndex } from '../../../src/pipeline/cran-index.js';
+
+// The shape of CRAN's src/contrib/PACKAGES (fields as tools::write_PACKAGES writes them).
+const INDEX = `Package: aws.s3
+Version: 0.3.22
+Imports: utils, tools, curl, httr, xml2 (> 1.0.0), base64enc, digest,
+        aws.signature (>= 0.3.7)
+License: GPL (>= 2)
+NeedsCompilation: no
+
+Package: aws.signature
+Version: 0.6.0
+Imports: digest, base64enc
+
+Package: httr
+Version: 1.4.7
+Depends: R (>= 3.5)
+Imports: curl (>= 5.0.2), jsonlite, mime, openssl (>= 0.8), R6
+
+Package: xml2
+Version: 1.3.6
+Depends: R (>= 3.6.0)
+Imports: cli, methods, rlang (>= 1.1.0)
+LinkingTo: cpp11
+
+Package: jsonlite
+Version: 1.8.8
+Imports: methods
+`;
+
+describe('CRAN package index', () => {
+  it('reads versions and the dependencies install.packages follows, across continuation lines', () => {
+    const index = parsePackagesIndex(INDEX);
+    expect(index.get('aws.s3')).toEqual({
+      version: '0.3.22',
+      deps: ['utils', 'tools', 'curl', 'httr', 'xml2', 'base64enc', 'digest', 'aws.signature'],
+    });
+    expect(index.get('xml2')?.deps).toEqual(['cli', 'methods', 'rlang', 'cpp11']);
+    expect(index.get('httr')?.deps).not.toContain('R');
+  });
+
+  it('fingerprints the wanted packages with their whole dependency closure', () => {
+    const index = parsePackagesIndex(INDEX);
+    expect(packageClosure(['jsonlite'], index)).toEqual(['jsonlite 1.8.8', 'methods -']);
+    const closure = packageClosure(['aws.s3'], index);
+    expect(closure).toContain('httr 1.4.7');
+    expect(closure).toContain('jsonlite 1.8.8'); // through httr
+    expect(closure).toContain('aws.signature 0.6.0');
+  });
+
+  it('a new release of a dependency changes the closure; an unrelated package does not', () => {
+    const before = packageClosure(['aws.s3'], parsePackagesIndex(INDEX));
+    const bumped = packageClosure(
+      ['aws.s3'],
+      parsePackagesIndex(INDEX.replace('Version: 1.8.8', 'Version: 1.9.0')),
+    );
+    const unrelated = packageClosure(
+      ['aws.s3'],
+      parsePackagesIndex(`${INDEX}\nPackage: ggplot2\nVersion: 3.5.0\n`),
+    );
+    expect(bumped).not.toEqual(before);
+    expect(unrelated).toEqual(before);
+  });
+});
