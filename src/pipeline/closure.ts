@@ -8,7 +8,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { dataFile } from '../paths.js';
-import { batches, ELF_TYPE, elfType, findElfFiles, runTool } from './elf.js';
+import { batches, ELF_TYPE, elfType, findElfFiles, runTool, splitByFileHeader } from './elf.js';
 
 export const ALLOWLIST_FILE_NAME = 'lambda-al2023-libraries.txt';
 
@@ -67,35 +67,9 @@ export function parseLdd(output: string): LddEntry[] {
   return entries;
 }
 
-/**
- * Split the output of `ldd a b c` into each file's part. ldd prints a `<file>:` header per file only when given
- * more than one.
- */
-export function splitLddByFile(output: string, files: string[]): Map<string, string> {
-  const parts = new Map<string, string>();
-  if (files.length === 1 && files[0] !== undefined) {
-    parts.set(files[0], output);
-    return parts;
-  }
-  const wanted = new Set(files);
-  let current: string | null = null;
-  let lines: string[] = [];
-  const flush = (): void => {
-    if (current !== null) parts.set(current, lines.join('\n'));
-  };
-  for (const line of output.split('\n')) {
-    const header = /^(\S.*):$/.exec(line);
-    if (header?.[1] !== undefined && wanted.has(header[1])) {
-      flush();
-      current = header[1];
-      lines = [];
-    } else {
-      lines.push(line);
-    }
-  }
-  flush();
-  return parts;
-}
+/** `ldd a b c` prints a `<file>:` header before each file's part (only when given more than one). */
+export const splitLddByFile = (output: string, files: string[]): Map<string, string> =>
+  splitByFileHeader(output, files, /^(\S.*):$/);
 
 /** True when `file` is `prefix` itself or lies below it (or below any of several prefixes). */
 export function isUnder(file: string, prefix: string | readonly string[]): boolean {

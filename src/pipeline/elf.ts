@@ -127,3 +127,33 @@ export function batches(items: string[], maxItems = 200, maxChars = 100_000): st
   if (current.length > 0) out.push(current);
   return out;
 }
+
+/**
+ * Split the output of one tool run over several files (ldd, readelf) into each file's part, at the header lines
+ * `header` matches (its first group is the file). With a single file there is no header: all output is that file's.
+ */
+export function splitByFileHeader(output: string, files: string[], header: RegExp): Map<string, string> {
+  const parts = new Map<string, string>();
+  if (files.length === 1 && files[0] !== undefined) {
+    parts.set(files[0], output);
+    return parts;
+  }
+  const wanted = new Set(files);
+  let current: string | null = null;
+  let lines: string[] = [];
+  const flush = (): void => {
+    if (current !== null) parts.set(current, lines.join('\n'));
+  };
+  for (const line of output.split('\n')) {
+    const file = header.exec(line)?.[1];
+    if (file !== undefined && wanted.has(file)) {
+      flush();
+      current = file;
+      lines = [];
+    } else {
+      lines.push(line);
+    }
+  }
+  flush();
+  return parts;
+}

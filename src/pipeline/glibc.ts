@@ -2,7 +2,7 @@
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
  */
-import { batches, runTool } from './elf.js';
+import { batches, runTool, splitByFileHeader } from './elf.js';
 import { LAMBDA_LIMITS } from './types.js';
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
@@ -52,35 +52,9 @@ export function highestGlibc(versions: Iterable<string>): string | null {
   return highest;
 }
 
-/**
- * Split the output of one `readelf` call over several files into each file's part.
- * readelf prints `File: <path>` before each file only when given more than one.
- */
-export function splitReadelfByFile(output: string, files: string[]): Map<string, string> {
-  const parts = new Map<string, string>();
-  if (files.length === 1 && files[0] !== undefined) {
-    parts.set(files[0], output);
-    return parts;
-  }
-  const wanted = new Set(files);
-  let current: string | null = null;
-  let lines: string[] = [];
-  const flush = (): void => {
-    if (current !== null) parts.set(current, lines.join('\n'));
-  };
-  for (const line of output.split('\n')) {
-    const header = /^File: (.+)$/.exec(line);
-    if (header?.[1] !== undefined && wanted.has(header[1])) {
-      flush();
-      current = header[1];
-      lines = [];
-    } else {
-      lines.push(line);
-    }
-  }
-  flush();
-  return parts;
-}
+/** `readelf` over several files prints `File: <path>` before each file's part (only when given more than one). */
+export const splitReadelfByFile = (output: string, files: string[]): Map<string, string> =>
+  splitByFileHeader(output, files, /^File: (.+)$/);
 
 export interface GlibcScan {
   /** The newest GLIBC_x.y any of the files needs; null when none needs a versioned glibc symbol. */

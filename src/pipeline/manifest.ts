@@ -2,20 +2,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TOOL_VERSION } from '../version.js';
-import type { HostInfo, LayerRecord, Manifest, RPackageRecord, StageRecord, Architecture } from './types.js';
+import type { Manifest, RPackageRecord } from './types.js';
 
-export interface ManifestInputs {
-  rVersion: string;
-  architecture: Architecture;
-  prefix: string;
-  stages: StageRecord[];
-  rPackages: RPackageRecord[];
-  layers: LayerRecord[];
-  host: HostInfo;
-  glibcRequired: string | null;
-  lambdaCompatible: boolean;
-  warnings: string[];
-}
+/** Everything of the manifest but what this module fills in itself. */
+export type ManifestInputs = Omit<Manifest, 'schemaVersion' | 'tool' | 'compatibleRuntimes'>;
 
 export function buildManifest(inputs: ManifestInputs): Manifest {
   return {
