@@ -102,6 +102,7 @@ quote_json_strings <- function(x) {
 }
 
 quote_json_strings_r <- function(x) {
+  if (!length(x)) return(character()) # paste0() would turn no strings into one ""
   x <- gsub("\\", "\\\\", x, fixed = TRUE)
   x <- gsub("\"", "\\\"", x, fixed = TRUE)
   x <- gsub("\n", "\\n", x, fixed = TRUE)

@@ -6,13 +6,29 @@ MAX_RESPONSE_BYTES <- 6291456
 
 run_runtime <- function() {
   ensure_utf8_locale()
-  load_json_library()
-  init_json()
+  # The Runtime API first: every later init failure, jsonlite's included, must reach /init/error.
   api_configure()
+  init_or_fail(init_json_library)
   attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
-  handler <- init_handler()
+  handler <- init_or_fail(load_handler)
   settings <- function_settings()
   repeat serve_invocation(handler, api_next_invocation(), settings)
+}
+
+# jsonlite and the JSON encoder's use of it. Without jsonlite the runtime cannot parse events, so
+# that is an init error (reported by the pure-R encoder, which needs no jsonlite).
+init_json_library <- function() {
+  loaded <- tryCatch({
+    load_json_library()
+    TRUE
+  }, error = function(e) e)
+  if (!isTRUE(loaded)) {
+    json_state$quote <- NULL
+    stop(init_failure("Runtime.InitError", sprintf(
+      "The R runtime cannot load the R package jsonlite (%s). jsonlite must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
+      conditionMessage(loaded), paste(.Library, collapse = ", "))))
+  }
+  init_json()
 }
 
 # jsonlite from R's own libraries first, so a different version in the function's or the
@@ -32,8 +48,9 @@ ensure_utf8_locale <- function() {
   log_line("WARN", "no UTF-8 locale is available; non-ASCII text in events may be mangled")
 }
 
-init_handler <- function() {
-  tryCatch(load_handler(), error = function(e) {
+# Runs one init step; an error is posted to /init/error and ends the process, as Lambda expects.
+init_or_fail <- function(step) {
+  tryCatch(step(), error = function(e) {
     report <- init_error_report(e)
     log_line("ERROR", sprintf("Init failed. %s: %s", report$errorType, report$errorMessage))
     try(api_post_init_error(report), silent = TRUE)

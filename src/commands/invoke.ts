@@ -1,7 +1,8 @@
 /**
  * `r-lambda-layer invoke`: runs one invocation of an R handler against the local Lambda emulator.
  * The response goes to stdout; the runtime's log to stderr. Exit 0 on success, 1 on a function
- * error (timeout included), 2 on an init error.
+ * error (timeout included), 2 on an init error; on SIGINT/SIGTERM it kills the runtime and exits
+ * 130/143.
  */
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { DEFAULTS } from '../runtime/lambda-environment.js';
 import type { FunctionOptions } from '../runtime/options.js';
 import { functionConfig, readEvent } from '../runtime/options.js';
 import { localRuntimeFiles } from '../runtime/runtime-files.js';
+import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
 import type { OutcomeKind } from '../runtime/invocation.js';
 
 export const INVOKE_EXIT_CODES: Record<OutcomeKind, number> = {
@@ -62,6 +64,7 @@ export function invokeCommand(): Command {
     const config = functionConfig(options, localRuntimeFiles);
     const event = readEvent(options.event, () => readFileSync(0));
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
+    const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
     try {
       const outcome = await emulator.invoke(event);
       process.stdout.write(outcome.payload);
@@ -75,6 +78,7 @@ export function invokeCommand(): Command {
       }
     } finally {
       await emulator.close();
+      unhook();
     }
   });
 }

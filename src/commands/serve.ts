@@ -1,6 +1,7 @@
 /**
  * `r-lambda-layer serve`: keeps an R handler warm behind the Invoke API of AWS's runtime interface
- * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted.
+ * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted
+ * (SIGINT/SIGTERM: the runtime is killed and serve exits 130/143).
  */
 import { Command } from 'commander';
 import { LambdaEmulator } from '../runtime/lambda-emulator.js';
@@ -8,6 +9,7 @@ import type { FunctionOptions } from '../runtime/options.js';
 import { functionConfig, parsePort } from '../runtime/options.js';
 import { localRuntimeFiles } from '../runtime/runtime-files.js';
 import { startInvokeServer } from '../runtime/invoke-server.js';
+import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
 import { addFunctionOptions } from './invoke.js';
 
 export function serveCommand(): Command {
@@ -20,17 +22,15 @@ export function serveCommand(): Command {
     const config = functionConfig(options, localRuntimeFiles);
     const port = parsePort(options.port);
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
+    stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
     const server = await startInvokeServer(port, (payload, clientContext) =>
       emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }),
     );
     process.stderr.write(
       `serve: ${config.handler} from ${config.taskRoot}\nserve: listening on ${server.url}\n`,
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await server.close();
-    await emulator.close();
+    // Until interrupted: SIGINT or SIGTERM kills the runtime's process group, even mid-invocation,
+    // and exits with 130 or 143.
+    await new Promise<never>(() => undefined);
   });
 }

@@ -11,6 +11,8 @@ export interface Invocation {
   /** Raw header values, passed to the runtime as Lambda does (JSON text). */
   clientContext?: string;
   cognitoIdentity?: string;
+  /** Epoch ms when the function times out, once its clock runs (else set at delivery). */
+  deadlineMs?: number;
 }
 
 export type OutcomeKind = 'success' | 'function-error' | 'init-error';
@@ -22,7 +24,10 @@ export interface InvocationOutcome {
   payload: Buffer;
   /** errorType for the error kinds. */
   errorType?: string;
-  /** From delivery of the event to the runtime's answer (0 when it never got the event). */
+  /**
+   * From the start of the function's clock to the outcome: invoke for a warm runtime, delivery of
+   * the event after a cold start (0 when a starting runtime never got the event).
+   */
   durationMs: number;
   /** Set on a cold start: runtime process started → first GET /invocation/next. */
   initDurationMs?: number;

@@ -29,6 +29,8 @@ export interface EmulatorIo {
 interface Pending {
   invocation: Invocation;
   deliveredAt?: number;
+  /** When the function's clock started, if before delivery (a warm runtime: at invoke). */
+  clockStartedAt?: number;
   initDurationMs?: number;
   delivered(): void;
   finish(ending: Ending): void;
@@ -96,6 +98,14 @@ export class LambdaEmulator {
     return this.spawn().ready;
   }
 
+  /**
+   * Kills the runtime's process group now, synchronously: for signal handlers and process 'exit'
+   * hooks, where nothing can be awaited.
+   */
+  killRuntime(): void {
+    this.runtime?.process.kill();
+  }
+
   /** Stops the runtime; the next invocation is a cold start. */
   async stopRuntime(): Promise<void> {
     const runtime = this.runtime;
@@ -142,18 +152,24 @@ export class LambdaEmulator {
     if (this.closed) throw new Error('the emulator is closed');
     const cold = !this.runtime;
     const runtime = this.runtime ?? this.spawn();
+    // Past init, Lambda's clock starts at invoke, not when the runtime takes the event: a warm
+    // runtime that never asks for it again still times out.
+    const initializing = !runtime.isReady;
     this.io.log.write(`START RequestId: ${invocation.requestId} Version: $LATEST\n`);
     const outcome = await new Promise<InvocationOutcome>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      const armFunctionTimeout = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          runtime.process.kill();
+          pending.finish(timeoutOutcome(invocation.requestId, this.config.timeoutMs));
+        }, this.config.timeoutMs);
+      };
       const pending: Pending = {
         invocation,
         delivered: () => {
           pending.deliveredAt = performance.now();
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            runtime.process.kill();
-            pending.finish(timeoutOutcome(invocation.requestId, this.config.timeoutMs));
-          }, this.config.timeoutMs);
+          if (initializing) armFunctionTimeout();
         },
         finish: (ending) => {
           if (this.pending !== pending) return;
@@ -164,9 +180,13 @@ export class LambdaEmulator {
         },
       };
       this.pending = pending;
-      if (cold) {
-        void runtime.ready.then((ms) => (pending.initDurationMs = ms));
+      if (cold) void runtime.ready.then((ms) => (pending.initDurationMs = ms));
+      if (initializing) {
         timer = setTimeout(() => this.initTimedOut(pending, runtime), this.config.initTimeoutMs);
+      } else {
+        pending.clockStartedAt = performance.now();
+        invocation.deadlineMs = Date.now() + this.config.timeoutMs;
+        armFunctionTimeout();
       }
       this.api.enqueue(invocation);
     });
@@ -176,7 +196,8 @@ export class LambdaEmulator {
   }
 
   private measured(ending: Ending, pending: Pending, runtime: Runtime): InvocationOutcome {
-    const durationMs = pending.deliveredAt === undefined ? 0 : performance.now() - pending.deliveredAt;
+    const startedAt = pending.clockStartedAt ?? pending.deliveredAt;
+    const durationMs = startedAt === undefined ? 0 : performance.now() - startedAt;
     const outcome: InvocationOutcome = { ...ending, durationMs };
     if (pending.initDurationMs !== undefined) outcome.initDurationMs = pending.initDurationMs;
     const memory = runtime.process.maxMemoryUsedMb();

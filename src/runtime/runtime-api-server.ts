@@ -145,7 +145,7 @@ export class RuntimeApiServer {
     if (!invocation) return;
     this.queued = undefined;
     this.current = invocation;
-    const deadlineMs = Date.now() + this.options.timeoutMs;
+    const deadlineMs = invocation.deadlineMs ?? Date.now() + this.options.timeoutMs;
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/json',
       'Content-Length': invocation.payload.length,

@@ -66,6 +66,16 @@ describe('the emulated Runtime API', () => {
     expect(listener.events).toEqual(['next', `delivered ${invocation.requestId}`]);
   });
 
+  test("a deadline set at invoke (a warm runtime's clock) is the one GET /next carries", async () => {
+    const invocation = newInvocation(Buffer.from('{}'));
+    invocation.deadlineMs = Date.now() + 1234;
+    server.enqueue(invocation);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const res = await fetch(`${base}/invocation/next`);
+    expect(res.headers.get('lambda-runtime-deadline-ms')).toBe(String(invocation.deadlineMs));
+    await res.text();
+  });
+
   test('a response is accepted once (202), then the id is stale (403)', async () => {
     const invocation = newInvocation(Buffer.from('{}'));
     server.enqueue(invocation);
