@@ -6731,7 +6731,7 @@ __webpack_unused_export__ = GetLayerVersion$;
 __webpack_unused_export__ = GetLayerVersionByArn$;
 __webpack_unused_export__ = GetLayerVersionByArnCommand;
 __webpack_unused_export__ = GetLayerVersionByArnRequest$;
-__webpack_unused_export__ = GetLayerVersionCommand;
+exports.VK5 = GetLayerVersionCommand;
 __webpack_unused_export__ = GetLayerVersionPolicy$;
 exports.fCq = GetLayerVersionPolicyCommand;
 __webpack_unused_export__ = GetLayerVersionPolicyRequest$;
@@ -53826,6 +53826,37 @@ function batches(items, maxItems = 200, maxChars = 100_000) {
         out.push(current);
     return out;
 }
+/**
+ * Split the output of one tool run over several files (ldd, readelf) into each file's part, at the header lines
+ * `header` matches (its first group is the file). With a single file there is no header: all output is that file's.
+ */
+function splitByFileHeader(output, files, header) {
+    const parts = new Map();
+    if (files.length === 1 && files[0] !== undefined) {
+        parts.set(files[0], output);
+        return parts;
+    }
+    const wanted = new Set(files);
+    let current = null;
+    let lines = [];
+    const flush = () => {
+        if (current !== null)
+            parts.set(current, lines.join('\n'));
+    };
+    for (const line of output.split('\n')) {
+        const file = header.exec(line)?.[1];
+        if (file !== undefined && wanted.has(file)) {
+            flush();
+            current = file;
+            lines = [];
+        }
+        else {
+            lines.push(line);
+        }
+    }
+    flush();
+    return parts;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/closure.ts
 /**
@@ -53874,37 +53905,8 @@ function parseLdd(output) {
     }
     return entries;
 }
-/**
- * Split the output of `ldd a b c` into each file's part. ldd prints a `<file>:` header per file only when given
- * more than one.
- */
-function splitLddByFile(output, files) {
-    const parts = new Map();
-    if (files.length === 1 && files[0] !== undefined) {
-        parts.set(files[0], output);
-        return parts;
-    }
-    const wanted = new Set(files);
-    let current = null;
-    let lines = [];
-    const flush = () => {
-        if (current !== null)
-            parts.set(current, lines.join('\n'));
-    };
-    for (const line of output.split('\n')) {
-        const header = /^(\S.*):$/.exec(line);
-        if (header?.[1] !== undefined && wanted.has(header[1])) {
-            flush();
-            current = header[1];
-            lines = [];
-        }
-        else {
-            lines.push(line);
-        }
-    }
-    flush();
-    return parts;
-}
+/** `ldd a b c` prints a `<file>:` header before each file's part (only when given more than one). */
+const splitLddByFile = (output, files) => splitByFileHeader(output, files, /^(\S.*):$/);
 /** True when `file` is `prefix` itself or lies below it (or below any of several prefixes). */
 function isUnder(file, prefix) {
     if (typeof prefix !== 'string')
@@ -54125,37 +54127,8 @@ function highestGlibc(versions) {
     }
     return highest;
 }
-/**
- * Split the output of one `readelf` call over several files into each file's part.
- * readelf prints `File: <path>` before each file only when given more than one.
- */
-function splitReadelfByFile(output, files) {
-    const parts = new Map();
-    if (files.length === 1 && files[0] !== undefined) {
-        parts.set(files[0], output);
-        return parts;
-    }
-    const wanted = new Set(files);
-    let current = null;
-    let lines = [];
-    const flush = () => {
-        if (current !== null)
-            parts.set(current, lines.join('\n'));
-    };
-    for (const line of output.split('\n')) {
-        const header = /^File: (.+)$/.exec(line);
-        if (header?.[1] !== undefined && wanted.has(header[1])) {
-            flush();
-            current = header[1];
-            lines = [];
-        }
-        else {
-            lines.push(line);
-        }
-    }
-    flush();
-    return parts;
-}
+/** `readelf` over several files prints `File: <path>` before each file's part (only when given more than one). */
+const splitReadelfByFile = (output, files) => splitByFileHeader(output, files, /^File: (.+)$/);
 /** Run readelf over `files` (ELF files; batched, many per call) and collect what glibc each needs. */
 async function scanGlibcRequirement(files) {
     const byFile = {};
@@ -54268,6 +54241,103 @@ function hostWarning(host) {
         `Build the layers you deploy in an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023).`);
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/cran-index.ts
+/** A CRAN-like repository's src/contrib/PACKAGES index, read as data. */
+/** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
+function parsePackagesIndex(text) {
+    const index = new Map();
+    for (const record of text.split(/\n\s*\n/)) {
+        const fields = {};
+        let last = '';
+        for (const line of record.split('\n')) {
+            const m = /^([A-Za-z/@-]+):\s*(.*)$/.exec(line);
+            if (m && m[1])
+                fields[(last = m[1])] = m[2] ?? '';
+            else if (last && /^\s/.test(line))
+                fields[last] += ` ${line.trim()}`;
+        }
+        if (!fields.Package || !fields.Version)
+            continue;
+        const deps = ['Depends', 'Imports', 'LinkingTo']
+            .flatMap((f) => (fields[f] ?? '').split(','))
+            .map((d) => d.replace(/\(.*?\)/g, '').trim())
+            .filter((d) => d && d !== 'R');
+        index.set(fields.Package, { version: fields.Version, deps });
+    }
+    return index;
+}
+/**
+ * Pure: `name version` for the wanted packages and everything they need from the index, sorted. Packages not in the
+ * index (base and recommended ones, or a misspelt name) appear as `name -`.
+ */
+function packageClosure(wanted, index) {
+    const seen = new Map();
+    const visit = (name) => {
+        if (seen.has(name))
+            return;
+        const entry = index.get(name);
+        seen.set(name, entry?.version ?? '-');
+        for (const dep of entry?.deps ?? [])
+            visit(dep);
+    };
+    for (const name of wanted)
+        visit(name);
+    return [...seen].map(([name, version]) => `${name} ${version}`).sort();
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/pipeline/fetch.ts
+/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
+
+
+
+
+class HttpStatusError extends Error {
+    url;
+    status;
+    constructor(url, status) {
+        super(`HTTP ${status}`);
+        this.url = url;
+        this.status = status;
+        this.name = 'HttpStatusError';
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
+    if (url.startsWith('file://'))
+        return (0,promises_.readFile)(new URL(url), 'utf8');
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    if (!response.ok)
+        throw new HttpStatusError(url, response.status);
+    return response.text();
+}
+/**
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
+ * when no byte arrives for `idleMs`.
+ */
+async function downloadFile(url, dest, idleMs = 60_000) {
+    const controller = new AbortController();
+    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
+    let timer = stall();
+    try {
+        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+        if (!response.ok || !response.body)
+            throw new HttpStatusError(url, response.status);
+        const body = external_node_stream_.Readable.fromWeb(response.body);
+        body.on('data', () => {
+            clearTimeout(timer);
+            timer = stall();
+        });
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, (0,external_node_fs_.createWriteStream)(dest));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The tool's version, recorded in manifest.json. Kept in step with package.json by a unit test. */
 const TOOL_VERSION = '1.0.0';
@@ -54374,6 +54444,8 @@ function planStages(inputs) {
     const { recipe, options, host } = inputs;
     const planned = new Map();
     const hostPart = { os: host.osId, osVersion: host.osVersion, arch: host.arch };
+    // What every stage builds with: the compiler flags and paths of data/stages.yml.
+    const environment = recipe.environment;
     for (const stage of recipe.stages) {
         const closure = transitiveDeps(stage.name, recipe);
         const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
@@ -54397,6 +54469,7 @@ function planStages(inputs) {
             const key = cacheKey(stage.name, {
                 host: hostPart,
                 prefix: options.prefix,
+                environment,
                 recipe: recipePart,
                 deps: depKeys,
             });
@@ -54419,11 +54492,13 @@ function planStages(inputs) {
                 library: stage.library,
                 packages: [...packages].sort(),
                 repo: options.cranRepo,
-                repoIndex: inputs.repoFingerprint ?? null,
+                repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
+                installer: inputs.installerSha256 ?? null,
             };
             const key = cacheKey(stage.name, {
                 host: hostPart,
                 prefix: options.prefix,
+                environment,
                 recipe: recipePart,
                 deps: depKeys,
             });
@@ -54523,25 +54598,77 @@ async function tail(file, n = 50) {
 /**
  * The prefix (/opt) is shared with whatever else the machine keeps there, so the pipeline only ever touches the
  * top-level entries it placed itself, listed in a marker file. A developer's /opt survives a build; a clean
- * container's /opt holds exactly the layer.
+ * container's /opt holds exactly the layer. A lock file keeps two builds from using one prefix at once.
  */
 
 
 
 
 const MARKER = '.r-lambda-layer-owned';
+const LOCK = '.r-lambda-layer.lock';
+/** Pure: the marker's entries, refusing anything that is not a plain top-level name. */
+function parseMarker(text, file) {
+    const entries = text.split('\n').filter(Boolean);
+    for (const entry of entries) {
+        if (entry === '.' || entry === '..' || entry.includes('/') || entry.includes('\0')) {
+            throw new UserError(`${file} lists "${entry}", which is not a top-level name; remove that line (or the file) and rerun.`);
+        }
+    }
+    return entries;
+}
+const alive = (pid) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+};
 class Prefix {
     dir;
     owned = new Set();
+    locked = false;
     constructor(dir) {
         this.dir = dir;
     }
-    /** Take over the prefix: forget (and remove) what an earlier run placed there. */
+    /** Take over the prefix: lock it, then forget (and remove) what an earlier run placed there. */
     async claim() {
         await (0,promises_.mkdir)(this.dir, { recursive: true });
-        const text = await (0,promises_.readFile)(external_node_path_default().join(this.dir, MARKER), 'utf8').catch(() => '');
-        this.owned = new Set(text.split('\n').filter(Boolean));
+        await this.lock();
+        const file = external_node_path_default().join(this.dir, MARKER);
+        this.owned = new Set(parseMarker(await (0,promises_.readFile)(file, 'utf8').catch(() => ''), file));
         await this.reset();
+    }
+    async lock() {
+        const file = external_node_path_default().join(this.dir, LOCK);
+        for (let attempt = 0; attempt < 2; attempt++) {
+            try {
+                const handle = await (0,promises_.open)(file, 'wx');
+                await handle.writeFile(String(process.pid));
+                await handle.close();
+                this.locked = true;
+                return;
+            }
+            catch (error) {
+                if (error.code !== 'EEXIST')
+                    throw error;
+                const pid = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
+                if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+                    throw new UserError(`${this.dir} is in use by another r-lambda-layer build (process ${pid}); wait for it to finish, or build with another --prefix.`);
+                }
+                // The build that held it is gone (killed, machine restarted): the lock is stale.
+                await (0,promises_.rm)(file, { force: true });
+            }
+        }
+        throw new UserError(`cannot lock ${this.dir}: ${LOCK} keeps reappearing; is another build starting right now?`);
+    }
+    /** Let other builds use the prefix again. */
+    async release() {
+        if (!this.locked)
+            return;
+        this.locked = false;
+        await (0,promises_.rm)(external_node_path_default().join(this.dir, LOCK), { force: true });
     }
     /** Remove everything this tool placed in the prefix. */
     async reset() {
@@ -54553,7 +54680,13 @@ class Prefix {
     }
     /** Merge a staged tree (whose top level mirrors the prefix) into the prefix. */
     async add(stagedPrefix) {
-        const entries = await (0,promises_.readdir)(stagedPrefix).catch(() => []);
+        let entries;
+        try {
+            entries = await (0,promises_.readdir)(stagedPrefix);
+        }
+        catch (error) {
+            throw new Error(`staged files missing at ${stagedPrefix} (${error.message}); a dependency was not built or restored`);
+        }
         const existing = new Set(await (0,promises_.readdir)(this.dir));
         for (const entry of entries) {
             if (existing.has(entry) && !this.owned.has(entry)) {
@@ -55003,6 +55136,7 @@ async function pruneTree(prefix, options, log, rules = PRUNE_RULES) {
 ;// CONCATENATED MODULE: ./src/pipeline/r-versions.ts
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 
+
 const CRAN_BASE = 'https://cloud.r-project.org';
 /** Pure: the `Release:` field of VERSION-INFO.dcf. */
 function parseVersionInfo(dcf) {
@@ -55012,10 +55146,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
     const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
     let text;
     try {
-        const response = await fetchImpl(url, { signal: AbortSignal.timeout(20_000) });
-        if (!response.ok)
-            throw new Error(`HTTP ${response.status}`);
-        text = await response.text();
+        text = await fetchText(url, 20_000, fetchImpl);
     }
     catch (error) {
         throw new UserError(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
@@ -55088,16 +55219,18 @@ function parseRecipe(text, file = 'data/stages.yml') {
     for (const [version, sum] of Object.entries((doc.rChecksums ?? {}))) {
         rChecksums[version] = String(sum).toLowerCase();
     }
-    return { stages, rChecksums };
+    const environment = {};
+    for (const [name, value] of Object.entries((doc.environment ?? {}))) {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(name))
+            throw new Error(`${file}: environment: bad variable name ${name}`);
+        environment[name] = String(value);
+    }
+    return { environment, stages, rChecksums };
 }
 function loadRecipe(file = dataFile('stages.yml')) {
     return parseRecipe((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/pipeline/sources.ts
 /**
  * Fetching a stage's source: from a per-stage override, else from the mirror (by the upstream file name), else
@@ -55137,25 +55270,24 @@ async function retrieve(location, dest, stageName, via) {
     await (0,promises_.mkdir)(external_node_path_default().dirname(dest), { recursive: true });
     try {
         if (isUrl(location)) {
-            let response;
             try {
-                response = await fetch(location, { redirect: 'follow' });
+                await downloadFile(location, tmp);
             }
             catch (error) {
-                throw new UserError(`${stageName}: cannot download ${location} (${error.cause ?? error.message}). ` +
+                if (error instanceof HttpStatusError) {
+                    throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${error.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`);
+                }
+                const reason = error.cause ?? error.message;
+                throw new UserError(`${stageName}: cannot download ${location} (${String(reason)}). ` +
                     `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`);
             }
-            if (!response.ok || !response.body) {
-                throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${response.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`);
-            }
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.fromWeb(response.body), (0,external_node_fs_.createWriteStream)(tmp));
         }
         else {
             const file = localPath(location);
             const info = await (0,promises_.stat)(file).catch(() => undefined);
             if (!info?.isFile()) {
                 const hint = via === 'mirror'
-                    ? `Put ${external_node_path_default().basename(file)} in the mirror, or give --override ${stageName}=PATH[,sha256=HEX][,version=V] for a file with another name.`
+                    ? `Put ${external_node_path_default().basename(file)} in the mirror, or give --override ${stageName}=PATH,sha256=HEX[,version=V] for a file with another name.`
                     : 'Check the path in the override.';
                 throw new UserError(`${stageName}: source file ${file} does not exist (${via}). ${hint}`);
             }
@@ -55202,21 +55334,19 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
 
 
 
-/** The environment every stage builds in: the prefix's libraries and tools come first. */
-function buildEnv(prefix, base = process.env) {
-    const join = (...parts) => parts.filter(Boolean).join(' ');
-    return {
-        ...base,
-        PATH: `${prefix}/bin:${base.PATH ?? '/usr/bin:/bin'}`,
-        CPPFLAGS: join(`-I${prefix}/include`, base.CPPFLAGS),
-        // RUNPATH (new dtags) so the built binaries find {prefix}/lib without help, yet LD_LIBRARY_PATH still wins.
-        LDFLAGS: join(`-L${prefix}/lib -Wl,-rpath,${prefix}/lib -Wl,--enable-new-dtags`, base.LDFLAGS),
-        PKG_CONFIG_PATH: [`${prefix}/lib/pkgconfig`, base.PKG_CONFIG_PATH].filter(Boolean).join(':'),
-        // R must not pick up the build host's user library or profile.
-        R_LIBS_USER: '',
-        R_LIBS_SITE: '',
-        R_PROFILE_USER: '',
-    };
+/**
+ * The environment every stage builds in, from the recipe's `environment` (data/stages.yml): {prefix} is filled in
+ * and `$NAME` stands for the caller's value of NAME (empty when unset).
+ */
+function buildEnv(prefix, environment, base = process.env) {
+    const env = { ...base };
+    for (const [name, template] of Object.entries(environment)) {
+        const value = fillTemplate(template, { prefix }).replace(/\$([A-Z_][A-Z0-9_]*)/g, (_, v) => base[v] ?? '');
+        // Drop the separators an empty $NAME leaves behind ("-I/opt/include " or "/opt/lib/pkgconfig:").
+        env[name] = value.trim().replace(/:+$/, '').replace(/^:+/, '');
+    }
+    // R must not pick up the build host's user library, site library or profile.
+    return { ...env, R_LIBS_USER: '', R_LIBS_SITE: '', R_PROFILE_USER: '' };
 }
 async function unpack(tarball, into, logFile) {
     await (0,promises_.rm)(into, { recursive: true, force: true });
@@ -55237,7 +55367,7 @@ async function runSourceStage(stage, source, ctx) {
     await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
     await (0,promises_.mkdir)(ctx.destdir, { recursive: true });
     const srcDir = await unpack(source.file, external_node_path_default().join(ctx.buildDir, stage.name), ctx.logFile);
-    const env = buildEnv(ctx.prefix);
+    const env = buildEnv(ctx.prefix, ctx.environment);
     for (const template of stage.commands) {
         const command = fillTemplate(template, { destdir: ctx.destdir, jobs: String(ctx.jobs) });
         ctx.log.debug(`${stage.name}$ ${command}`);
@@ -55308,7 +55438,10 @@ async function runPackagesStage(stage, ctx) {
         resultFile,
         ...stage.packages,
     ];
-    const result = await run(rscript, args, { env: buildEnv(ctx.prefix), logFile: ctx.logFile });
+    const result = await run(rscript, args, {
+        env: buildEnv(ctx.prefix, ctx.environment),
+        logFile: ctx.logFile,
+    });
     const lines = parsePackageResults(await (0,promises_.readFile)(resultFile, 'utf8').catch(() => ''));
     const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
     if (unknown.length) {
@@ -55637,6 +55770,8 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
 
 
 
+
+
 const LAYER_FILES = { r: 'r.zip', r_lib: 'r_lib.zip', subsystem: 'subsystem.zip' };
 /** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
 const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
@@ -55647,202 +55782,229 @@ async function buildLayers(options, deps) {
     const host = deps.host ?? detectHost();
     const logDir = external_node_path_default().join(options.workDir, 'logs');
     const warnings = [];
-    await log.group('Host and toolchain', async () => {
-        log.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
-        const warning = hostWarning(host);
-        if (warning) {
-            log.warn(warning);
-            warnings.push(warning);
-        }
-        if (options.installToolchain)
-            await installToolchain(host, log, external_node_path_default().join(logDir, 'toolchain.log'));
-        else
-            log.info('toolchain: skipped (--no-toolchain)');
-    });
-    const { plan, rVersion } = await log.group('Plan', async () => {
-        const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
-        if (options.rVersion === 'release')
-            log.info(`R release on CRAN: ${rVersion}`);
-        const repoFingerprint = await fingerprintRepo(options.cranRepo, log);
-        const plan = planStages({ recipe, options, rVersion, host, repoFingerprint });
-        for (const stage of plan)
-            log.debug(JSON.stringify(stage));
-        return { plan, rVersion };
-    });
-    const stageDir = (name) => external_node_path_default().join(options.workDir, 'stages', name);
-    const stagedPrefix = (name) => external_node_path_default().join(stageDir(name), options.prefix);
-    const outcomes = [];
-    const records = [];
-    await log.group('Stages', async () => {
-        const prefix = new Prefix(options.prefix);
-        await prefix.claim();
-        const width = Math.max(...plan.map((s) => s.name.length));
-        for (const stage of plan) {
-            const started = performance.now();
-            const hit = await cache.restore(stage.key, stageDir(stage.name)).catch((error) => {
-                log.warn(`cache restore of ${stage.name} failed (${error.message}); building it`);
-                return false;
-            });
-            let record;
-            if (!hit)
-                record = await buildStage(stage, prefix);
-            else
-                record = await readStageRecord(stageDir(stage.name));
-            if (record)
-                records.push(record);
-            outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
-            log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`);
-        }
-        // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
-        await prefix.reset();
-    });
-    /** Build one stage with exactly its dependencies in the prefix, then cache it. */
-    async function buildStage(stage, prefix) {
-        const ctx = {
-            prefix: options.prefix,
-            jobs: options.jobs,
-            destdir: stageDir(stage.name),
-            buildDir: external_node_path_default().join(options.workDir, 'build'),
-            logFile: external_node_path_default().join(logDir, `${stage.name}.log`),
-            log,
-        };
-        await (0,promises_.rm)(ctx.logFile, { force: true });
-        await prefix.reset();
-        for (const dep of stage.closure)
-            await prefix.add(stagedPrefix(dep));
-        let record;
-        try {
-            if (stage.kind === 'source') {
-                const source = await fetchSource(stage.name, stage.source, options.sourceMirror, external_node_path_default().join(options.workDir, 'downloads'), log);
-                await runSourceStage(stage, source, ctx);
-                await (0,promises_.rm)(source.file, { force: true });
-                record = {
-                    name: stage.name,
-                    version: stage.version,
-                    url: source.url,
-                    sha256: source.sha256,
-                    sha256Source: stage.source.sha256Source,
-                    flags: stage.flags,
-                    cacheKey: stage.key,
-                };
-            }
-            else {
-                await runPackagesStage(stage, ctx);
-            }
-            // The record travels with the stage's files, so a cache hit still knows where its source came from.
-            await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
-        }
-        catch (error) {
-            // Nothing half-built survives: no staging folder, so nothing to cache.
-            await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
-            throw error;
-        }
-        try {
-            await cache.save(stage.key, ctx.destdir);
-        }
-        catch (error) {
-            log.warn(`could not save ${stage.name} to the ${cache.name} cache (${error.message}); the build goes on`);
-        }
-        return record;
+    // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
+    await removeOutputs(options.outDir);
+    const prefix = new Prefix(options.prefix);
+    try {
+        return await buildWithPrefix();
     }
-    const tree = external_node_path_default().join(options.workDir, 'tree');
-    const prune = await log.group('Layer tree', async () => {
-        await (0,promises_.rm)(tree, { recursive: true, force: true });
-        await (0,promises_.mkdir)(tree, { recursive: true });
-        for (const stage of plan)
-            await copyTree(stagedPrefix(stage.name), tree);
-        await (0,promises_.rm)(external_node_path_default().join(tree, '.stage.json'), { force: true });
-        await copyTree(layerDir(), tree);
-        // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
-        const report = await pruneTree(tree, options.prune, log);
-        const { copied } = await addMissingLibraries(tree, {
-            ldLibraryPath: [external_node_path_default().join(tree, 'lib'), external_node_path_default().join(tree, 'R/lib/R/lib')],
-            log,
-            // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
-            installedPrefix: options.prefix,
+    finally {
+        await prefix.release();
+    }
+    async function buildWithPrefix() {
+        await log.group('Host and toolchain', async () => {
+            log.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
+            const warning = hostWarning(host);
+            if (warning) {
+                log.warn(warning);
+                warnings.push(warning);
+            }
+            if (options.installToolchain)
+                await installToolchain(host, log, external_node_path_default().join(logDir, 'toolchain.log'));
+            else
+                log.info('toolchain: skipped (--no-toolchain)');
         });
-        log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
-        return report;
-    });
-    await log.group('Checks', async () => checkTree(tree, options.packages, log));
-    return log.group('Layers', async () => {
-        const elf = await findElfFiles(tree);
-        const glibc = await scanGlibcRequirement(elf);
-        const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
-        if (verdict.compatible)
-            log.info(verdict.message);
-        else {
-            log.warn(verdict.message);
-            warnings.push(verdict.message);
+        const { plan, rVersion } = await log.group('Plan', async () => {
+            const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
+            if (options.rVersion === 'release')
+                log.info(`R release on CRAN: ${rVersion}`);
+            const repoFingerprints = await fingerprintPackages(recipe, options, log);
+            const installerSha256 = await sha256File(dataFile('install-packages.R'));
+            const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
+            for (const stage of plan)
+                log.debug(JSON.stringify(stage));
+            return { plan, rVersion };
+        });
+        const stageDir = (name) => external_node_path_default().join(options.workDir, 'stages', name);
+        const stagedPrefix = (name) => external_node_path_default().join(stageDir(name), options.prefix);
+        const outcomes = [];
+        const records = [];
+        await log.group('Stages', async () => {
+            await prefix.claim();
+            const width = Math.max(...plan.map((s) => s.name.length));
+            for (const stage of plan) {
+                const started = performance.now();
+                const hit = await cache.restore(stage.key, stageDir(stage.name)).catch((error) => {
+                    log.warn(`cache restore of ${stage.name} failed (${error.message}); building it`);
+                    return false;
+                });
+                let record;
+                if (!hit)
+                    record = await buildStage(stage);
+                else
+                    record = await readStageRecord(stageDir(stage.name));
+                if (record)
+                    records.push(record);
+                outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
+                log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`);
+            }
+            // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
+            await prefix.reset();
+        });
+        /** Build one stage with exactly its dependencies in the prefix, then cache it. */
+        async function buildStage(stage) {
+            const ctx = {
+                prefix: options.prefix,
+                environment: recipe.environment,
+                jobs: options.jobs,
+                destdir: stageDir(stage.name),
+                buildDir: external_node_path_default().join(options.workDir, 'build'),
+                logFile: external_node_path_default().join(logDir, `${stage.name}.log`),
+                log,
+            };
+            await (0,promises_.rm)(ctx.logFile, { force: true });
+            await prefix.reset();
+            for (const dep of stage.closure)
+                await prefix.add(stagedPrefix(dep));
+            let record;
+            try {
+                if (stage.kind === 'source') {
+                    const source = await fetchSource(stage.name, stage.source, options.sourceMirror, external_node_path_default().join(options.workDir, 'downloads'), log);
+                    await runSourceStage(stage, source, ctx);
+                    await (0,promises_.rm)(source.file, { force: true });
+                    // Checked before caching: an R linked against the build host's libraries must never become a cache hit.
+                    if (stage.name === 'R')
+                        await checkRLinks(stagedPrefix('R'), external_node_path_default().join(options.prefix, 'lib'), log);
+                    record = {
+                        name: stage.name,
+                        version: stage.version,
+                        url: source.url,
+                        sha256: source.sha256,
+                        sha256Source: stage.source.sha256Source,
+                        flags: stage.flags,
+                        cacheKey: stage.key,
+                    };
+                }
+                else {
+                    await runPackagesStage(stage, ctx);
+                }
+                // The record travels with the stage's files, so a cache hit still knows where its source came from.
+                await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+            }
+            catch (error) {
+                // Nothing half-built survives: no staging folder, so nothing to cache.
+                await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
+                throw error;
+            }
+            try {
+                await cache.save(stage.key, ctx.destdir);
+            }
+            catch (error) {
+                log.warn(`could not save ${stage.name} to the ${cache.name} cache (${error.message}); the build goes on`);
+            }
+            return record;
         }
-        const layers = await writeZips(tree, options.outDir, options.prefix);
-        const largest = largestDirectories(await directorySizes(tree, 4), 5);
-        const limits = checkLayerLimits(layers, largest);
-        const sizeTable = formatSizeTable(layers);
-        log.info(sizeTable);
-        for (const problem of limits.problems)
-            log.warn(problem);
-        const rPackages = [
-            ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R')),
-            ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site')),
-        ];
-        const manifest = buildManifest({
-            rVersion,
-            architecture: host.arch,
-            prefix: options.prefix,
-            stages: records,
-            rPackages,
-            layers,
-            host,
-            glibcRequired: glibc.highest,
-            lambdaCompatible: verdict.compatible,
-            warnings,
+        const tree = external_node_path_default().join(options.workDir, 'tree');
+        const prune = await log.group('Layer tree', async () => {
+            await (0,promises_.rm)(tree, { recursive: true, force: true });
+            await (0,promises_.mkdir)(tree, { recursive: true });
+            for (const stage of plan)
+                await copyTree(stagedPrefix(stage.name), tree);
+            await copyTree(layerDir(), tree);
+            // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
+            const report = await pruneTree(tree, options.prune, log);
+            const { copied } = await addMissingLibraries(tree, {
+                ldLibraryPath: [external_node_path_default().join(tree, 'lib'), external_node_path_default().join(tree, 'R/lib/R/lib')],
+                log,
+                // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
+                installedPrefix: options.prefix,
+            });
+            log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
+            return report;
         });
-        const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
-        await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
-        await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
-        // The prefix ends holding exactly what the layers hold, as Lambda will see it.
-        const prefix = new Prefix(options.prefix);
-        await prefix.claim();
-        await prefix.add(tree);
-        const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, external_node_path_default().join(options.outDir, LAYER_FILES[n])]));
-        log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
-        return {
-            rVersion,
-            outDir: options.outDir,
-            manifestPath,
-            zips,
-            manifest,
-            stages: outcomes,
-            limits,
-            prune,
-            sizeTable,
-        };
-    });
+        await log.group('Checks', async () => checkTree(tree, options.packages, recipe.environment, log));
+        return log.group('Layers', async () => {
+            const elf = await findElfFiles(tree);
+            const glibc = await scanGlibcRequirement(elf);
+            const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
+            if (verdict.compatible)
+                log.info(verdict.message);
+            else {
+                log.warn(verdict.message);
+                warnings.push(verdict.message);
+            }
+            const layers = await writeZips(tree, options.outDir, options.prefix);
+            const largest = largestDirectories(await directorySizes(tree, 4), 5);
+            const limits = checkLayerLimits(layers, largest);
+            const sizeTable = formatSizeTable(layers);
+            log.info(sizeTable);
+            for (const problem of limits.problems)
+                log.warn(problem);
+            const rPackages = [
+                ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R')),
+                ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site')),
+            ];
+            const manifest = buildManifest({
+                rVersion,
+                architecture: host.arch,
+                prefix: options.prefix,
+                stages: records,
+                rPackages,
+                layers,
+                host,
+                glibcRequired: glibc.highest,
+                lambdaCompatible: verdict.compatible,
+                warnings,
+            });
+            const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
+            await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
+            await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
+            // The prefix ends holding exactly what the layers hold, as Lambda will see it.
+            await prefix.reset();
+            await prefix.add(tree);
+            const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, external_node_path_default().join(options.outDir, LAYER_FILES[n])]));
+            log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
+            return {
+                rVersion,
+                outDir: options.outDir,
+                manifestPath,
+                zips,
+                manifest,
+                stages: outcomes,
+                limits,
+                prune,
+                sizeTable,
+            };
+        });
+    }
 }
 async function readStageRecord(dir) {
     const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.stage.json'), 'utf8').catch(() => 'null');
     return JSON.parse(text) ?? undefined;
 }
-/** A fingerprint of the repository's package index: a CRAN update changes it, so packages are reinstalled. */
-async function fingerprintRepo(repo, log) {
-    const index = `${repo}/src/contrib/PACKAGES`;
+/**
+ * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
+ * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
+ * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
+ */
+async function fingerprintPackages(recipe, options, log) {
+    const index = `${options.cranRepo}/src/contrib/PACKAGES`;
+    let text;
     try {
-        const text = repo.startsWith('file://')
-            ? await (0,promises_.readFile)(new URL(index), 'utf8')
-            : await (await fetch(index, { signal: AbortSignal.timeout(20_000) })).text();
-        return sha256Hex(text).slice(0, 16);
+        text = await fetchText(index);
     }
     catch (error) {
         log.debug(`cannot read ${index} (${error.message}); packages are cached by name only`);
-        return undefined;
+        return {};
     }
+    const available = parsePackagesIndex(text);
+    const fingerprints = {};
+    for (const stage of recipe.stages) {
+        if (stage.kind !== 'r-packages')
+            continue;
+        const wanted = stage.library === 'site' ? options.packages : stage.packages;
+        fingerprints[stage.name] = sha256Hex(packageClosure(wanted, available).join('\n')).slice(0, 16);
+    }
+    return fingerprints;
+}
+async function removeOutputs(outDir) {
+    for (const file of [...Object.values(LAYER_FILES), 'manifest.json'])
+        await (0,promises_.rm)(external_node_path_default().join(outDir, file), { force: true });
 }
 /** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
 async function writeZips(tree, outDir, installedPrefix) {
     await (0,promises_.mkdir)(outDir, { recursive: true });
-    for (const file of [...Object.values(LAYER_FILES), 'manifest.json'])
-        await (0,promises_.rm)(external_node_path_default().join(outDir, file), { force: true });
+    await removeOutputs(outDir);
     const staging = external_node_path_default().join(outDir, `.r-lambda-layer-${process.pid}`);
     await (0,promises_.rm)(staging, { recursive: true, force: true });
     await (0,promises_.mkdir)(staging, { recursive: true });
@@ -55863,30 +56025,37 @@ async function writeZips(tree, outDir, installedPrefix) {
     }
 }
 /**
- * The built R must use the layer's libraries and run. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its
- * internet module links curl (and through it ssl). ldd lists what each needs, transitively: every one of those
- * libraries must be found, and found in the layer's lib/, never on the build host.
+ * R must use the layer's libraries. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its internet module links
+ * curl (and through it ssl). ldd lists what each needs, transitively: every one of those libraries must be found in
+ * `libDir`, never on the build host. `rHomePrefix` is where R/ lies (a staging folder, or the layer tree).
  */
-async function checkTree(tree, packages, log) {
-    const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
+async function checkRLinks(rHomePrefix, libDir, log) {
+    const rHome = external_node_path_default().join(rHomePrefix, 'R/lib/R');
+    // What R's own start-up script sets (etc/ldpaths), plus the layer's lib/.
+    const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${rHome}/lib` };
     const seen = new Set();
-    for (const binary of ['R/lib/R/lib/libR.so', 'R/lib/R/bin/exec/R', 'R/lib/R/modules/internet.so']) {
-        const ldd = await run('ldd', [external_node_path_default().join(tree, binary)], { env });
+    for (const binary of ['lib/libR.so', 'bin/exec/R', 'modules/internet.so']) {
+        const ldd = await run('ldd', [external_node_path_default().join(rHome, binary)], { env });
         for (const lib of R_LINKS_FROM_LAYER) {
             const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
             if (!line)
                 continue; // not every file links every library
-            if (!line.includes(`=> ${tree}/lib/`)) {
-                throw new UserError(`${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
+            if (!line.includes(`=> ${libDir}/`)) {
+                throw new UserError(`R's ${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
             }
             seen.add(lib);
         }
-        log.info(`${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from the layer's lib/`);
+        log.info(`R ${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from ${libDir}`);
     }
     const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
     if (absent.length) {
         throw new UserError(`R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`);
     }
+}
+/** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
+async function checkTree(tree, packages, environment, log) {
+    await checkRLinks(tree, external_node_path_default().join(tree, 'lib'), log);
+    const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
     const expr = [
         'stopifnot(capabilities("libcurl"))',
         'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
@@ -55894,7 +56063,7 @@ async function checkTree(tree, packages, log) {
         'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
     ].join('; ');
     const rEnv = {
-        ...buildEnv(tree, env),
+        ...buildEnv(tree, environment, env),
         RHOME: external_node_path_default().join(tree, 'R/lib/R'),
         R_LIBS_USER: external_node_path_default().join(tree, 'local/lib/R/site-library'),
     };
@@ -56054,11 +56223,11 @@ function parseRepoUrl(name, value) {
     return v;
 }
 /**
- * One override: `NAME=LOCATION[,sha256=HEX][,version=V]`, e.g.
+ * One override: `NAME=LOCATION,sha256=HEX[,version=V]`, e.g.
  * `openssl=/srv/mirror/openssl-3.0.15.tar.gz,sha256=…,version=3.0.15`.
  */
 function parseOverride(spec, stageNames) {
-    const form = 'use NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z]';
+    const form = 'use NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]';
     const eq = spec.indexOf('=');
     if (eq <= 0)
         throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
@@ -56083,6 +56252,11 @@ function parseOverride(spec, stageNames) {
         else
             throw new UserError(`source-overrides (${name}): unknown setting "${key}"; ${form}.`);
     }
+    if (!override.sha256) {
+        // The sum is what makes an override safe to build and to cache: the same path can later hold another file.
+        throw new UserError(`source-overrides (${name}): give the tarball's SHA-256 (…,sha256=HEX); an override is only trusted with its sum. ` +
+            `Compute it with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
+    }
     return [name, override];
 }
 function parseOverrides(text, stageNames) {
@@ -56098,11 +56272,17 @@ function parseOverrides(text, stageNames) {
     }
     return result;
 }
+// Folders end up in build commands and configure scripts, which break on spaces and must never run what a path holds.
+const SAFE_PATH = /^[A-Za-z0-9._/+@-]+$/;
 function absolutePath(name, value, cwd) {
     const v = value.trim();
     if (!v)
         throw new UserError(`${name}: must not be empty.`);
-    return external_node_path_default().resolve(cwd, v);
+    const resolved = external_node_path_default().resolve(cwd, v);
+    if (!SAFE_PATH.test(resolved)) {
+        throw new UserError(`${name}: "${resolved}" may hold only letters, digits and . _ / + @ - (no spaces or shell characters).`);
+    }
+    return resolved;
 }
 /**
  * Turn raw strings into validated options. `sourceStages` are the names of the recipe's source stages
@@ -56115,6 +56295,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     if (!external_node_path_default().isAbsolute(prefix) || external_node_path_default().resolve(prefix) === '/') {
         throw new UserError(`prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`);
     }
+    absolutePath('prefix', prefix, cwd);
     const jobsText = get('jobs');
     const jobs = jobsText === '' ? external_node_os_default().availableParallelism() : Number(jobsText);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
@@ -56200,7 +56381,7 @@ function buildCommand() {
         .option('--cache-dir <dir>', 'stage cache folder', `${home}/cache`)
         .option('--work-dir <dir>', 'scratch folder: sources, staging, logs', `${home}/work`)
         .option('--source-mirror <dir|url>', 'look up source tarballs here by their upstream file name instead of downloading')
-        .option('--override <spec>', 'per-stage source: NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z] (repeatable)', (value, previous) => [...previous, value], [])
+        .option('--override <spec>', 'per-stage source: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z] (repeatable)', (value, previous) => [...previous, value], [])
         .option('--overrides-file <file>', 'a file of overrides, one per line (as written by scripts/fill-mirror.sh)')
         .option('--jobs <n>', 'parallel make jobs (default: number of cores)')
         .option('--no-toolchain', 'do not install the build toolchain with dnf/apt-get')
@@ -56522,7 +56703,7 @@ class RuntimeApiServer {
             return;
         this.queued = undefined;
         this.current = invocation;
-        const deadlineMs = Date.now() + this.options.timeoutMs;
+        const deadlineMs = invocation.deadlineMs ?? Date.now() + this.options.timeoutMs;
         const headers = {
             'Content-Type': 'application/json',
             'Content-Length': invocation.payload.length,
@@ -56702,6 +56883,13 @@ class LambdaEmulator {
         }
         return this.spawn().ready;
     }
+    /**
+     * Kills the runtime's process group now, synchronously: for signal handlers and process 'exit'
+     * hooks, where nothing can be awaited.
+     */
+    killRuntime() {
+        this.runtime?.process.kill();
+    }
     /** Stops the runtime; the next invocation is a cold start. */
     async stopRuntime() {
         const runtime = this.runtime;
@@ -56749,18 +56937,25 @@ class LambdaEmulator {
             throw new Error('the emulator is closed');
         const cold = !this.runtime;
         const runtime = this.runtime ?? this.spawn();
+        // Past init, Lambda's clock starts at invoke, not when the runtime takes the event: a warm
+        // runtime that never asks for it again still times out.
+        const initializing = !runtime.isReady;
         this.io.log.write(`START RequestId: ${invocation.requestId} Version: $LATEST\n`);
         const outcome = await new Promise((resolve) => {
             let timer;
+            const armFunctionTimeout = () => {
+                clearTimeout(timer);
+                timer = setTimeout(() => {
+                    runtime.process.kill();
+                    pending.finish(timeoutOutcome(invocation.requestId, this.config.timeoutMs));
+                }, this.config.timeoutMs);
+            };
             const pending = {
                 invocation,
                 delivered: () => {
                     pending.deliveredAt = performance.now();
-                    clearTimeout(timer);
-                    timer = setTimeout(() => {
-                        runtime.process.kill();
-                        pending.finish(timeoutOutcome(invocation.requestId, this.config.timeoutMs));
-                    }, this.config.timeoutMs);
+                    if (initializing)
+                        armFunctionTimeout();
                 },
                 finish: (ending) => {
                     if (this.pending !== pending)
@@ -56772,9 +56967,15 @@ class LambdaEmulator {
                 },
             };
             this.pending = pending;
-            if (cold) {
+            if (cold)
                 void runtime.ready.then((ms) => (pending.initDurationMs = ms));
+            if (initializing) {
                 timer = setTimeout(() => this.initTimedOut(pending, runtime), this.config.initTimeoutMs);
+            }
+            else {
+                pending.clockStartedAt = performance.now();
+                invocation.deadlineMs = Date.now() + this.config.timeoutMs;
+                armFunctionTimeout();
             }
             this.api.enqueue(invocation);
         });
@@ -56784,7 +56985,8 @@ class LambdaEmulator {
         return outcome;
     }
     measured(ending, pending, runtime) {
-        const durationMs = pending.deliveredAt === undefined ? 0 : performance.now() - pending.deliveredAt;
+        const startedAt = pending.clockStartedAt ?? pending.deliveredAt;
+        const durationMs = startedAt === undefined ? 0 : performance.now() - startedAt;
         const outcome = { ...ending, durationMs };
         if (pending.initDurationMs !== undefined)
             outcome.initDurationMs = pending.initDurationMs;
@@ -57028,12 +57230,41 @@ const localRuntimeFiles = {
     rscriptOnPath: () => findOnPath('Rscript'),
 };
 
+;// CONCATENATED MODULE: ./src/runtime/shutdown.ts
+/**
+ * The runtime runs in its own process group (so a timeout can kill R and whatever it started),
+ * which also shields it from the terminal's Ctrl-C. `invoke` and `serve` therefore tie its life to
+ * theirs: on SIGINT or SIGTERM they kill the runtime's process group and exit with 128 + the
+ * signal number, and on any other exit they kill it too.
+ */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+/** Registers the hooks; returns a function that removes them. */
+function stopRuntimeWithProcess(options) {
+    const target = options.target ?? process;
+    const onExit = () => options.killRuntime();
+    const onSignal = (signal) => {
+        options.killRuntime();
+        options.log?.write(`${signal}: stopped the R runtime\n`);
+        target.exit(SIGNAL_EXIT_CODES[signal]);
+    };
+    target.on('exit', onExit);
+    target.on('SIGINT', onSignal);
+    target.on('SIGTERM', onSignal);
+    return () => {
+        target.off('exit', onExit);
+        target.off('SIGINT', onSignal);
+        target.off('SIGTERM', onSignal);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/invoke.ts
 /**
  * `r-lambda-layer invoke`: runs one invocation of an R handler against the local Lambda emulator.
  * The response goes to stdout; the runtime's log to stderr. Exit 0 on success, 1 on a function
- * error (timeout included), 2 on an init error.
+ * error (timeout included), 2 on an init error; on SIGINT/SIGTERM it kills the runtime and exits
+ * 130/143.
  */
+
 
 
 
@@ -57078,6 +57309,7 @@ function invokeCommand() {
         const config = functionConfig(options, localRuntimeFiles);
         const event = readEvent(options.event, () => (0,external_node_fs_.readFileSync)(0));
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
+        const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
         try {
             const outcome = await emulator.invoke(event);
             process.stdout.write(outcome.payload);
@@ -57089,6 +57321,7 @@ function invokeCommand() {
         }
         finally {
             await emulator.close();
+            unhook();
         }
     });
 }
@@ -57187,8 +57420,10 @@ function send(res, status, body) {
 ;// CONCATENATED MODULE: ./src/commands/serve.ts
 /**
  * `r-lambda-layer serve`: keeps an R handler warm behind the Invoke API of AWS's runtime interface
- * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted.
+ * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted
+ * (SIGINT/SIGTERM: the runtime is killed and serve exits 130/143).
  */
+
 
 
 
@@ -57203,14 +57438,12 @@ function serveCommand() {
         const config = functionConfig(options, localRuntimeFiles);
         const port = parsePort(options.port);
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
+        stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
         const server = await startInvokeServer(port, (payload, clientContext) => emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }));
         process.stderr.write(`serve: ${config.handler} from ${config.taskRoot}\nserve: listening on ${server.url}\n`);
-        await new Promise((resolve) => {
-            process.once('SIGINT', resolve);
-            process.once('SIGTERM', resolve);
-        });
-        await server.close();
-        await emulator.close();
+        // Until interrupted: SIGINT or SIGTERM kills the runtime's process group, even mid-invocation,
+        // and exits with 130 or 143.
+        await new Promise(() => undefined);
     });
 }
 
@@ -57745,6 +57978,49 @@ function policyGrants(policyJson, permission) {
         actionMatches &&
         orgConditionOf(statement) === permission.organizationId);
 }
+function describeStatement(statement) {
+    const principal = principalOf(statement);
+    const org = orgConditionOf(statement);
+    if (principal === '*')
+        return org === undefined ? 'everyone (public)' : `organization ${org}`;
+    const account = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/.exec(principal ?? '')?.[1];
+    return account === undefined ? `principal ${principal ?? 'unknown'}` : `account ${account}`;
+}
+/**
+ * The statements of a layer version's policy (GetLayerVersionPolicy's JSON) that this tool added, with what
+ * each grants. Statements anyone else added are none of our business and are left out.
+ */
+function toolStatements(policyJson) {
+    let policy;
+    try {
+        policy = JSON.parse(policyJson);
+    }
+    catch {
+        return [];
+    }
+    const statements = policy?.Statement;
+    if (!Array.isArray(statements))
+        return [];
+    return statements
+        .filter((s) => s !== null &&
+        typeof s === 'object' &&
+        typeof s['Sid'] === 'string' &&
+        s['Sid'].startsWith(`${STATEMENT_PREFIX}-`))
+        .map((s) => ({ statementId: s['Sid'], grants: describeStatement(s) }));
+}
+/**
+ * Grants an earlier run of this tool left on a layer version that the sharing asked for now does not include
+ * (say, public before and private now). Publishing never removes a grant by itself: it reports these.
+ */
+function staleGrants(policyJson, wanted) {
+    const keep = new Set(wanted.map((g) => layerPermission(g).statementId));
+    return toolStatements(policyJson).filter((s) => !keep.has(s.statementId));
+}
+/** The AWS CLI command that removes one statement from a layer version's policy. */
+function removePermissionCommand(region, layerName, version, statementId) {
+    return (`aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
+        `--statement-id ${statementId} --region ${region}`);
+}
 
 ;// CONCATENATED MODULE: ./src/publish/plan.ts
 /**
@@ -57889,8 +58165,13 @@ var lib_storage_dist_cjs = __nccwpck_require__(2358);
 const IAM_ACTIONS = {
     listLayerVersions: 'lambda:ListLayerVersions',
     publishLayerVersion: 'lambda:PublishLayerVersion',
+    /** A rerun checks that the version it would reuse holds exactly the zip (its CodeSha256). */
+    getLayerVersion: 'lambda:GetLayerVersion',
     addLayerVersionPermission: 'lambda:AddLayerVersionPermission',
-    /** Only when a rerun finds its sharing statement already there. */
+    /**
+     * On reruns: to confirm a sharing statement already there is ours, and to find grants an earlier run left that
+     * the sharing asked for now no longer includes.
+     */
     getLayerVersionPolicy: 'lambda:GetLayerVersionPolicy',
     /** Covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload too. */
     putObject: 's3:PutObject',
@@ -58080,6 +58361,25 @@ class AwsLayerPublisher {
             await upload.done();
         });
     }
+    async storedCodeSha256(layerName, version) {
+        const response = await this.call({ action: IAM_ACTIONS.getLayerVersion, resource: `layer ${layerName} version ${version}` }, () => this.lambda.send(new dist_cjs/* GetLayerVersionCommand */.VK5({ LayerName: layerName, VersionNumber: version })));
+        return response.Content?.CodeSha256;
+    }
+    async toolStatements(layerName, version) {
+        const policy = await this.call({ action: IAM_ACTIONS.getLayerVersionPolicy, resource: `layer ${layerName} version ${version}` }, async () => {
+            try {
+                const out = await this.lambda.send(new dist_cjs/* GetLayerVersionPolicyCommand */.fCq({ LayerName: layerName, VersionNumber: version }));
+                return out.Policy ?? '';
+            }
+            catch (error) {
+                // A version nobody shared has no policy at all.
+                if (error.name === 'ResourceNotFoundException')
+                    return '';
+                throw error;
+            }
+        });
+        return toolStatements(policy);
+    }
     async publish(request) {
         const content = 'zipFile' in request.content
             ? { ZipFile: request.content.zipFile }
@@ -58134,9 +58434,8 @@ class AwsLayerPublisher {
         if (matches === true)
             return 'present';
         throw new UserError(`${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
-            `other than ${describeGrant(grant)}. Remove it (aws lambda remove-layer-version-permission ` +
-            `--layer-name ${layerName} --version-number ${version} --statement-id ${permission.statementId} ` +
-            `--region ${this.region}) and rerun.`);
+            `other than ${describeGrant(grant)}. Remove it ` +
+            `(${removePermissionCommand(this.region, layerName, version, permission.statementId)}) and rerun.`);
     }
 }
 const awsPublisherFactory = (region, log) => new AwsLayerPublisher(region, log);
@@ -58166,8 +58465,19 @@ async function publishOne(publisher, layer, manifestSha256, log) {
     const where = `${layer.layerName} in ${publisher.region}`;
     const latest = await publisher.latestVersion(layer.layerName);
     if (latest !== undefined && manifestShaFromDescription(latest.description) === manifestSha256) {
-        log.info(`reusing ${latest.arn}: version ${latest.version} already holds this build (manifest ${manifestSha256.slice(0, 12)})`);
-        return { arn: latest.arn, version: latest.version, layerArn: latest.layerArn, reused: true };
+        // The description is written before Lambda has the bytes: a version whose upload went wrong carries this
+        // build's sha too. Reuse it only when what Lambda stored is the zip (the manifest's sha256, checked against
+        // the file when the folder was read).
+        const zipSha = Buffer.from(layer.sha256, 'hex').toString('base64');
+        const storedSha = await publisher.storedCodeSha256(layer.layerName, latest.version);
+        if (storedSha === undefined || storedSha === zipSha) {
+            const unchecked = storedSha === undefined ? '; Lambda reported no CodeSha256 to check it against' : '';
+            log.info(`reusing ${latest.arn}: version ${latest.version} already holds this build (manifest ${manifestSha256.slice(0, 12)})${unchecked}`);
+            return { arn: latest.arn, version: latest.version, layerArn: latest.layerArn, reused: true };
+        }
+        log.warn(`${where}: version ${latest.version} is labelled with this build (manifest ${manifestSha256.slice(0, 12)}) but ` +
+            `Lambda stored other bytes (CodeSha256 ${storedSha}, the zip has ${zipSha}), as after a corrupted upload. ` +
+            'Publishing a new version instead of reusing it.');
     }
     let content;
     let expectedSha;
@@ -58194,10 +58504,39 @@ async function publishOne(publisher, layer, manifestSha256, log) {
     // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
     if (published.codeSha256 !== undefined && published.codeSha256 !== expectedSha) {
         throw new UserError(`${where}: Lambda stored version ${published.version} with CodeSha256 ${published.codeSha256}, but the zip ` +
-            `has ${expectedSha}. Delete that version and rerun.`);
+            `has ${expectedSha}. Rerun: a rerun checks the content and publishes a new version rather than reuse this ` +
+            `one. To delete it: aws lambda delete-layer-version --layer-name ${layer.layerName} ` +
+            `--version-number ${published.version} --region ${publisher.region}`);
     }
     log.info(`published ${published.arn}`);
     return { arn: published.arn, version: published.version, layerArn: published.layerArn, reused: false };
+}
+/**
+ * A reused version may carry grants an earlier run added with wider sharing (public, then private). Publishing
+ * never takes a grant away on its own, so it names them and the command that removes each. Advisory: a failure to
+ * read the policy is a warning, not a failed run.
+ */
+async function reportStaleGrants(publisher, layerName, version, sharing, log) {
+    const where = `${layerName}:${version} in ${publisher.region}`;
+    let statements;
+    try {
+        statements = await publisher.toolStatements(layerName, version);
+    }
+    catch (error) {
+        log.warn(`could not check ${where} for grants left by earlier runs: ${errorMessage(error)}`);
+        return;
+    }
+    const wanted = new Set(sharing.map((g) => layerPermission(g).statementId));
+    const stale = statements.filter((s) => !wanted.has(s.statementId));
+    if (stale.length === 0)
+        return;
+    const list = stale.map((s) => `${s.statementId} (${s.grants})`).join(', ');
+    log.warn(`${where} is still shared by ${stale.length === 1 ? 'a grant' : 'grants'} an earlier run added that sharing ` +
+        `"${formatSharing(sharing)}" no longer includes: ${list}. Publishing never removes grants; if ` +
+        `${stale.length === 1 ? 'it' : 'they'} should go, run:\n` +
+        stale
+            .map((s) => `  ${removePermissionCommand(publisher.region, layerName, version, s.statementId)}`)
+            .join('\n'));
 }
 /**
  * Publishes the layers in options.outDir to every region in options.regions.
@@ -58229,6 +58568,9 @@ async function publishLayers(options, deps) {
                         const verb = outcome === 'added' ? 'shared' : 'already shared';
                         log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
                     }
+                    // A version published just now holds only the grants above; a reused one may hold older ones.
+                    if (published.reused)
+                        await reportStaleGrants(publisher, layer.layerName, published.version, plan.sharing, log);
                     layers[layer.kind] = published;
                 }
                 return layers;

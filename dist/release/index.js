@@ -3265,6 +3265,77 @@ function errorMessage(error) {
 
 /***/ }),
 
+/***/ 1595:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Sy: () => (/* binding */ fetchText)
+});
+
+// UNUSED EXPORTS: HttpStatusError, downloadFile
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/pipeline/fetch.ts
+/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
+
+
+
+
+class HttpStatusError extends Error {
+    url;
+    status;
+    constructor(url, status) {
+        super(`HTTP ${status}`);
+        this.url = url;
+        this.status = status;
+        this.name = 'HttpStatusError';
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
+    if (url.startsWith('file://'))
+        return (0,promises_.readFile)(new URL(url), 'utf8');
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    if (!response.ok)
+        throw new HttpStatusError(url, response.status);
+    return response.text();
+}
+/**
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
+ * when no byte arrives for `idleMs`.
+ */
+async function downloadFile(url, dest, idleMs = 60_000) {
+    const controller = new AbortController();
+    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
+    let timer = stall();
+    try {
+        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+        if (!response.ok || !response.body)
+            throw new HttpStatusError(url, response.status);
+        const body = Readable.fromWeb(response.body);
+        body.on('data', () => {
+            clearTimeout(timer);
+            timer = stall();
+        });
+        await pipeline(body, createWriteStream(dest));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+
+/***/ }),
+
 /***/ 8248:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -3273,7 +3344,9 @@ function errorMessage(error) {
 /* harmony export */ });
 /* unused harmony exports CRAN_BASE, parseVersionInfo */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1595);
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
+
 
 const CRAN_BASE = 'https://cloud.r-project.org';
 /** Pure: the `Release:` field of VERSION-INFO.dcf. */
@@ -3284,10 +3357,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
     const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
     let text;
     try {
-        const response = await fetchImpl(url, { signal: AbortSignal.timeout(20_000) });
-        if (!response.ok)
-            throw new Error(`HTTP ${response.status}`);
-        text = await response.text();
+        text = await (0,_fetch_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchText */ .Sy)(url, 20_000, fetchImpl);
     }
     catch (error) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .y(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
@@ -3313,10 +3383,12 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2088);
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _pipeline_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1595);
 /**
  * R's releases as CRAN lists them: the directory index of src/base/R-4/ (an Apache "fancy" index), one
  * `R-x.y.z.tar.gz` per release. Parsing is pure; fetching is one GET.
  */
+
 
 
 const CRAN_R_SOURCES = 'https://cloud.r-project.org/src/base/R-4/';
@@ -3335,10 +3407,7 @@ function parseCranListing(html) {
 async function fetchCranReleases(url = CRAN_R_SOURCES, fetchImpl = fetch) {
     let html;
     try {
-        const response = await fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
-        if (!response.ok)
-            throw new Error(`HTTP ${response.status}`);
-        html = await response.text();
+        html = await (0,_pipeline_fetch_js__WEBPACK_IMPORTED_MODULE_2__/* .fetchText */ .Sy)(url, 30_000, fetchImpl);
     }
     catch (error) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`Cannot read CRAN's list of R releases at ${url}: ${error.message}.`);
@@ -3610,6 +3679,37 @@ function batches(items, maxItems = 200, maxChars = 100_000) {
     if (current.length > 0)
         out.push(current);
     return out;
+}
+/**
+ * Split the output of one tool run over several files (ldd, readelf) into each file's part, at the header lines
+ * `header` matches (its first group is the file). With a single file there is no header: all output is that file's.
+ */
+function splitByFileHeader(output, files, header) {
+    const parts = new Map();
+    if (files.length === 1 && files[0] !== undefined) {
+        parts.set(files[0], output);
+        return parts;
+    }
+    const wanted = new Set(files);
+    let current = null;
+    let lines = [];
+    const flush = () => {
+        if (current !== null)
+            parts.set(current, lines.join('\n'));
+    };
+    for (const line of output.split('\n')) {
+        const file = header.exec(line)?.[1];
+        if (file !== undefined && wanted.has(file)) {
+            flush();
+            current = file;
+            lines = [];
+        }
+        else {
+            lines.push(line);
+        }
+    }
+    flush();
+    return parts;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/types.ts
@@ -4158,11 +4258,11 @@ function parseRepoUrl(name, value) {
     return v;
 }
 /**
- * One override: `NAME=LOCATION[,sha256=HEX][,version=V]`, e.g.
+ * One override: `NAME=LOCATION,sha256=HEX[,version=V]`, e.g.
  * `openssl=/srv/mirror/openssl-3.0.15.tar.gz,sha256=…,version=3.0.15`.
  */
 function parseOverride(spec, stageNames) {
-    const form = 'use NAME=PATH_OR_URL[,sha256=HEX][,version=X.Y.Z]';
+    const form = 'use NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]';
     const eq = spec.indexOf('=');
     if (eq <= 0)
         throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
@@ -4187,6 +4287,11 @@ function parseOverride(spec, stageNames) {
         else
             throw new UserError(`source-overrides (${name}): unknown setting "${key}"; ${form}.`);
     }
+    if (!override.sha256) {
+        // The sum is what makes an override safe to build and to cache: the same path can later hold another file.
+        throw new UserError(`source-overrides (${name}): give the tarball's SHA-256 (…,sha256=HEX); an override is only trusted with its sum. ` +
+            `Compute it with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
+    }
     return [name, override];
 }
 function parseOverrides(text, stageNames) {
@@ -4202,11 +4307,17 @@ function parseOverrides(text, stageNames) {
     }
     return result;
 }
+// Folders end up in build commands and configure scripts, which break on spaces and must never run what a path holds.
+const SAFE_PATH = /^[A-Za-z0-9._/+@-]+$/;
 function absolutePath(name, value, cwd) {
     const v = value.trim();
     if (!v)
         throw new UserError(`${name}: must not be empty.`);
-    return path.resolve(cwd, v);
+    const resolved = path.resolve(cwd, v);
+    if (!SAFE_PATH.test(resolved)) {
+        throw new UserError(`${name}: "${resolved}" may hold only letters, digits and . _ / + @ - (no spaces or shell characters).`);
+    }
+    return resolved;
 }
 /**
  * Turn raw strings into validated options. `sourceStages` are the names of the recipe's source stages
@@ -4219,6 +4330,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     if (!path.isAbsolute(prefix) || path.resolve(prefix) === '/') {
         throw new UserError(`prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`);
     }
+    absolutePath('prefix', prefix, cwd);
     const jobsText = get('jobs');
     const jobs = jobsText === '' ? os.availableParallelism() : Number(jobsText);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
