@@ -13,11 +13,13 @@ fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# deb-src: add it to the Types: line of the deb822 sources, or a deb-src line to sources.list.
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-  if ! grep -q '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources; then
-    $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
-  fi
+# deb-src: add it to the Types: line of deb822 sources (debian.sources, ubuntu.sources), or a deb-src line per
+# deb line of a classic sources.list.
+deb822=$(find /etc/apt/sources.list.d -maxdepth 1 -name '*.sources' 2>/dev/null || true)
+if [ -n "$deb822" ]; then
+  for f in $deb822; do
+    grep -q '^Types:.*deb-src' "$f" || $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
+  done
 elif [ -f /etc/apt/sources.list ] && ! grep -q '^deb-src' /etc/apt/sources.list; then
   grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee -a /etc/apt/sources.list >/dev/null
 fi

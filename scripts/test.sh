@@ -15,7 +15,7 @@ done
 if command -v Rscript >/dev/null 2>&1 && ! Rscript -e 'quit(status = !requireNamespace("jsonlite", quietly = TRUE))' >/dev/null 2>&1; then
   missing="$missing r-cran-jsonlite"
 fi
-if ! grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+if ! grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources && ! grep -qs '^deb-src' /etc/apt/sources.list; then
   missing="$missing deb-src"
 fi
 if [ -n "$missing" ]; then
