@@ -11,8 +11,13 @@ import { UserError } from '../errors.js';
 export const IAM_ACTIONS = {
   listLayerVersions: 'lambda:ListLayerVersions',
   publishLayerVersion: 'lambda:PublishLayerVersion',
+  /** A rerun checks that the version it would reuse holds exactly the zip (its CodeSha256). */
+  getLayerVersion: 'lambda:GetLayerVersion',
   addLayerVersionPermission: 'lambda:AddLayerVersionPermission',
-  /** Only when a rerun finds its sharing statement already there. */
+  /**
+   * On reruns: to confirm a sharing statement already there is ours, and to find grants an earlier run left that
+   * the sharing asked for now no longer includes.
+   */
   getLayerVersionPolicy: 'lambda:GetLayerVersionPolicy',
   /** Covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload too. */
   putObject: 's3:PutObject',

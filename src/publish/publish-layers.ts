@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LayerName } from '../pipeline/types.js';
 import { manifestShaFromDescription } from './description.js';
@@ -17,7 +17,14 @@ import {
   type LayerPublisher,
   type PublisherFactory,
 } from './publisher.js';
-import { describeGrant } from './sharing.js';
+import {
+  describeGrant,
+  formatSharing,
+  layerPermission,
+  removePermissionCommand,
+  type SharingGrant,
+  type ToolStatement,
+} from './sharing.js';
 
 export interface PublishedLayer {
   /** The layer version ARN, what a function's Layers setting takes. */
@@ -57,10 +64,23 @@ async function publishOne(
   const where = `${layer.layerName} in ${publisher.region}`;
   const latest = await publisher.latestVersion(layer.layerName);
   if (latest !== undefined && manifestShaFromDescription(latest.description) === manifestSha256) {
-    log.info(
-      `reusing ${latest.arn}: version ${latest.version} already holds this build (manifest ${manifestSha256.slice(0, 12)})`,
+    // The description is written before Lambda has the bytes: a version whose upload went wrong carries this
+    // build's sha too. Reuse it only when what Lambda stored is the zip (the manifest's sha256, checked against
+    // the file when the folder was read).
+    const zipSha = Buffer.from(layer.sha256, 'hex').toString('base64');
+    const storedSha = await publisher.storedCodeSha256(layer.layerName, latest.version);
+    if (storedSha === undefined || storedSha === zipSha) {
+      const unchecked = storedSha === undefined ? '; Lambda reported no CodeSha256 to check it against' : '';
+      log.info(
+        `reusing ${latest.arn}: version ${latest.version} already holds this build (manifest ${manifestSha256.slice(0, 12)})${unchecked}`,
+      );
+      return { arn: latest.arn, version: latest.version, layerArn: latest.layerArn, reused: true };
+    }
+    log.warn(
+      `${where}: version ${latest.version} is labelled with this build (manifest ${manifestSha256.slice(0, 12)}) but ` +
+        `Lambda stored other bytes (CodeSha256 ${storedSha}, the zip has ${zipSha}), as after a corrupted upload. ` +
+        'Publishing a new version instead of reusing it.',
     );
-    return { arn: latest.arn, version: latest.version, layerArn: latest.layerArn, reused: true };
   }
 
   let content: LayerContent;
@@ -88,11 +108,47 @@ async function publishOne(
   if (published.codeSha256 !== undefined && published.codeSha256 !== expectedSha) {
     throw new UserError(
       `${where}: Lambda stored version ${published.version} with CodeSha256 ${published.codeSha256}, but the zip ` +
-        `has ${expectedSha}. Delete that version and rerun.`,
+        `has ${expectedSha}. Rerun: a rerun checks the content and publishes a new version rather than reuse this ` +
+        `one. To delete it: aws lambda delete-layer-version --layer-name ${layer.layerName} ` +
+        `--version-number ${published.version} --region ${publisher.region}`,
     );
   }
   log.info(`published ${published.arn}`);
   return { arn: published.arn, version: published.version, layerArn: published.layerArn, reused: false };
+}
+
+/**
+ * A reused version may carry grants an earlier run added with wider sharing (public, then private). Publishing
+ * never takes a grant away on its own, so it names them and the command that removes each. Advisory: a failure to
+ * read the policy is a warning, not a failed run.
+ */
+async function reportStaleGrants(
+  publisher: LayerPublisher,
+  layerName: string,
+  version: number,
+  sharing: readonly SharingGrant[],
+  log: Logger,
+): Promise<void> {
+  const where = `${layerName}:${version} in ${publisher.region}`;
+  let statements: ToolStatement[];
+  try {
+    statements = await publisher.toolStatements(layerName, version);
+  } catch (error) {
+    log.warn(`could not check ${where} for grants left by earlier runs: ${errorMessage(error)}`);
+    return;
+  }
+  const wanted = new Set(sharing.map((g) => layerPermission(g).statementId));
+  const stale = statements.filter((s) => !wanted.has(s.statementId));
+  if (stale.length === 0) return;
+  const list = stale.map((s) => `${s.statementId} (${s.grants})`).join(', ');
+  log.warn(
+    `${where} is still shared by ${stale.length === 1 ? 'a grant' : 'grants'} an earlier run added that sharing ` +
+      `"${formatSharing(sharing)}" no longer includes: ${list}. Publishing never removes grants; if ` +
+      `${stale.length === 1 ? 'it' : 'they'} should go, run:\n` +
+      stale
+        .map((s) => `  ${removePermissionCommand(publisher.region, layerName, version, s.statementId)}`)
+        .join('\n'),
+  );
 }
 
 /**
@@ -126,6 +182,9 @@ export async function publishLayers(options: PublishOptions, deps: PublishDeps):
             const verb = outcome === 'added' ? 'shared' : 'already shared';
             log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
           }
+          // A version published just now holds only the grants above; a reused one may hold older ones.
+          if (published.reused)
+            await reportStaleGrants(publisher, layer.layerName, published.version, plan.sharing, log);
           layers[layer.kind] = published;
         }
         return layers;

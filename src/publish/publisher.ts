@@ -8,6 +8,7 @@
 import { createReadStream } from 'node:fs';
 import {
   AddLayerVersionPermissionCommand,
+  GetLayerVersionCommand,
   GetLayerVersionPolicyCommand,
   LambdaClient,
   ListLayerVersionsCommand,
@@ -21,7 +22,15 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Architecture } from '../pipeline/types.js';
 import { explainAwsError, IAM_ACTIONS, type AwsCallContext } from './aws-errors.js';
-import { describeGrant, layerPermission, policyGrants, type SharingGrant } from './sharing.js';
+import {
+  describeGrant,
+  layerPermission,
+  policyGrants,
+  removePermissionCommand,
+  toolStatements,
+  type SharingGrant,
+  type ToolStatement,
+} from './sharing.js';
 
 /** The newest version of a layer as ListLayerVersions reports it. */
 export interface ExistingLayerVersion {
@@ -59,8 +68,15 @@ export interface LayerPublisher {
   latestVersion(layerName: string): Promise<ExistingLayerVersion | undefined>;
   /** Uploads a zip to S3 (multipart for big files) in this publisher's region. */
   uploadToS3(bucket: string, key: string, file: string): Promise<void>;
+  /**
+   * Base64 SHA-256 of what Lambda stored for a version (GetLayerVersion's Content.CodeSha256), undefined when
+   * Lambda does not report it. A rerun checks it before reusing a version.
+   */
+  storedCodeSha256(layerName: string, version: number): Promise<string | undefined>;
   publish(request: PublishLayerRequest): Promise<PublishedVersion>;
   grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome>;
+  /** The statements this tool added to a version's policy (none when it has no policy). */
+  toolStatements(layerName: string, version: number): Promise<ToolStatement[]>;
   /** Releases connections once the region is done. */
   close?(): void;
 }
@@ -183,6 +199,33 @@ export class AwsLayerPublisher implements LayerPublisher {
     });
   }
 
+  async storedCodeSha256(layerName: string, version: number): Promise<string | undefined> {
+    const response = await this.call(
+      { action: IAM_ACTIONS.getLayerVersion, resource: `layer ${layerName} version ${version}` },
+      () => this.lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: version })),
+    );
+    return response.Content?.CodeSha256;
+  }
+
+  async toolStatements(layerName: string, version: number): Promise<ToolStatement[]> {
+    const policy = await this.call(
+      { action: IAM_ACTIONS.getLayerVersionPolicy, resource: `layer ${layerName} version ${version}` },
+      async () => {
+        try {
+          const out = await this.lambda.send(
+            new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: version }),
+          );
+          return out.Policy ?? '';
+        } catch (error) {
+          // A version nobody shared has no policy at all.
+          if ((error as { name?: string }).name === 'ResourceNotFoundException') return '';
+          throw error;
+        }
+      },
+    );
+    return toolStatements(policy);
+  }
+
   async publish(request: PublishLayerRequest): Promise<PublishedVersion> {
     const content =
       'zipFile' in request.content
@@ -247,9 +290,8 @@ export class AwsLayerPublisher implements LayerPublisher {
     if (matches === true) return 'present';
     throw new UserError(
       `${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
-        `other than ${describeGrant(grant)}. Remove it (aws lambda remove-layer-version-permission ` +
-        `--layer-name ${layerName} --version-number ${version} --statement-id ${permission.statementId} ` +
-        `--region ${this.region}) and rerun.`,
+        `other than ${describeGrant(grant)}. Remove it ` +
+        `(${removePermissionCommand(this.region, layerName, version, permission.statementId)}) and rerun.`,
     );
   }
 }

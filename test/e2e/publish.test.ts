@@ -5,6 +5,7 @@
  */
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -175,15 +176,131 @@ describe('publish with the real SDK against a local endpoint', () => {
       expect(fake.layerVersions('us-east-1', nameOf(kind))).toHaveLength(1);
     }
     expect(log.lines.filter((l) => l.startsWith('reusing '))).toHaveLength(3);
-    // The permission is already there: Lambda answers 409, the policy confirms it is ours, the run goes on.
+    // Before reusing, the rerun checks that Lambda stored exactly the zip.
+    expect(fake.calls('GetLayerVersion').map((c) => [c.path, c.status])).toEqual(
+      KINDS.map((kind) => [`/2018-10-31/layers/${nameOf(kind)}/versions/1`, 200]),
+    );
+    // The permission is already there: Lambda answers 409, the policy confirms it is ours, the run goes on;
+    // then the policy is read once more per layer for grants the sharing no longer includes (none here).
     expect(
       fake
         .calls('AddLayerVersionPermission')
         .slice(3)
         .map((c) => c.status),
     ).toEqual([409, 409, 409]);
-    expect(fake.calls('GetLayerVersionPolicy').map((c) => c.status)).toEqual([200, 200, 200]);
+    expect(fake.calls('GetLayerVersionPolicy').map((c) => c.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(log.lines).toContain(`already shared ${nameOf('r')}:1 with everyone (public)`);
+    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
+  });
+
+  it('after a corrupted upload, a rerun publishes a new version instead of reusing the bad one', async () => {
+    fake.corruptNext(1);
+    const zipSha = createHash('sha256').update(small.zips.r).digest('base64');
+    const error = await publish({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^${nameOf('r')} in us-east-1: Lambda stored version 1 with CodeSha256 \\S+, but the zip has ` +
+          `${zipSha.replace(/[+/]/g, '\\$&')}\\. Rerun: .*aws lambda delete-layer-version --layer-name ${nameOf('r')} ` +
+          '--version-number 1 --region us-east-1$',
+      ),
+    );
+    // The bad version is there and labelled with this very build.
+    const [bad] = fake.layerVersions('us-east-1', nameOf('r'));
+    expect(bad!.description).toContain(`manifest sha256:${small.manifestSha256}`);
+    expect(bad!.zip.equals(small.zips.r)).toBe(false);
+
+    const log = memoryLogger();
+    const again = await publish({}, log);
+    expect(again['us-east-1']?.r).toMatchObject({ version: 2, reused: false });
+    expect(fake.layerVersions('us-east-1', nameOf('r'))[1]!.zip.equals(small.zips.r)).toBe(true);
+    expect(fake.calls('GetLayerVersion').map((c) => [c.path, c.status])).toEqual([
+      [`/2018-10-31/layers/${nameOf('r')}/versions/1`, 200],
+    ]);
+    const storedSha = createHash('sha256').update(bad!.zip).digest('base64');
+    expect(log.lines).toContain(
+      `warning: ${nameOf('r')} in us-east-1: version 1 is labelled with this build (manifest ` +
+        `${small.manifestSha256.slice(0, 12)}) but Lambda stored other bytes (CodeSha256 ${storedSha}, the zip has ` +
+        `${zipSha}), as after a corrupted upload. Publishing a new version instead of reusing it.`,
+    );
+
+    // From now on the good version is the one reused.
+    const third = await publish({});
+    expect(fake.calls('PublishLayerVersion').filter((c) => c.status === 201)).toHaveLength(4);
+    for (const kind of KINDS) expect(third['us-east-1']?.[kind]?.reused).toBe(true);
+    expect(third['us-east-1']?.r?.version).toBe(2);
+  });
+
+  it('names lambda:GetLayerVersion when the rerun may not check a version', async () => {
+    await publish({});
+    fake.deny('lambda:GetLayerVersion');
+    await expect(publish({})).rejects.toThrow(
+      /^Access denied in us-east-1: .* may not call lambda:GetLayerVersion on layer r-lambda-r-4_4_1-x86_64 version 1\. Grant lambda:GetLayerVersion/,
+    );
+    expect(fake.calls('PublishLayerVersion')).toHaveLength(3);
+  });
+
+  it.each([
+    ['public', 'private', ['r-lambda-layer-public (everyone (public))']],
+    [
+      'account:111122223333,organization:o-a1b2c3d4e5',
+      'account:111122223333',
+      ['r-lambda-layer-organization-o-a1b2c3d4e5 (organization o-a1b2c3d4e5)'],
+    ],
+  ])(
+    'after sharing %s, a rerun with %s warns about the grants left and how to remove them',
+    async (before, after, stale) => {
+      await publish({ sharing: before });
+      // A statement someone added by hand is not this tool's to report.
+      fake.layerVersions('us-east-1', nameOf('r'))[0]!.statements.push({
+        Sid: 'by-hand',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'lambda:GetLayerVersion',
+        Resource: 'x',
+      });
+      const log = memoryLogger();
+      const again = await publish({ sharing: after }, log);
+      for (const kind of KINDS) expect(again['us-east-1']?.[kind]?.reused).toBe(true);
+
+      const warnings = log.lines.filter((l) => l.startsWith('warning: '));
+      expect(warnings).toHaveLength(3);
+      const sid = stale[0]!.split(' ')[0]!;
+      for (const [i, kind] of KINDS.entries()) {
+        expect(warnings[i]).toBe(
+          `warning: ${nameOf(kind)}:1 in us-east-1 is still shared by a grant an earlier run added that sharing ` +
+            `"${after}" no longer includes: ${stale.join(', ')}. Publishing never removes grants; if it should ` +
+            `go, run:\n  aws lambda remove-layer-version-permission --layer-name ${nameOf(kind)} --version-number 1 ` +
+            `--statement-id ${sid} --region us-east-1`,
+        );
+      }
+      // Nothing was removed: the grants stay until someone runs the command.
+      expect(fake.layerVersions('us-east-1', nameOf('subsystem'))[0]!.statements.map((s) => s.Sid)).toContain(
+        sid,
+      );
+      expect(fake.calls('GetLayerVersionPolicy').every((c) => c.status === 200)).toBe(true);
+    },
+  );
+
+  it('finds no leftover grants on a private rerun of a private build (no policy: 404)', async () => {
+    await publish({});
+    const log = memoryLogger();
+    await publish({}, log);
+    expect(fake.calls('GetLayerVersionPolicy').map((c) => [c.status, c.errorType])).toEqual(
+      KINDS.map(() => [404, 'ResourceNotFoundException']),
+    );
+    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
+  });
+
+  it('only warns when the leftover-grant check itself is denied', async () => {
+    await publish({ sharing: 'public' });
+    fake.deny('lambda:GetLayerVersionPolicy');
+    const log = memoryLogger();
+    const again = await publish({}, log);
+    expect(again['us-east-1']?.r?.reused).toBe(true);
+    expect(log.lines.filter((l) => l.startsWith('warning: '))[0]).toMatch(
+      /^warning: could not check r-lambda-r-4_4_1-x86_64:1 in us-east-1 for grants left by earlier runs: Access denied in us-east-1: .* lambda:GetLayerVersionPolicy/,
+    );
   });
 
   it('refuses to call a taken statement id fine when it grants something else', async () => {

@@ -7,7 +7,7 @@
  * port; the service and region come from the SigV4 credential scope in the Authorization header, which is also
  * how the fake keeps each region's layers apart.
  *
- * Failure switches: throttle(op, n), deny(iamAction), failNext(op, n, error).
+ * Failure switches: throttle(op, n), deny(iamAction), failNext(op, n, error), corruptNext(n).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,7 +15,11 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 
 export type LambdaOperation =
-  'PublishLayerVersion' | 'ListLayerVersions' | 'AddLayerVersionPermission' | 'GetLayerVersionPolicy';
+  | 'PublishLayerVersion'
+  | 'ListLayerVersions'
+  | 'GetLayerVersion'
+  | 'AddLayerVersionPermission'
+  | 'GetLayerVersionPolicy';
 export type S3Operation =
   'PutObject' | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload';
 export type Operation = LambdaOperation | S3Operation;
@@ -24,6 +28,7 @@ export type Operation = LambdaOperation | S3Operation;
 export const IAM_ACTIONS: Record<Operation, string> = {
   PublishLayerVersion: 'lambda:PublishLayerVersion',
   ListLayerVersions: 'lambda:ListLayerVersions',
+  GetLayerVersion: 'lambda:GetLayerVersion',
   AddLayerVersionPermission: 'lambda:AddLayerVersionPermission',
   GetLayerVersionPolicy: 'lambda:GetLayerVersionPolicy',
   PutObject: 's3:PutObject',
@@ -196,6 +201,7 @@ export class FakeAws {
   private readonly uploads = new Map<string, MultipartUpload>();
   private readonly denied = new Set<string>();
   private readonly injected: { operation: Operation; remaining: number; error: InjectedError }[] = [];
+  private corruptions = 0;
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch((error: unknown) => {
       res.statusCode = 500;
@@ -258,6 +264,15 @@ export class FakeAws {
 
   allow(iamAction: string): void {
     this.denied.delete(iamAction);
+  }
+
+  /**
+   * The next `times` successful PublishLayerVersion calls store the zip with its last byte changed, as after a
+   * damaged upload: the version exists, carries the description sent, and reports the CodeSha256 of what was
+   * stored, which is not the zip's.
+   */
+  corruptNext(times: number): void {
+    this.corruptions += times;
   }
 
   /** The next `times` calls of `operation` fail with `error`. */
@@ -409,6 +424,8 @@ export class FakeAws {
     if (match !== null && versionNumber === undefined && method === 'POST') operation = 'PublishLayerVersion';
     else if (match !== null && versionNumber === undefined && method === 'GET')
       operation = 'ListLayerVersions';
+    else if (match !== null && versionNumber !== undefined && !isPolicy && method === 'GET')
+      operation = 'GetLayerVersion';
     else if (match !== null && isPolicy && method === 'POST') operation = 'AddLayerVersionPermission';
     else if (match !== null && isPolicy && method === 'GET') operation = 'GetLayerVersionPolicy';
     record.operation = operation;
@@ -447,6 +464,8 @@ export class FakeAws {
         return this.sendJson(res, record, 201, this.publishLayerVersion(region, name, json));
       case 'ListLayerVersions':
         return this.sendJson(res, record, 200, this.listLayerVersions(region, name, url.searchParams));
+      case 'GetLayerVersion':
+        return this.sendJson(res, record, 200, this.getLayerVersion(region, name, versionNumber!));
       case 'AddLayerVersionPermission':
         return this.sendJson(res, record, 201, this.addPermission(region, name, versionNumber!, json));
       case 'GetLayerVersionPolicy':
@@ -513,6 +532,11 @@ export class FakeAws {
     ) {
       throw invalid(`Invalid CompatibleArchitectures: ${JSON.stringify(architectures)}`);
     }
+    if (this.corruptions > 0) {
+      this.corruptions -= 1;
+      zip = Buffer.from(zip);
+      zip[zip.length - 1] = (zip[zip.length - 1]! + 1) % 256;
+    }
     const key = `${region}/${name}`;
     const versions = this.layerStore.get(key) ?? [];
     const version = (versions.at(-1)?.version ?? 0) + 1;
@@ -533,21 +557,30 @@ export class FakeAws {
       statements: [],
     };
     this.layerStore.set(key, [...versions, stored]);
+    return this.versionDescription(stored);
+  }
+
+  /** What PublishLayerVersion and GetLayerVersion return for a version. */
+  private versionDescription(v: FakeLayerVersion): unknown {
     return {
       Content: {
-        Location: `https://awslambda-${region}-layers.s3.${region}.amazonaws.com/snapshots/${this.accountId}/${name}-${randomUUID()}`,
-        CodeSha256: createHash('sha256').update(zip).digest('base64'),
-        CodeSize: zip.length,
+        Location: `https://awslambda-${v.region}-layers.s3.${v.region}.amazonaws.com/snapshots/${this.accountId}/${v.layerName}-${randomUUID()}`,
+        CodeSha256: createHash('sha256').update(v.zip).digest('base64'),
+        CodeSize: v.zip.length,
       },
-      LayerArn: layerArn,
-      LayerVersionArn: stored.arn,
-      Description: description,
-      CreatedDate: stored.createdDate,
-      Version: version,
-      CompatibleRuntimes: runtimes,
-      CompatibleArchitectures: architectures,
-      ...(license === undefined ? {} : { LicenseInfo: license }),
+      LayerArn: v.layerArn,
+      LayerVersionArn: v.arn,
+      Description: v.description,
+      CreatedDate: v.createdDate,
+      Version: v.version,
+      CompatibleRuntimes: v.compatibleRuntimes,
+      CompatibleArchitectures: v.compatibleArchitectures,
+      ...(v.licenseInfo === undefined ? {} : { LicenseInfo: v.licenseInfo }),
     };
+  }
+
+  private getLayerVersion(region: string, name: string, version: number): unknown {
+    return this.versionDescription(this.findVersion(region, name, version));
   }
 
   private listLayerVersions(region: string, name: string, params: URLSearchParams): unknown {

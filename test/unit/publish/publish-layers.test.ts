@@ -13,7 +13,12 @@ import type {
   PublishedVersion,
   PublishLayerRequest,
 } from '../../../src/publish/publisher.js';
-import type { SharingGrant } from '../../../src/publish/sharing.js';
+import {
+  describeGrant,
+  layerPermission,
+  type SharingGrant,
+  type ToolStatement,
+} from '../../../src/publish/sharing.js';
 import { writeFixture, type Fixture } from '../../support/publish-fixture.js';
 
 interface GrantRecord {
@@ -27,12 +32,30 @@ interface GrantRecord {
 class MemoryPublisher implements LayerPublisher {
   readonly calls: string[] = [];
   codeShaOverride: string | undefined;
+  policyError: Error | undefined;
 
   constructor(
     readonly region: string,
     private readonly store: Map<string, ExistingLayerVersion[]>,
     private readonly grants: GrantRecord[] = [],
   ) {}
+
+  async storedCodeSha256(layerName: string, version: number): Promise<string | undefined> {
+    this.calls.push(`get ${layerName}:${version}`);
+    return codeShas.get(`${this.region}/${layerName}:${version}`);
+  }
+
+  async toolStatements(layerName: string, version: number): Promise<ToolStatement[]> {
+    this.calls.push(`policy ${layerName}:${version}`);
+    if (this.policyError) throw this.policyError;
+    const statements = new Map<string, ToolStatement>();
+    for (const g of this.grants) {
+      if (g.region !== this.region || g.layerName !== layerName || g.version !== version) continue;
+      const statementId = layerPermission(g.grant).statementId;
+      statements.set(statementId, { statementId, grants: describeGrant(g.grant) });
+    }
+    return [...statements.values()];
+  }
 
   async latestVersion(layerName: string): Promise<ExistingLayerVersion | undefined> {
     this.calls.push(`list ${layerName}`);
@@ -56,6 +79,7 @@ class MemoryPublisher implements LayerPublisher {
       ('zipFile' in request.content
         ? createHash('sha256').update(request.content.zipFile).digest('base64')
         : undefined);
+    if (codeSha256 !== undefined) codeShas.set(`${key}:${version}`, codeSha256);
     return { version, arn: stored.arn, layerArn, codeSha256 };
   }
 
@@ -76,6 +100,8 @@ class MemoryPublisher implements LayerPublisher {
 let dir: string;
 let fixture: Fixture;
 let store: Map<string, ExistingLayerVersion[]>;
+/** What "Lambda" stored per `region/layer:version`, as base64 SHA-256. */
+let codeShas: Map<string, string>;
 let grants: GrantRecord[];
 let publishers: MemoryPublisher[];
 
@@ -89,6 +115,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'publish-layers-'));
   fixture = await writeFixture(dir);
   store = new Map();
+  codeShas = new Map();
   grants = [];
   publishers = [];
 });
@@ -195,5 +222,83 @@ describe('publishLayers', () => {
         clientFactory: factoryWithBadSha,
       }),
     ).rejects.toThrow(/CodeSha256 AAAA, but the zip has/);
+  });
+  it('checks what Lambda stored before reusing a version', async () => {
+    const options = parsePublishOptions({ out: dir, regions: 'us-east-1' });
+    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    expect(publishers[1]!.calls).toContain('get r-lambda-r-4_4_1-x86_64:1');
+    expect(publishers[1]!.calls.filter((c) => c.startsWith('publish'))).toEqual([]);
+  });
+
+  it('publishes again, saying why, when the version with this build’s sha holds other bytes', async () => {
+    const options = parsePublishOptions({ out: dir, regions: 'us-east-1' });
+    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    // A bad upload: the version is labelled with this build but Lambda stored something else.
+    codeShas.set('us-east-1/r-lambda-r-4_4_1-x86_64:1', 'c29tZXRoaW5nIGVsc2U=');
+    const log = memoryLogger();
+    const result = await publishLayers(options, { log, clientFactory: factory });
+    expect(result['us-east-1']?.r).toMatchObject({ version: 2, reused: false });
+    expect(result['us-east-1']?.r_lib).toMatchObject({ version: 1, reused: true });
+    const zipSha = Buffer.from(fixture.manifest.layers[0]!.sha256, 'hex').toString('base64');
+    expect(log.lines).toContain(
+      `warning: r-lambda-r-4_4_1-x86_64 in us-east-1: version 1 is labelled with this build (manifest ` +
+        `${fixture.manifestSha256.slice(0, 12)}) but Lambda stored other bytes (CodeSha256 c29tZXRoaW5nIGVsc2U=, ` +
+        `the zip has ${zipSha}), as after a corrupted upload. Publishing a new version instead of reusing it.`,
+    );
+    // The next run reuses the good version 2.
+    const third = await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    expect(third['us-east-1']?.r).toMatchObject({ version: 2, reused: true });
+  });
+
+  it('names the grants an earlier, wider sharing left on a reused version and how to remove them', async () => {
+    const wide = parsePublishOptions({
+      out: dir,
+      regions: 'us-east-1',
+      sharing: 'account:111122223333,organization:o-a1b2c3d4e5',
+    });
+    await publishLayers(wide, { log: memoryLogger(), clientFactory: factory });
+    const log = memoryLogger();
+    await publishLayers(
+      parsePublishOptions({ out: dir, regions: 'us-east-1', sharing: 'account:111122223333' }),
+      { log, clientFactory: factory },
+    );
+    const warnings = log.lines.filter((l) => l.startsWith('warning: '));
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toBe(
+      'warning: r-lambda-r-4_4_1-x86_64:1 in us-east-1 is still shared by a grant an earlier run added that ' +
+        'sharing "account:111122223333" no longer includes: r-lambda-layer-organization-o-a1b2c3d4e5 ' +
+        '(organization o-a1b2c3d4e5). ' +
+        'Publishing never removes grants; if it should go, run:\n' +
+        '  aws lambda remove-layer-version-permission --layer-name r-lambda-r-4_4_1-x86_64 --version-number 1 ' +
+        '--statement-id r-lambda-layer-organization-o-a1b2c3d4e5 --region us-east-1',
+    );
+  });
+
+  it('says nothing about grants when the sharing did not narrow, and never checks a new version', async () => {
+    const options = parsePublishOptions({ out: dir, regions: 'us-east-1', sharing: 'public' });
+    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    expect(publishers[0]!.calls.filter((c) => c.startsWith('policy'))).toEqual([]);
+    const log = memoryLogger();
+    await publishLayers(options, { log, clientFactory: factory });
+    expect(publishers[1]!.calls.filter((c) => c.startsWith('policy'))).toHaveLength(3);
+    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
+  });
+
+  it('warns, without failing, when the policy of a reused version cannot be read', async () => {
+    const options = parsePublishOptions({ out: dir, regions: 'us-east-1' });
+    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
+    const failing = (region: string): LayerPublisher => {
+      const publisher = new MemoryPublisher(region, store, grants);
+      publisher.policyError = new UserError('Access denied in us-east-1: … lambda:GetLayerVersionPolicy …');
+      return publisher;
+    };
+    const log = memoryLogger();
+    const result = await publishLayers(options, { log, clientFactory: failing });
+    expect(result['us-east-1']?.r).toMatchObject({ version: 1, reused: true });
+    expect(log.lines).toContain(
+      'warning: could not check r-lambda-r-4_4_1-x86_64:1 in us-east-1 for grants left by earlier runs: ' +
+        'Access denied in us-east-1: … lambda:GetLayerVersionPolicy …',
+    );
   });
 });
