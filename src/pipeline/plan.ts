@@ -124,6 +124,15 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
   for (const stage of recipe.stages) {
     const closure = transitiveDeps(stage.name, recipe);
     const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
+    // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
+    const keyOf = (recipePart: object): string =>
+      cacheKey(stage.name, {
+        host: hostPart,
+        prefix: options.prefix,
+        environment,
+        recipe: recipePart,
+        deps: depKeys,
+      });
     if (stage.kind === 'source') {
       const version = versionOf(stage, inputs);
       if (REFUSED_VERSIONS[stage.name]?.includes(version)) {
@@ -143,13 +152,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         flags,
         commands,
       };
-      const key = cacheKey(stage.name, {
-        host: hostPart,
-        prefix: options.prefix,
-        environment,
-        recipe: recipePart,
-        deps: depKeys,
-      });
+      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'source',
         name: stage.name,
@@ -171,13 +174,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
       };
-      const key = cacheKey(stage.name, {
-        host: hostPart,
-        prefix: options.prefix,
-        environment,
-        recipe: recipePart,
-        deps: depKeys,
-      });
+      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'r-packages',
         name: stage.name,
