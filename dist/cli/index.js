@@ -54449,6 +54449,14 @@ function planStages(inputs) {
     for (const stage of recipe.stages) {
         const closure = transitiveDeps(stage.name, recipe);
         const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
+        // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
+        const keyOf = (recipePart) => cacheKey(stage.name, {
+            host: hostPart,
+            prefix: options.prefix,
+            environment,
+            recipe: recipePart,
+            deps: depKeys,
+        });
         if (stage.kind === 'source') {
             const version = versionOf(stage, inputs);
             if (REFUSED_VERSIONS[stage.name]?.includes(version)) {
@@ -54466,13 +54474,7 @@ function planStages(inputs) {
                 flags,
                 commands,
             };
-            const key = cacheKey(stage.name, {
-                host: hostPart,
-                prefix: options.prefix,
-                environment,
-                recipe: recipePart,
-                deps: depKeys,
-            });
+            const key = keyOf(recipePart);
             planned.set(stage.name, {
                 kind: 'source',
                 name: stage.name,
@@ -54495,13 +54497,7 @@ function planStages(inputs) {
                 repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
                 installer: inputs.installerSha256 ?? null,
             };
-            const key = cacheKey(stage.name, {
-                host: hostPart,
-                prefix: options.prefix,
-                environment,
-                recipe: recipePart,
-                deps: depKeys,
-            });
+            const key = keyOf(recipePart);
             planned.set(stage.name, {
                 kind: 'r-packages',
                 name: stage.name,
