@@ -35,7 +35,7 @@ mirror="${R_LAMBDA_LAYER_HOME:-$HOME/.cache/r-lambda-layer}/mirror"
 [ -f "$mirror/overrides.txt" ] || bash scripts/fill-mirror.sh "$mirror"
 
 npx tsc --noEmit
-npx eslint .
+npm run lint --silent
 shellcheck layer/bootstrap scripts/*.sh
 
 results=$(mktemp -d)

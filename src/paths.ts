@@ -13,7 +13,9 @@ export function packageRoot(from: string = moduleDir()): string {
     if (existsSync(path.join(dir, 'data', 'stages.yml')) && existsSync(path.join(dir, 'layer'))) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) {
-      throw new Error(`r-lambda-layer: cannot find its data/ and layer/ folders above ${from}; is the package complete?`);
+      throw new Error(
+        `r-lambda-layer: cannot find its data/ and layer/ folders above ${from}; is the package complete?`,
+      );
     }
     dir = parent;
   }

@@ -183,9 +183,9 @@ describe('rebuild-on-r-release.yml', () => {
   });
 
   it('calls build-layers for new versions only, then records them', () => {
-    expect(wf.jobs.check!.steps!.some((s) => s.run?.includes('node dist/release/index.js check-releases'))).toBe(
-      true,
-    );
+    expect(
+      wf.jobs.check!.steps!.some((s) => s.run?.includes('node dist/release/index.js check-releases')),
+    ).toBe(true);
     const build = wf.jobs.build!;
     expect(build.uses).toBe('./.github/workflows/build-layers.yml');
     expect(build.if).toBe("needs.check.outputs.count != '0'");
