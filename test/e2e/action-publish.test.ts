@@ -7,9 +7,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PublishResult } from '../../src/publish/index.js';
-import { actionEntries, runAction, type ActionRun } from '../support/action-runner.js';
+import { actionEntries, mirrorBuildInputs, runAction, type ActionRun } from '../support/action-runner.js';
 import { startFakeAws, type FakeAws } from '../support/fake-aws.js';
-import { localMirror, toolHome } from '../support/mirror.js';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
 const KINDS = ['r', 'r_lib', 'subsystem'] as const;
@@ -45,18 +44,8 @@ describe.each(actionEntries)(
       fake = await startFakeAws({ accountId: ACCOUNT });
       out = await mkdtemp(path.join(os.tmpdir(), 'action-publish-out-'));
       work = await mkdtemp(path.join(os.tmpdir(), 'action-publish-work-'));
-      const mirror = localMirror();
       inputs = {
-        'r-version': mirror.rVersion,
-        'source-overrides': mirror.overrides,
-        'cran-repo': mirror.cranRepo,
-        packages: 'xml2',
-        'install-toolchain': 'false',
-        'allow-any-host': 'true',
-        prefix: '/opt',
-        'out-dir': out,
-        'cache-dir': path.join(toolHome(), 'cache'),
-        'work-dir': work,
+        ...mirrorBuildInputs(out, work),
         publish: 'true',
         regions: REGIONS.join(','),
         sharing: `account:${ACCOUNT}`,

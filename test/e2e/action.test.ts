@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { actionEntries as entries, runAction } from '../support/action-runner.js';
-import { localMirror, toolHome } from '../support/mirror.js';
+import { actionEntries as entries, mirrorBuildInputs, runAction } from '../support/action-runner.js';
+import { localMirror } from '../support/mirror.js';
 
 describe.each(entries)('the action (%s) outside GitHub Actions', (_name, command) => {
   let out: string;
@@ -65,18 +65,7 @@ describe('the action builds the layers from the local mirror', () => {
     'with %s: writes the zips, manifest.json, every output and the job summary',
     async (_name, command) => {
       const mirror = localMirror();
-      const inputs = {
-        'r-version': mirror.rVersion,
-        'source-overrides': mirror.overrides,
-        'cran-repo': mirror.cranRepo,
-        packages: 'xml2',
-        'install-toolchain': 'false',
-        'allow-any-host': 'true',
-        prefix: '/opt',
-        'out-dir': out,
-        'cache-dir': path.join(toolHome(), 'cache'),
-        'work-dir': work,
-      };
+      const inputs = mirrorBuildInputs(out, work);
       const run = await runAction(command, inputs);
       const log = `${run.stdout}\n${run.stderr}`;
       if (run.code !== 0) console.error(log.slice(-6000));

@@ -13,6 +13,9 @@ import type { Manifest } from '../../src/pipeline/types.js';
 const PREFIX = '/opt';
 const mirror = localMirror();
 const packages = 'xml2,curl';
+/** The recipe's stages (data/stages.yml), in build order. */
+const SOURCE_STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
+const PACKAGE_STAGES = ['r-runtime-packages', 'r-packages'];
 
 interface BuildSummary {
   rVersion: string;
@@ -78,18 +81,7 @@ describe('build from the local mirror', () => {
   }, 90 * 60_000);
 
   it('prints one line per stage with hit or miss and time, then the size table', () => {
-    for (const stage of [
-      'zlib',
-      'openssl',
-      'curl',
-      'bzip2',
-      'xz',
-      'pcre2',
-      'libxml2',
-      'R',
-      'r-runtime-packages',
-      'r-packages',
-    ]) {
+    for (const stage of [...SOURCE_STAGES, ...PACKAGE_STAGES]) {
       expect(second.stderr).toMatch(new RegExp(`^${stage}\\s+hit\\s+[0-9.]+ s$`, 'm'));
     }
     expect(second.stderr).toMatch(/r\.zip/);
@@ -259,16 +251,7 @@ describe('build from the local mirror', () => {
   it('manifest.json records stages, packages, zips and the glibc verdict', async () => {
     const manifest = JSON.parse(await readFile(path.join(out1, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.rVersion).toBe(mirror.rVersion);
-    expect(manifest.stages.map((s) => s.name)).toEqual([
-      'zlib',
-      'openssl',
-      'curl',
-      'bzip2',
-      'xz',
-      'pcre2',
-      'libxml2',
-      'R',
-    ]);
+    expect(manifest.stages.map((s) => s.name)).toEqual(SOURCE_STAGES);
     for (const stage of manifest.stages) {
       expect(stage.url).toMatch(/^file:\/\//);
       expect(stage.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './mirror.js';
+import { localMirror, repoRoot, toolHome } from './mirror.js';
 
 export interface ActionRun {
   code: number;
@@ -97,4 +97,21 @@ export async function runAction(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The action inputs that build from the local source mirror (scripts/fill-mirror.sh) into /opt, as the e2e tests do. */
+export function mirrorBuildInputs(outDir: string, workDir: string): Record<string, string> {
+  const mirror = localMirror();
+  return {
+    'r-version': mirror.rVersion,
+    'source-overrides': mirror.overrides,
+    'cran-repo': mirror.cranRepo,
+    packages: 'xml2',
+    'install-toolchain': 'false',
+    'allow-any-host': 'true',
+    prefix: '/opt',
+    'out-dir': outDir,
+    'cache-dir': path.join(toolHome(), 'cache'),
+    'work-dir': workDir,
+  };
 }
