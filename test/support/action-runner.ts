@@ -2,12 +2,11 @@
  * The action's entry run as GitHub runs it, but outside Actions: a child process with INPUT_* variables (uppercase,
  * dashes kept) and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY pointing at temporary files.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { localMirror, repoRoot, toolHome } from './mirror.js';
+import { localMirror, repoRoot, runProcess, toolHome } from './mirror.js';
 
 export interface ActionRun {
   code: number;
@@ -68,31 +67,16 @@ export async function runAction(
     ...extraEnv,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const started = performance.now();
   const [file = '', ...args] = command;
   try {
-    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn(file, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code: code ?? 1, stdout, stderr });
-        });
-      },
-    );
+    const { code, stdout, stderr, seconds } = await runProcess(file, args, env, timeoutMs);
     return {
       code,
       stdout,
       stderr,
       outputs: parseOutputs(await readFile(outputFile, 'utf8')),
       summary: await readFile(summaryFile, 'utf8'),
-      seconds: (performance.now() - started) / 1000,
+      seconds,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -42,23 +42,16 @@ export interface CliRun {
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-/** Run the CLI from source as a user would (a child process), with a bounded time. */
-export function runCli(
+/** Run a program in the repository with a bounded time (SIGKILL after `timeoutMs`), collecting its output. */
+export function runProcess(
+  file: string,
   args: string[],
-  env: NodeJS.ProcessEnv = {},
-  timeoutMs = 45 * 60_000,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
 ): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
-      [path.join(repoRoot, 'src', 'cli.ts'), ...args],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(file, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -70,4 +63,19 @@ export function runCli(
       resolve({ code: code ?? 1, stdout, stderr, seconds: (performance.now() - started) / 1000 });
     });
   });
+}
+
+/** Run the CLI from source as a user would (a child process), with a bounded time. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 45 * 60_000,
+): Promise<CliRun> {
+  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+  return runProcess(
+    tsx,
+    [path.join(repoRoot, 'src', 'cli.ts'), ...args],
+    { ...process.env, ...env },
+    timeoutMs,
+  );
 }
