@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Architecture, HostInfo } from './types.js';
+import { compareVersions } from './glibc.js';
+import { LAMBDA_LIMITS, type Architecture, type HostInfo } from './types.js';
 import { UserError } from '../errors.js';
 
 /** Pure: the fields of /etc/os-release. */
@@ -53,11 +54,32 @@ export function isLambdaHost(host: HostInfo): boolean {
   return host.osId === 'amzn' && host.osVersion === '2023';
 }
 
+/**
+ * What this host can produce, said for this host: nothing on Amazon Linux 2023; a glibc newer than Lambda's means
+ * layers that will not load there; an older or equal one means layers whose glibc is fine but whose copied system
+ * libraries come from another distribution.
+ */
 export function hostWarning(host: HostInfo): string | undefined {
   if (isLambdaHost(host)) return undefined;
+  const lambda = LAMBDA_LIMITS.glibc;
+  const where = `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023.`;
+  const container =
+    "an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023)";
+  if (host.glibc === 'unknown') {
+    return (
+      `${where} Its glibc version is unknown; the glibc scan after the build says whether the layers can load on ` +
+      `Lambda (glibc ${lambda}). Build the layers you deploy in ${container}.`
+    );
+  }
+  if (compareVersions(host.glibc, lambda) > 0) {
+    return (
+      `${where} Its glibc is newer than Lambda's ${lambda}: binaries built here need it and will not load on Lambda. ` +
+      `Build the layers you deploy in ${container}.`
+    );
+  }
   return (
-    `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023. ` +
-    `The pipeline will run, but binaries linked here against a newer glibc than Lambda's 2.34 will not load on Lambda. ` +
-    `Build the layers you deploy in an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023).`
+    `${where} Its glibc is not newer than Lambda's ${lambda}, so binaries built here can load on Lambda as far as ` +
+    `glibc goes, but the system libraries copied into lib/ come from ${host.osId} ${host.osVersion}. ` +
+    `Try the layers in provided.al2023 before deploying, or build them in ${container}.`
   );
 }

@@ -32,7 +32,21 @@ describe('build host', () => {
     expect(isLambdaHost(al)).toBe(true);
     expect(hostWarning(al)).toBeUndefined();
     expect(hostWarning(deb)).toMatch(
-      /debian 12 \(glibc 2\.36\), not Amazon Linux 2023.*will not load on Lambda.*amazonlinux:2023/,
+      /debian 12 \(glibc 2\.36\), not Amazon Linux 2023.*newer than Lambda's 2\.34.*will not load on Lambda.*amazonlinux:2023/,
+    );
+  });
+
+  it("says what is true for a host whose glibc is not newer than Lambda's (Debian 11), or unknown", () => {
+    const deb = { osId: 'debian', osVersion: '12', arch: 'x86_64' as const, glibc: '2.36' };
+    const bullseye = { ...deb, osVersion: '11', glibc: '2.31' };
+    const text = hostWarning(bullseye) ?? '';
+    expect(text).toMatch(
+      /debian 11 \(glibc 2\.31\).*not newer than Lambda's 2\.34.*can load on Lambda as far as glibc goes/,
+    );
+    expect(text).not.toMatch(/will not load/);
+    expect(hostWarning({ ...deb, glibc: '2.34' })).toMatch(/not newer than Lambda's 2\.34/);
+    expect(hostWarning({ ...deb, glibc: 'unknown' })).toMatch(
+      /glibc version is unknown.*glibc scan after the build/,
     );
   });
 });
