@@ -2,14 +2,15 @@
 # The one test command (`npm test`): installs what the tests need, then runs every test.
 #   - system packages (apt-get, as root; otherwise it names what is missing),
 #   - npm packages (npm ci, when node_modules is absent),
-#   - the local source mirror (scripts/fill-mirror.sh, when absent),
+#   - the local source mirror (scripts/fill-mirror.sh: downloads only what it does not hold yet),
+#   - a minimal root file system for the bare-userland test (scripts/make-rootfs.sh, once per machine),
 # then typecheck, lint, unit tests, and the end-to-end tests (a full build of the layers from real sources:
 # about 15 minutes on 2 cores the first time; later runs reuse the stage cache in ~/.cache/r-lambda-layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=""
-for cmd in Rscript gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch readelf strip shellcheck; do
+for cmd in Rscript gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch readelf strip shellcheck openssl debootstrap; do
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
 done
 if command -v Rscript >/dev/null 2>&1 && ! Rscript -e 'quit(status = !requireNamespace("jsonlite", quietly = TRUE))' >/dev/null 2>&1; then
@@ -17,6 +18,8 @@ if command -v Rscript >/dev/null 2>&1 && ! Rscript -e 'quit(status = !requireNam
 fi
 if ! grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources && ! grep -qs '^deb-src' /etc/apt/sources.list; then
   missing="$missing deb-src"
+elif grep -qs '^ID=debian' /etc/os-release && [ ! -f /etc/apt/sources.list.d/r-lambda-layer-newer-src.sources ]; then
+  missing="$missing deb-src(newer-suites)"
 fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -31,8 +34,10 @@ fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-mirror="${R_LAMBDA_LAYER_HOME:-$HOME/.cache/r-lambda-layer}/mirror"
-[ -f "$mirror/overrides.txt" ] || bash scripts/fill-mirror.sh "$mirror"
+home="${R_LAMBDA_LAYER_HOME:-$HOME/.cache/r-lambda-layer}"
+mirror="$home/mirror"
+bash scripts/fill-mirror.sh "$mirror"
+bash scripts/make-rootfs.sh >/dev/null
 
 npx tsc --noEmit
 npm run lint --silent
@@ -45,7 +50,7 @@ NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --o
 # (20-35 minutes on 2 cores), seconds otherwise. No test then pays for it inside its own time limit.
 echo "test: warming the stage cache (a full build on a new machine)"
 npx tsx src/cli.ts build --r-version "$(cat "$mirror/r-version")" --overrides-file "$mirror/overrides.txt" \
-  --cran-repo "file://$mirror/cran" --packages xml2,curl --no-toolchain --out "$results/warm" >/dev/null || status=1
+  --source-mirror "$mirror/src" --cran-repo "file://$mirror/cran" --packages xml2,curl --no-toolchain --out "$results/warm" || status=1
 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json" || status=1
 
 # shellcheck disable=SC2016 # JavaScript template literals, not shell

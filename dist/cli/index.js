@@ -54185,6 +54185,8 @@ function lambdaGlibcVerdict(scanOrHighest, example) {
 
 
 
+
+
 /** Pure: the fields of /etc/os-release. */
 function parseOsRelease(text) {
     const fields = {};
@@ -54233,12 +54235,28 @@ function detectHost() {
 function isLambdaHost(host) {
     return host.osId === 'amzn' && host.osVersion === '2023';
 }
+/**
+ * What this host can produce, said for this host: nothing on Amazon Linux 2023; a glibc newer than Lambda's means
+ * layers that will not load there; an older or equal one means layers whose glibc is fine but whose copied system
+ * libraries come from another distribution.
+ */
 function hostWarning(host) {
     if (isLambdaHost(host))
         return undefined;
-    return (`This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023. ` +
-        `The pipeline will run, but binaries linked here against a newer glibc than Lambda's 2.34 will not load on Lambda. ` +
-        `Build the layers you deploy in an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023).`);
+    const lambda = LAMBDA_LIMITS.glibc;
+    const where = `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023.`;
+    const container = "an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023)";
+    if (host.glibc === 'unknown') {
+        return (`${where} Its glibc version is unknown; the glibc scan after the build says whether the layers can load on ` +
+            `Lambda (glibc ${lambda}). Build the layers you deploy in ${container}.`);
+    }
+    if (compareVersions(host.glibc, lambda) > 0) {
+        return (`${where} Its glibc is newer than Lambda's ${lambda}: binaries built here need it and will not load on Lambda. ` +
+            `Build the layers you deploy in ${container}.`);
+    }
+    return (`${where} Its glibc is not newer than Lambda's ${lambda}, so binaries built here can load on Lambda as far as ` +
+        `glibc goes, but the system libraries copied into lib/ come from ${host.osId} ${host.osVersion}. ` +
+        `Try the layers in provided.al2023 before deploying, or build them in ${container}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/cran-index.ts
@@ -54423,15 +54441,19 @@ function sourceSpec(stage, version, inputs) {
     if (override)
         spec.overrideLocation = override.location;
     // A user-given sum wins; a pinned one applies only to the pinned (or known) version of the upstream file.
-    const userSum = override?.sha256 ?? (stage.name === 'R' ? inputs.options.rSha256 : undefined);
+    const rSum = stage.name === 'R' ? inputs.options.rSha256 : undefined;
     const pinned = stage.name === 'R'
         ? inputs.recipe.rChecksums[version]
         : version === stage.version
             ? stage.sha256
             : undefined;
-    if (userSum) {
-        spec.sha256 = userSum;
-        spec.sha256Source = 'user';
+    if (override?.sha256) {
+        spec.sha256 = override.sha256;
+        spec.sha256Source = 'override';
+    }
+    else if (rSum) {
+        spec.sha256 = rSum;
+        spec.sha256Source = 'r-sha256';
     }
     else if (pinned && !override) {
         spec.sha256 = pinned;
@@ -55240,6 +55262,13 @@ function loadRecipe(file = dataFile('stages.yml')) {
 
 
 
+/** How the build log says what a source file's sum was checked against. */
+const CHECKED_AGAINST = {
+    pinned: 'matches the pinned upstream sum (data/stages.yml)',
+    override: "matches the override's sum",
+    'r-sha256': 'matches --r-sha256',
+    computed: 'computed, not checked against any pinned or given sum',
+};
 /** Pure: the one place a source is taken from. */
 function chooseLocation(spec, mirror) {
     if (spec.overrideLocation)
@@ -55298,7 +55327,8 @@ async function retrieve(location, dest, stageName, via) {
 /** Fetch and verify one stage's source into `downloadDir`. */
 async function fetchSource(stageName, spec, mirror, downloadDir, log) {
     const { location, via } = chooseLocation(spec, mirror);
-    const dest = external_node_path_default().join(downloadDir, `${stageName}-${external_node_path_default().basename(localPath(location.split('?')[0] ?? location))}`);
+    const fileName = external_node_path_default().basename(localPath(location.split('?')[0] ?? location));
+    const dest = external_node_path_default().join(downloadDir, `${stageName}-${fileName}`);
     await (0,promises_.rm)(dest, { force: true });
     await retrieve(location, dest, stageName, via);
     const actual = await sha256File(dest);
@@ -55308,7 +55338,10 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
             `The file is not the one pinned: a corrupted or tampered download, or a different release. ` +
             `If you trust this file, pass its sum explicitly (--override ${stageName}=…,sha256=${actual}${stageName === 'R' ? ' or --r-sha256' : ''}).`);
     }
-    if (!spec.sha256) {
+    if (spec.sha256) {
+        log.info(`${stageName}: ${fileName} (${via}) sha256 ${actual} ${CHECKED_AGAINST[spec.sha256Source]}`);
+    }
+    else {
         log.warn(`${stageName}: no pinned or given sha256 for ${location}; computed ${actual} (recorded in manifest.json). Pin it with sha256=… to verify future builds.`);
     }
     return {
@@ -55832,7 +55865,9 @@ async function buildLayers(options, deps) {
                 if (record)
                     records.push(record);
                 outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
-                log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`);
+                // A hit still says what its source was checked against when it was built (the record travels with it).
+                const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
+                log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s${checked}`);
             }
             // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
             await prefix.reset();

@@ -119,8 +119,10 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         else record = await readStageRecord(stageDir(stage.name));
         if (record) records.push(record);
         outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
+        // A hit still says what its source was checked against when it was built (the record travels with it).
+        const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
         log.info(
-          `${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s`,
+          `${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s${checked}`,
         );
       }
       // The prefix only held what each build needed; the layer tree is assembled in the work folder below.

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
-import type { HostInfo } from './types.js';
+import type { HostInfo, Sha256Source } from './types.js';
 
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS: Record<string, string[]> = { xz: ['5.6.0', '5.6.1'] };
@@ -18,7 +18,7 @@ export interface SourceSpec {
   /** A per-stage override's location, tried instead of mirror and upstream. */
   overrideLocation?: string;
   sha256?: string;
-  sha256Source: 'pinned' | 'user' | 'computed';
+  sha256Source: Sha256Source;
 }
 
 interface PlannedBase {
@@ -69,7 +69,7 @@ export function fillTemplate(text: string, values: Record<string, string>): stri
   return text.replace(/\{([a-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
-function fileNameOf(url: string): string {
+export function fileNameOf(url: string): string {
   return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
 }
 
@@ -96,16 +96,19 @@ function sourceSpec(
   const spec: SourceSpec = { upstreamUrl, fileName: fileNameOf(upstreamUrl), sha256Source: 'computed' };
   if (override) spec.overrideLocation = override.location;
   // A user-given sum wins; a pinned one applies only to the pinned (or known) version of the upstream file.
-  const userSum = override?.sha256 ?? (stage.name === 'R' ? inputs.options.rSha256 : undefined);
+  const rSum = stage.name === 'R' ? inputs.options.rSha256 : undefined;
   const pinned =
     stage.name === 'R'
       ? inputs.recipe.rChecksums[version]
       : version === stage.version
         ? stage.sha256
         : undefined;
-  if (userSum) {
-    spec.sha256 = userSum;
-    spec.sha256Source = 'user';
+  if (override?.sha256) {
+    spec.sha256 = override.sha256;
+    spec.sha256Source = 'override';
+  } else if (rSum) {
+    spec.sha256 = rSum;
+    spec.sha256Source = 'r-sha256';
   } else if (pinned && !override) {
     spec.sha256 = pinned;
     spec.sha256Source = 'pinned';

@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { downloadFile, HttpStatusError } from './fetch.js';
 import type { Logger } from '../log.js';
 import type { SourceSpec } from './plan.js';
+import type { Sha256Source } from './types.js';
 
 export interface FetchedSource {
   file: string;
@@ -19,6 +20,14 @@ export interface FetchedSource {
   url: string;
   sha256: string;
 }
+
+/** How the build log says what a source file's sum was checked against. */
+export const CHECKED_AGAINST: Record<Sha256Source, string> = {
+  pinned: 'matches the pinned upstream sum (data/stages.yml)',
+  override: "matches the override's sum",
+  'r-sha256': 'matches --r-sha256',
+  computed: 'computed, not checked against any pinned or given sum',
+};
 
 /** Pure: the one place a source is taken from. */
 export function chooseLocation(
@@ -92,10 +101,8 @@ export async function fetchSource(
   log: Logger,
 ): Promise<FetchedSource> {
   const { location, via } = chooseLocation(spec, mirror);
-  const dest = path.join(
-    downloadDir,
-    `${stageName}-${path.basename(localPath(location.split('?')[0] ?? location))}`,
-  );
+  const fileName = path.basename(localPath(location.split('?')[0] ?? location));
+  const dest = path.join(downloadDir, `${stageName}-${fileName}`);
   await rm(dest, { force: true });
   await retrieve(location, dest, stageName, via);
   const actual = await sha256File(dest);
@@ -107,7 +114,9 @@ export async function fetchSource(
         `If you trust this file, pass its sum explicitly (--override ${stageName}=…,sha256=${actual}${stageName === 'R' ? ' or --r-sha256' : ''}).`,
     );
   }
-  if (!spec.sha256) {
+  if (spec.sha256) {
+    log.info(`${stageName}: ${fileName} (${via}) sha256 ${actual} ${CHECKED_AGAINST[spec.sha256Source]}`);
+  } else {
     log.warn(
       `${stageName}: no pinned or given sha256 for ${location}; computed ${actual} (recorded in manifest.json). Pin it with sha256=… to verify future builds.`,
     );

@@ -49,13 +49,19 @@ export interface LayerRecord {
   files: number;
 }
 
+/**
+ * What a source file's SHA-256 was checked against: pinned, the upstream sum in data/stages.yml; override, the sum
+ * given with a per-stage source override; r-sha256, the --r-sha256 option; computed, nothing (recorded, not checked).
+ */
+export type Sha256Source = 'pinned' | 'override' | 'r-sha256' | 'computed';
+
 export interface StageRecord {
   name: string;
   version: string;
   url: string;
   sha256: string;
-  /** pinned: from data/versions.json; user: given with an override or --r-sha256; computed: nothing to check against. */
-  sha256Source: 'pinned' | 'user' | 'computed';
+  /** What the source file's sum was checked against (see Sha256Source). */
+  sha256Source: Sha256Source;
   flags: string[];
   cacheKey: string;
 }

@@ -80,6 +80,35 @@ it('a tampered tarball in the mirror: checksum mismatch naming file, expected an
   expect(run.stderr).toContain(`actual   sha256 ${actual}`);
 });
 
+it('a tampered upstream file in the mirror fails the pinned sum, with no override anywhere', async () => {
+  const pinned = mirror.sources.find((s) => s.stage === 'openssl' && s.how === 'pinned');
+  if (!pinned)
+    throw new Error(`the mirror holds no pinned openssl (sources.tsv): ${JSON.stringify(mirror.sources)}`);
+  const dir = path.join(base, 'tampered-upstream');
+  await cp(mirror.sourceMirror, dir, { recursive: true });
+  const file = path.join(dir, pinned.file);
+  const bytes = await readFile(file);
+  bytes.writeUInt8(bytes.readUInt8(1000) ^ 0xff, 1000);
+  await writeFile(file, bytes);
+  const zlib = mirror.overrides.split('\n').find((l) => l.startsWith('zlib='))!;
+  const run = await build('tampered-upstream', [
+    '--r-version',
+    mirror.rVersion,
+    '--override',
+    zlib,
+    '--source-mirror',
+    dir,
+  ]);
+  expect(run.code).not.toBe(0);
+  expect(run.stderr).toMatch(new RegExp(`openssl: checksum mismatch for ${file}`));
+  expect(run.stderr).toContain(`expected sha256 ${pinned.sha256} (pinned)`);
+  expect(await entries(run.out)).toEqual([]);
+  // zlib, before it, was built and cached; openssl never is.
+  const cached = await entries(run.cacheDir);
+  expect(cached.some((e) => e.includes('-zlib-'))).toBe(true);
+  expect(cached.filter((e) => e.includes('-openssl-'))).toEqual([]);
+});
+
 it('a file missing from the mirror', async () => {
   const empty = path.join(base, 'empty-mirror');
   await mkdir(empty, { recursive: true });
@@ -133,6 +162,8 @@ it(
         mirror.rVersion,
         '--overrides-file',
         mirror.overridesFile,
+        '--source-mirror',
+        mirror.sourceMirror,
         '--cran-repo',
         mirror.cranRepo,
         '--packages',

@@ -89,6 +89,7 @@ export function mirrorBuildInputs(outDir: string, workDir: string): Record<strin
   return {
     'r-version': mirror.rVersion,
     'source-overrides': mirror.overrides,
+    'source-mirror': mirror.sourceMirror,
     'cran-repo': mirror.cranRepo,
     packages: 'xml2',
     'install-toolchain': 'false',

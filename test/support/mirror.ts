@@ -10,12 +10,29 @@ import { spawn } from 'node:child_process';
 export const toolHome = (): string =>
   process.env.R_LAMBDA_LAYER_HOME || path.join(os.homedir(), '.cache', 'r-lambda-layer');
 
+/** One stage of the mirror, as scripts/fill-mirror.ts recorded it in sources.tsv. */
+export interface MirrorSource {
+  stage: string;
+  version: string;
+  /** pinned: stored under the upstream file name, verified against data/stages.yml's sum; override: Debian's file. */
+  how: 'pinned' | 'override';
+  file: string;
+  sha256: string;
+  debian: string;
+  note: string;
+}
+
 export interface Mirror {
   dir: string;
+  /** The folder of tarballs, for --source-mirror. */
+  sourceMirror: string;
   overridesFile: string;
   overrides: string;
   rVersion: string;
   cranRepo: string;
+  sources: MirrorSource[];
+  /** Each stage's upstream version in the mirror. */
+  versions: Record<string, string>;
 }
 
 export function localMirror(): Mirror {
@@ -24,12 +41,21 @@ export function localMirror(): Mirror {
   if (!existsSync(overridesFile)) {
     throw new Error(`No source mirror at ${dir}: run scripts/fill-mirror.sh first (npm test does).`);
   }
+  const [, ...rows] = readFileSync(path.join(dir, 'sources.tsv'), 'utf8').trim().split('\n');
+  const sources = rows.map((row): MirrorSource => {
+    const [stage = '', version = '', how = '', file = '', sha256 = '', debian = '', note = ''] =
+      row.split('\t');
+    return { stage, version, how: how as MirrorSource['how'], file, sha256, debian, note };
+  });
   return {
     dir,
+    sourceMirror: path.join(dir, 'src'),
     overridesFile,
     overrides: readFileSync(overridesFile, 'utf8'),
     rVersion: readFileSync(path.join(dir, 'r-version'), 'utf8').trim(),
     cranRepo: `file://${path.join(dir, 'cran')}`,
+    sources,
+    versions: Object.fromEntries(sources.map((s) => [s.stage, s.version])),
   };
 }
 

@@ -111,7 +111,7 @@ describe('stage plan', () => {
     if (overridden?.kind !== 'source') throw new Error('source stage expected');
     expect(overridden).toMatchObject({
       version: '1.2.13',
-      source: { sha256: sum, sha256Source: 'user', overrideLocation: '/m/zlib.tgz' },
+      source: { sha256: sum, sha256Source: 'override', overrideLocation: '/m/zlib.tgz' },
     });
   });
 
@@ -127,7 +127,7 @@ describe('stage plan', () => {
     const rGiven = given.find((s) => s.name === 'R');
     expect(rGiven?.kind === 'source' && rGiven.source).toMatchObject({
       sha256: 'b'.repeat(64),
-      sha256Source: 'user',
+      sha256Source: 'r-sha256',
     });
   });
 
