@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { dataFile } from '../paths.js';
 import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
 import { run, tail } from './process.js';
+import { stepOf, withProgress } from './progress.js';
 import type { FetchedSource } from './sources.js';
 
 export interface StageContext {
@@ -72,6 +73,7 @@ export async function runSourceStage(
   source: FetchedSource,
   ctx: StageContext,
 ): Promise<void> {
+  const started = performance.now();
   await rm(ctx.destdir, { recursive: true, force: true });
   await mkdir(ctx.destdir, { recursive: true });
   const srcDir = await unpack(source.file, path.join(ctx.buildDir, stage.name), ctx.logFile);
@@ -81,7 +83,9 @@ export async function runSourceStage(
     ctx.log.debug(`${stage.name}$ ${command}`);
     await mkdir(path.dirname(ctx.logFile), { recursive: true });
     await appendFile(ctx.logFile, `\n### ${stage.name}$ ${command}\n`);
-    const result = await run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile });
+    const result = await withProgress(ctx.log, stage.name, stepOf(command), started, () =>
+      run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile }),
+    );
     if (result.code !== 0)
       await failure(stage.name, `\`${command}\` exited with status ${result.code}.`, ctx.logFile);
   }
@@ -157,10 +161,9 @@ export async function runPackagesStage(
     resultFile,
     ...stage.packages,
   ];
-  const result = await run(rscript, args, {
-    env: buildEnv(ctx.prefix, ctx.environment),
-    logFile: ctx.logFile,
-  });
+  const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () =>
+    run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }),
+  );
   const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
   const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
   if (unknown.length) {
