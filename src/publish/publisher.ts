@@ -120,6 +120,9 @@ export class AwsLayerPublisher implements LayerPublisher {
     config: AwsPublisherConfig = {},
   ) {
     const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    // The SDK prints a multi-line banner about its future Node.js versions into the user's output on Node 20 (which
+    // this tool supports, see package.json engines); a user who wants it back sets the variable to false.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.lambda = new LambdaClient({ region, maxAttempts, retryMode: 'standard' });
     this.s3 = new S3Client({
       region,

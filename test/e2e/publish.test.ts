@@ -506,6 +506,8 @@ describe('the CLI', () => {
     ]);
     expect(stderr).not.toMatch(/^error:/m);
     expect(code).toBe(0);
+    // No third-party banner (the AWS SDK's Node-version notice on Node 20) in the user's output.
+    expect(stderr).not.toMatch(/NodeVersionSupportWarning|AWS SDK for JavaScript/);
     const result = JSON.parse(stdout) as PublishResult;
     expect(Object.keys(result)).toEqual(['us-east-1', 'eu-west-1']);
     expect(result['eu-west-1']?.subsystem?.arn).toBe(
