@@ -49,6 +49,18 @@ describe('workflow lint', () => {
     expect(result.status).toBe(0);
   }, 60_000);
 
+  it("passes on the users' scheduled-rebuild example, which the README shows as it is", () => {
+    const example = path.join(root, 'examples', 'workflows', 'scheduled-layers.yml');
+    const result = lint([example]);
+    expect(result.stdout).toMatch(/lint-workflows: 1 file\(s\), 0 finding\(s\)/);
+    expect(result.status).toBe(0);
+    const doc = parse(readFileSync(example, 'utf8')) as Workflow;
+    const inputs = workflow('build-layers.yml').on.workflow_call?.inputs ?? {};
+    // Every input it passes exists in the reusable workflow.
+    expect(Object.keys(doc.jobs.layers?.with ?? {}).filter((k) => !(k in inputs))).toEqual([]);
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(readFileSync(example, 'utf8').trim());
+  }, 60_000);
+
   it('fails on a broken workflow (so the check can fail)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-'));
     try {
