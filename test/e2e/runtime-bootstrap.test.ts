@@ -77,7 +77,8 @@ describeWithR('layer/bootstrap with R', () => {
       expect(env.SSL_CERT_FILE).toMatch(
         /^\/etc\/(pki\/tls\/certs\/ca-bundle\.crt|ssl\/certs\/ca-certificates\.crt)$/,
       );
-      expect(env.CURL_CA_BUNDLE).toBe(env.SSL_CERT_FILE);
+      // Left unset: set, it would win over SSL_CERT_FILE and SSL_CERT_DIR in base R and the curl package.
+      expect(env.CURL_CA_BUNDLE).toBe('');
       expect(env.R_LAMBDA_RSCRIPT).toBe(RSCRIPT);
       expect(env.RHOME).toBe('');
     } finally {
