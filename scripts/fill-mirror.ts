@@ -42,8 +42,11 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   libxml2: 'libxml2',
   R: 'r-base',
 };
-/** CRAN packages: the runtime's jsonlite, and two with native code that link our libxml2 and libcurl. */
-const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl'];
+/**
+ * CRAN packages: the runtime's jsonlite, two with native code that link our libxml2 and libcurl, and what current
+ * xml2 (1.4 and later) imports: cli and rlang.
+ */
+const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang'];
 
 const mirror = path.resolve(process.argv[2] || path.join(toolHome(), 'mirror'));
 const downloads = path.join(mirror, 'debian');

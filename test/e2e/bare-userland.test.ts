@@ -1,0 +1,243 @@
+/**
+ * The layers as users run them, in a bare userland: the three zips unpacked into the /opt of a minimal root file
+ * system (scripts/make-rootfs.sh: glibc and little else, like Lambda's provided.al2023), the runtime started there
+ * with chroot behind the project's Lambda emulator on 127.0.0.1. Handlers use jsonlite, xml2, the curl package and
+ * base R's libcurl, and fetch https from a loopback TLS server whose CA is known only to what the test hands in:
+ * SSL_CERT_FILE, SSL_CERT_DIR, or Amazon Linux's bundle path. No library of the build host can stand in for one the
+ * layers lack, and no CA bundle of the host can make https pass.
+ */
+import { jest } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { localMirror, runCli } from '../support/mirror.js';
+import { bareRoot, testCertificates, unresolvedLibraries, type BareRoot } from '../support/bare-root.js';
+import { parsed, startFunction } from './runtime-harness.js';
+
+jest.setTimeout(10 * 60_000);
+
+const mirror = localMirror();
+
+const HANDLER = `# checks.R: one check per event, each using a part of the layers.
+handler <- function(event, context) {
+  switch(event$check,
+    env = list(
+      locale = Sys.getlocale("LC_CTYPE"),
+      r = paste(R.version$major, R.version$minor, sep = "."),
+      libpaths = .libPaths(),
+      ssl_cert_file = Sys.getenv("SSL_CERT_FILE"),
+      curl_ca_bundle = Sys.getenv("CURL_CA_BUNDLE")
+    ),
+    jsonlite = list(
+      json = as.character(jsonlite::toJSON(list(a = 1:3, b = "x"), auto_unbox = TRUE)),
+      parsed = jsonlite::fromJSON('{"n": [1, 2.5]}')$n
+    ),
+    xml2 = {
+      doc <- xml2::read_xml("<r><item id='1'>one</item><item id='2'>zwei</item></r>")
+      list(items = xml2::xml_text(xml2::xml_find_all(doc, "//item")), libxml2 = as.character(xml2:::libxml2_version()))
+    },
+    curl = {
+      r <- curl::curl_fetch_memory(event$url)
+      v <- curl::curl_version()
+      list(status = r$status_code, body = rawToChar(r$content), libcurl = v$version, ssl = v$ssl_version)
+    },
+    base = {
+      f <- tempfile()
+      status <- download.file(event$url, f, method = "libcurl", quiet = TRUE)
+      list(status = status, body = readLines(f, warn = FALSE), libcurl = as.character(libcurlVersion()))
+    },
+    stop("unknown check: ", event$check)
+  )
+}
+`;
+
+let out: string;
+let url: string;
+let server: https.Server;
+let certs: Awaited<ReturnType<typeof testCertificates>>;
+const roots: BareRoot[] = [];
+
+beforeAll(async () => {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'rll-bare-out-'));
+  out = path.join(base, 'out');
+  // The same inputs as npm test's warm-up build: every stage is a cache hit here.
+  const build = await runCli([
+    'build',
+    '--r-version',
+    mirror.rVersion,
+    '--overrides-file',
+    mirror.overridesFile,
+    '--source-mirror',
+    mirror.sourceMirror,
+    '--cran-repo',
+    mirror.cranRepo,
+    '--packages',
+    'xml2,curl',
+    '--no-toolchain',
+    '--out',
+    out,
+  ]);
+  if (build.code !== 0) throw new Error(`build failed:\n${build.stderr.slice(-5000)}`);
+  certs = await testCertificates();
+  server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`hello over tls ${req.url ?? ''}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/from-r`;
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  for (const root of roots) await root.remove();
+});
+
+async function newRoot(): Promise<BareRoot> {
+  const root = await bareRoot(out, { 'checks.R': HANDLER });
+  roots.push(root);
+  await root.put('/etc/test-ca/ca.pem', certs.caPem);
+  await root.put(`/etc/test-ca/dir/${certs.caHash}.0`, certs.caPem);
+  return root;
+}
+
+/** Start the runtime inside `root` (chroot) behind the emulator; run `fn` with it; stop it. */
+async function withFunction(
+  root: BareRoot,
+  env: Record<string, string>,
+  fn: (
+    invoke: (event: unknown) => Promise<{ kind: string; body: unknown }>,
+    log: () => string,
+  ) => Promise<void>,
+): Promise<void> {
+  const f = await startFunction(path.join(root.dir, 'var/task'), 'checks.handler', {
+    bootstrap: root.bootstrap,
+    rscript: undefined,
+    timeoutMs: 30_000,
+    extraEnv: env,
+  });
+  try {
+    await fn(async (event) => {
+      const outcome = await f.invoke(event);
+      return { kind: outcome.kind, body: parsed(outcome) };
+    }, f.log);
+  } finally {
+    await f.close();
+  }
+}
+
+describe('the layers in a bare userland (chroot into a minimal root)', () => {
+  it('the root lacks what the layers bring: no libcurl, libxml2, libgfortran, openssl, krb5 or CA bundle', async () => {
+    const root = await newRoot();
+    const found: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory() && full !== path.join(root.dir, 'opt')) await walk(full);
+        else if (/^lib(curl|xml2|gfortran|quadmath|ssl|crypto|krb5|gssapi_krb5|tirpc)\.so/.test(entry.name))
+          found.push(full);
+      }
+    };
+    for (const dir of ['usr', 'lib', 'etc'])
+      if (existsSync(path.join(root.dir, dir))) await walk(path.join(root.dir, dir));
+    expect(found).toEqual([]);
+    for (const bundle of ['/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/certs/ca-certificates.crt']) {
+      expect({ bundle, present: existsSync(path.join(root.dir, bundle)) }).toEqual({
+        bundle,
+        present: false,
+      });
+    }
+  });
+
+  it('every ELF file in the layers resolves all its libraries inside the root, under the runtime library path', async () => {
+    const root = await newRoot();
+    const { files, missing } = await unresolvedLibraries(root.dir);
+    expect(files).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+
+  it('the same check finds a library taken out of the layers (so it can fail)', async () => {
+    const root = await newRoot();
+    await rm(path.join(root.dir, 'opt/lib/libgfortran.so.5'));
+    const { missing } = await unresolvedLibraries(root.dir);
+    expect(missing).toContain('/opt/R/lib/R/library/stats/libs/stats.so: libgfortran.so.5');
+  });
+
+  it('runs R from /opt with jsonlite and xml2, in C.UTF-8 when Lambda asks for a locale the root lacks', async () => {
+    const root = await newRoot();
+    await withFunction(root, { SSL_CERT_FILE: '/etc/test-ca/ca.pem' }, async (invoke, log) => {
+      const env = await invoke({ check: 'env' });
+      expect(env).toMatchObject({
+        kind: 'success',
+        body: {
+          locale: 'C.UTF-8',
+          r: mirror.rVersion,
+          libpaths: expect.arrayContaining(['/opt/local/lib/R/site-library']),
+        },
+      });
+      expect(await invoke({ check: 'jsonlite' })).toEqual({
+        kind: 'success',
+        body: { json: '{"a":[1,2,3],"b":"x"}', parsed: [1, 2.5] },
+      });
+      expect(await invoke({ check: 'xml2' })).toEqual({
+        kind: 'success',
+        body: { items: ['one', 'zwei'], libxml2: mirror.versions.libxml2 },
+      });
+      expect(log()).not.toMatch(/Setting LC_|cannot change locale/);
+    });
+  });
+
+  it('https with a private CA given only in SSL_CERT_FILE: the curl package and base R', async () => {
+    const root = await newRoot();
+    await withFunction(root, { SSL_CERT_FILE: '/etc/test-ca/ca.pem' }, async (invoke) => {
+      expect(await invoke({ check: 'curl', url })).toEqual({
+        kind: 'success',
+        body: {
+          status: 200,
+          body: 'hello over tls /from-r',
+          libcurl: mirror.versions.curl,
+          ssl: `OpenSSL/${mirror.versions.openssl}`,
+        },
+      });
+      expect(await invoke({ check: 'base', url })).toEqual({
+        kind: 'success',
+        body: { status: 0, body: 'hello over tls /from-r', libcurl: mirror.versions.curl },
+      });
+    });
+  });
+
+  it('https with a private CA given only in SSL_CERT_DIR', async () => {
+    const root = await newRoot();
+    await withFunction(root, { SSL_CERT_DIR: '/etc/test-ca/dir' }, async (invoke) => {
+      expect(await invoke({ check: 'curl', url })).toMatchObject({ kind: 'success', body: { status: 200 } });
+      expect(await invoke({ check: 'base', url })).toMatchObject({ kind: 'success', body: { status: 0 } });
+    });
+  });
+
+  it("https trusts Amazon Linux's bundle (/etc/pki/tls/certs/ca-bundle.crt) by default", async () => {
+    const root = await newRoot();
+    await root.put('/etc/pki/tls/certs/ca-bundle.crt', certs.caPem);
+    await withFunction(root, {}, async (invoke) => {
+      expect(await invoke({ check: 'env' })).toMatchObject({
+        body: { ssl_cert_file: '/etc/pki/tls/certs/ca-bundle.crt' },
+      });
+      expect(await invoke({ check: 'curl', url })).toMatchObject({ kind: 'success', body: { status: 200 } });
+      expect(await invoke({ check: 'base', url })).toMatchObject({ kind: 'success', body: { status: 0 } });
+    });
+  });
+
+  it('with no CA that knows the server, https fails as a certificate error: verification is never off', async () => {
+    const root = await newRoot();
+    await withFunction(root, {}, async (invoke) => {
+      const curl = await invoke({ check: 'curl', url });
+      expect(curl.kind).toBe('function-error');
+      expect(JSON.stringify(curl.body)).toMatch(/certificate.*unable to get local issuer certificate/);
+      const base = await invoke({ check: 'base', url });
+      expect(base.kind).toBe('function-error');
+      expect(JSON.stringify(base.body)).toMatch(/cannot open URL|SSL certificate problem/);
+    });
+  });
+});
