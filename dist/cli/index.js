@@ -55351,12 +55351,54 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/progress.ts
+/** How often a running stage reports, in seconds (R_LAMBDA_LAYER_PROGRESS_SECONDS overrides; 0 turns it off). */
+function progressInterval(env = process.env) {
+    const raw = env.R_LAMBDA_LAYER_PROGRESS_SECONDS;
+    const value = raw === undefined || raw === '' ? 20 : Number(raw);
+    return Number.isFinite(value) && value >= 0 ? value : 20;
+}
+/** Pure: the step a recipe command stands for, as a person would name it. */
+function stepOf(command) {
+    const words = command.replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)+/, '').trim();
+    if (/^\.\/(?:configure|config|Configure)\b/.test(words))
+        return 'configure';
+    if (/^make\b.*\binstall/.test(words))
+        return 'install';
+    if (/^make\b/.test(words))
+        return 'make';
+    return words.split(/\s+/)[0] ?? 'command';
+}
+/** Pure: 75 → "1m15s", 9 → "9s". */
+function formatElapsed(seconds) {
+    const s = Math.floor(seconds);
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+/**
+ * Run `work` while reporting `stage: step, elapsed` every `intervalSeconds`. `stageStarted` is when the stage began
+ * (performance.now()), so the time counts the whole stage, not only this step.
+ */
+async function withProgress(log, stage, step, stageStarted, work, intervalSeconds = progressInterval()) {
+    if (intervalSeconds <= 0)
+        return work();
+    const timer = setInterval(() => {
+        log.info(`  ${stage}: ${step} … ${formatElapsed((performance.now() - stageStarted) / 1000)}`);
+    }, intervalSeconds * 1000);
+    try {
+        return await work();
+    }
+    finally {
+        clearInterval(timer);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/stage-runner.ts
 /**
  * One runner for every stage: a source stage is unpacked and its recipe commands run; an R-packages stage runs
  * data/install-packages.R with the R built before it. Output goes to the stage's staging folder
  * ({destdir}{prefix}); the full log to a file, whose last lines a failure prints.
  */
+
 
 
 
@@ -55393,6 +55435,7 @@ async function failure(stage, what, logFile) {
     throw new UserError(`stage ${stage} failed: ${what}\n--- last 50 lines of ${logFile} ---\n${await tail(logFile, 50)}\n--- full log: ${logFile}`);
 }
 async function runSourceStage(stage, source, ctx) {
+    const started = performance.now();
     await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
     await (0,promises_.mkdir)(ctx.destdir, { recursive: true });
     const srcDir = await unpack(source.file, external_node_path_default().join(ctx.buildDir, stage.name), ctx.logFile);
@@ -55402,7 +55445,7 @@ async function runSourceStage(stage, source, ctx) {
         ctx.log.debug(`${stage.name}$ ${command}`);
         await (0,promises_.mkdir)(external_node_path_default().dirname(ctx.logFile), { recursive: true });
         await (0,promises_.appendFile)(ctx.logFile, `\n### ${stage.name}$ ${command}\n`);
-        const result = await run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile });
+        const result = await withProgress(ctx.log, stage.name, stepOf(command), started, () => run('sh', ['-ec', command], { cwd: srcDir, env, logFile: ctx.logFile }));
         if (result.code !== 0)
             await failure(stage.name, `\`${command}\` exited with status ${result.code}.`, ctx.logFile);
     }
@@ -55467,10 +55510,7 @@ async function runPackagesStage(stage, ctx) {
         resultFile,
         ...stage.packages,
     ];
-    const result = await run(rscript, args, {
-        env: buildEnv(ctx.prefix, ctx.environment),
-        logFile: ctx.logFile,
-    });
+    const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () => run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }));
     const lines = parsePackageResults(await (0,promises_.readFile)(resultFile, 'utf8').catch(() => ''));
     const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
     if (unknown.length) {
@@ -58320,6 +58360,9 @@ class AwsLayerPublisher {
         this.region = region;
         this.log = log;
         const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+        // The SDK prints a multi-line banner about its future Node.js versions into the user's output on Node 20 (which
+        // this tool supports, see package.json engines); a user who wants it back sets the variable to false.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
         this.lambda = new dist_cjs/* LambdaClient */.Nox({ region, maxAttempts, retryMode: 'standard' });
         this.s3 = new client_s3_dist_cjs.S3Client({
             region,
