@@ -58,7 +58,9 @@ describe('workflow lint', () => {
     const inputs = workflow('build-layers.yml').on.workflow_call?.inputs ?? {};
     // Every input it passes exists in the reusable workflow.
     expect(Object.keys(doc.jobs.layers?.with ?? {}).filter((k) => !(k in inputs))).toEqual([]);
-    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(readFileSync(example, 'utf8').trim());
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(
+      readFileSync(example, 'utf8').trim(),
+    );
   }, 60_000);
 
   it('fails on a broken workflow (so the check can fail)', () => {
