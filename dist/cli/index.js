@@ -55335,7 +55335,7 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
     if (spec.sha256 && actual !== spec.sha256) {
         await (0,promises_.rm)(dest, { force: true });
         throw new UserError(`${stageName}: checksum mismatch for ${location}\n  expected sha256 ${spec.sha256} (${spec.sha256Source})\n  actual   sha256 ${actual}\n` +
-            `The file is not the one pinned: a corrupted or tampered download, or a different release. ` +
+            `The file is not the one ${spec.sha256Source === 'pinned' ? 'pinned' : 'expected'}: a corrupted or tampered download, or a different release. ` +
             `If you trust this file, pass its sum explicitly (--override ${stageName}=…,sha256=${actual}${stageName === 'R' ? ' or --r-sha256' : ''}).`);
     }
     if (spec.sha256) {
