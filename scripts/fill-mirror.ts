@@ -25,7 +25,12 @@ import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { orderCandidates, parseShowsrc, type Candidate } from '../src/mirror/debian-sources.js';
+import {
+  orderCandidates,
+  parseShowsrc,
+  type Candidate,
+  type DebianSource,
+} from '../src/mirror/debian-sources.js';
 import { toolHome } from '../src/pipeline/options.js';
 import { fileNameOf, fillTemplate } from '../src/pipeline/plan.js';
 import { run, runChecked } from '../src/pipeline/process.js';
@@ -117,9 +122,9 @@ async function obtain(pkg: string, candidates: Candidate[]): Promise<{ file: str
   );
 }
 
-async function showsrc(pkg: string): Promise<Candidate[]> {
+async function showsrc(pkg: string): Promise<DebianSource[]> {
   const result = await run('apt-cache', ['showsrc', pkg], { env: { ...process.env, LC_ALL: 'C' } });
-  return parseShowsrc(result.stdout) as Candidate[];
+  return parseShowsrc(result.stdout);
 }
 
 interface Row {
@@ -146,38 +151,31 @@ async function fillStages(): Promise<{ rows: Row[]; overrides: string[]; rVersio
     const wanted = stage.name === 'R' ? {} : { version: stage.version, sha256: stage.sha256 };
     const { file, chosen } = await obtain(pkg, orderCandidates(await showsrc(pkg), wanted));
     const version = chosen.upstreamVersion;
+    const pinned = chosen.match === 'identical';
+    // The pinned upstream file goes under its upstream name (found by the build's mirror lookup, checked against
+    // the pinned sum); anything else keeps Debian's name and gets an override with the index's sum.
+    const name = pinned
+      ? fileNameOf(fillTemplate(stage.url, { version, major: version.split('.')[0] ?? '' }))
+      : chosen.origFile;
+    await copyFile(file, path.join(staging, 'src', name));
     let note = '';
-    if (chosen.match === 'identical') {
-      const name = fileNameOf(fillTemplate(stage.url, { version, major: version.split('.')[0] ?? '' }));
-      await copyFile(file, path.join(staging, 'src', name));
-      rows.push({
-        stage: stage.name,
-        debian: `${pkg}=${chosen.version}`,
-        file: name,
-        sha256: chosen.origSha256,
-        version,
-        how: 'pinned',
-        note,
-      });
-      continue;
-    }
     if (chosen.match === 'other' && stage.version) {
       note = `the pinned ${stage.version} could not be had; ${version} instead`;
       console.warn(`fill-mirror: warning: ${stage.name}: ${note}`);
     } else if (chosen.match === 'repack') {
       note = 'Debian repacks this release';
     }
-    const target = path.join(staging, 'src', chosen.origFile);
-    await copyFile(file, target);
-    const location = `file://${path.join(mirror, 'src', chosen.origFile)}`;
-    overrides.push(`${stage.name}=${location},sha256=${chosen.origSha256},version=${version}`);
+    if (!pinned) {
+      const location = `file://${path.join(mirror, 'src', name)}`;
+      overrides.push(`${stage.name}=${location},sha256=${chosen.origSha256},version=${version}`);
+    }
     rows.push({
       stage: stage.name,
       debian: `${pkg}=${chosen.version}`,
-      file: chosen.origFile,
+      file: name,
       sha256: chosen.origSha256,
       version,
-      how: 'override',
+      how: pinned ? 'pinned' : 'override',
       note,
     });
     if (stage.name === 'R') rVersion = version;

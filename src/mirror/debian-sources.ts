@@ -7,6 +7,7 @@
  * candidate, best first: Debian's file byte for byte the pinned upstream file (the build then verifies the pinned sum,
  * no override needed), then a repack of the pinned version, then other releases, nearest first.
  */
+import { compareVersions } from '../pipeline/glibc.js';
 
 /** One version of a source package as apt's index lists it. */
 export interface DebianSource {
@@ -62,26 +63,9 @@ export function upstreamVersion(debianVersion: string): string {
   return v.replace(/\.\d{8}$/, '');
 }
 
-/** Dotted versions compared part by part as numbers (`10.46` < `10.100`); a missing part counts as 0. */
-export function compareDotted(a: string, b: string): number {
-  const pa = a
-    .split(/[^0-9]+/)
-    .filter(Boolean)
-    .map(Number);
-  const pb = b
-    .split(/[^0-9]+/)
-    .filter(Boolean)
-    .map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
-
 /** Newest first: by upstream release, then by Debian version (a later revision of the same release first). */
 const newestFirst = (a: DebianSource, b: DebianSource): number =>
-  compareDotted(b.upstreamVersion, a.upstreamVersion) ||
+  compareVersions(b.upstreamVersion, a.upstreamVersion) ||
   b.version.localeCompare(a.version, 'en', { numeric: true });
 
 const majorMinor = (v: string): string => v.split('.').slice(0, 2).join('.');

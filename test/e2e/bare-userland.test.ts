@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
-import { localMirror, runCli } from '../support/mirror.js';
+import { localMirror, mirrorBuildArgs, runCli } from '../support/mirror.js';
 import { bareRoot, testCertificates, unresolvedLibraries, type BareRoot } from '../support/bare-root.js';
 import { parsed, startFunction } from './runtime-harness.js';
 
@@ -67,14 +67,7 @@ beforeAll(async () => {
   // The same inputs as npm test's warm-up build: every stage is a cache hit here.
   const build = await runCli([
     'build',
-    '--r-version',
-    mirror.rVersion,
-    '--overrides-file',
-    mirror.overridesFile,
-    '--source-mirror',
-    mirror.sourceMirror,
-    '--cran-repo',
-    mirror.cranRepo,
+    ...mirrorBuildArgs(mirror),
     '--packages',
     'xml2,curl',
     '--no-toolchain',

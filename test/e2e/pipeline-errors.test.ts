@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promis
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { localMirror, runCli, toolHome } from '../support/mirror.js';
+import { localMirror, mirrorBuildArgs, runCli, toolHome } from '../support/mirror.js';
 
 const mirror = localMirror();
 /** Debian's file names hold regular-expression characters (zlib_1.3.dfsg+really1.3.2.orig.tar.gz). */
@@ -159,18 +159,7 @@ it(
     const before = await entries(cacheDir);
     const run = await build(
       'package',
-      [
-        '--r-version',
-        mirror.rVersion,
-        '--overrides-file',
-        mirror.overridesFile,
-        '--source-mirror',
-        mirror.sourceMirror,
-        '--cran-repo',
-        mirror.cranRepo,
-        '--packages',
-        'xml2,notapackage',
-      ],
+      [...mirrorBuildArgs(mirror), '--packages', 'xml2,notapackage'],
       cacheDir,
     );
     // The native stages and R may have been built (and cached) by this run on a cold cache; the package stage must not be.

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, stat, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { localMirror, runCli, type CliRun } from '../support/mirror.js';
+import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
 import { loadRecipe } from '../../src/pipeline/recipe.js';
 import type { Manifest } from '../../src/pipeline/types.js';
 
@@ -55,14 +55,7 @@ describe('build from the local mirror', () => {
     out2 = path.join(base, 'out2');
     const args = (out: string): string[] => [
       'build',
-      '--r-version',
-      mirror.rVersion,
-      '--overrides-file',
-      mirror.overridesFile,
-      '--source-mirror',
-      mirror.sourceMirror,
-      '--cran-repo',
-      mirror.cranRepo,
+      ...mirrorBuildArgs(mirror),
       '--packages',
       packages,
       '--prefix',

@@ -59,6 +59,18 @@ export function localMirror(): Mirror {
   };
 }
 
+/** The build options that take every source and package from the mirror, as npm test's warm-up build does. */
+export const mirrorBuildArgs = (mirror: Mirror): string[] => [
+  '--r-version',
+  mirror.rVersion,
+  '--overrides-file',
+  mirror.overridesFile,
+  '--source-mirror',
+  mirror.sourceMirror,
+  '--cran-repo',
+  mirror.cranRepo,
+];
+
 export interface CliRun {
   code: number;
   stdout: string;

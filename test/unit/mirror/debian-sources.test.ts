@@ -1,5 +1,4 @@
 import {
-  compareDotted,
   orderCandidates,
   parseShowsrc,
   upstreamVersion,
@@ -44,14 +43,6 @@ describe('upstreamVersion', () => {
     ['1.0.8', '1.0.8'],
   ])('%s packs upstream %s', (debian, upstream) => {
     expect(upstreamVersion(debian)).toBe(upstream);
-  });
-});
-
-describe('compareDotted', () => {
-  it('compares numerically, part by part', () => {
-    expect(compareDotted('10.100', '10.46')).toBeGreaterThan(0);
-    expect(compareDotted('3.5.7', '3.6.3')).toBeLessThan(0);
-    expect(compareDotted('1.3', '1.3.0')).toBe(0);
   });
 });
 
