@@ -31,6 +31,7 @@ import {
   type Candidate,
   type DebianSource,
 } from '../src/mirror/debian-sources.js';
+import { compareVersions } from '../src/pipeline/glibc.js';
 import { toolHome } from '../src/pipeline/options.js';
 import { fileNameOf, fillTemplate } from '../src/pipeline/plan.js';
 import { run, runChecked } from '../src/pipeline/process.js';
@@ -51,7 +52,12 @@ const DEBIAN_PACKAGE: Record<string, string> = {
  * CRAN packages: the runtime's jsonlite, two with native code that link our libxml2 and libcurl, and what current
  * xml2 (1.4 and later) imports: cli and rlang.
  */
-const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang'];
+const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang', 'R6'];
+/**
+ * Packages that also get an older release in CRAN's archive layout (src/contrib/Archive/NAME/NAME_VERSION.tar.gz),
+ * for the lockfile tests: R6 is pure R (installs in seconds), and Debian 12 carries an older release than unstable.
+ */
+const CRAN_ARCHIVED = ['R6'];
 
 const mirror = path.resolve(process.argv[2] || path.join(toolHome(), 'mirror'));
 const downloads = path.join(mirror, 'debian');
@@ -184,27 +190,48 @@ async function fillStages(): Promise<{ rows: Row[]; overrides: string[]; rVersio
 }
 
 /** CRAN's layout: NAME_VERSION.tar.gz holding NAME/ (Debian's repack may name the folder differently). */
+async function repackForCran(name: string, origFile: string, intoDir: string): Promise<string> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'fill-mirror-cran-'));
+  try {
+    await runChecked('tar', ['-xf', origFile, '-C', work]);
+    const top = (await readdir(work, { withFileTypes: true })).filter((e) => e.isDirectory());
+    const dir = top.find((e) => e.name === name) ?? top[0];
+    if (!dir) throw new MirrorError(`${origFile} holds no package folder`);
+    const description = readFileSync(path.join(work, dir.name, 'DESCRIPTION'), 'utf8');
+    const version = /^Version:\s*(\S+)/m.exec(description)?.[1];
+    if (!version) throw new MirrorError(`${origFile}: DESCRIPTION has no Version`);
+    if (dir.name !== name) await rename(path.join(work, dir.name), path.join(work, name));
+    await mkdir(intoDir, { recursive: true });
+    // Same bytes on every fill (sorted, no times or owners), so a tarball's sum in an SBOM stays meaningful.
+    await runChecked('tar', [
+      ...['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'],
+      ...['--use-compress-program=gzip -n', '-cf', path.join(intoDir, `${name}_${version}.tar.gz`)],
+      ...['-C', work, name],
+    ]);
+    return version;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 async function fillCran(): Promise<string[]> {
   const contrib = path.join(staging, 'cran', 'src', 'contrib');
   const lines: string[] = [];
   for (const name of CRAN_PACKAGES) {
     const pkg = `r-cran-${name.toLowerCase()}`;
-    const { file, chosen } = await obtain(pkg, orderCandidates(await showsrc(pkg), {}));
-    const work = await mkdtemp(path.join(os.tmpdir(), 'fill-mirror-cran-'));
-    try {
-      await runChecked('tar', ['-xf', file, '-C', work]);
-      const top = (await readdir(work, { withFileTypes: true })).filter((e) => e.isDirectory());
-      const dir = top.find((e) => e.name === name) ?? top[0];
-      if (!dir) throw new MirrorError(`${chosen.origFile} holds no package folder`);
-      const description = readFileSync(path.join(work, dir.name, 'DESCRIPTION'), 'utf8');
-      const version = /^Version:\s*(\S+)/m.exec(description)?.[1];
-      if (!version) throw new MirrorError(`${chosen.origFile}: DESCRIPTION has no Version`);
-      if (dir.name !== name) await rename(path.join(work, dir.name), path.join(work, name));
-      await runChecked('tar', ['-czf', path.join(contrib, `${name}_${version}.tar.gz`), '-C', work, name]);
-      lines.push(`${name} ${version} (from ${pkg}=${chosen.version})`);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    const candidates = orderCandidates(await showsrc(pkg), {});
+    const { file, chosen } = await obtain(pkg, candidates);
+    const version = await repackForCran(name, file, contrib);
+    lines.push(`${name} ${version} (from ${pkg}=${chosen.version})`);
+    if (!CRAN_ARCHIVED.includes(name)) continue;
+    // The oldest other release Debian lists, as CRAN keeps superseded releases.
+    const older = candidates
+      .filter((c) => c.upstreamVersion !== chosen.upstreamVersion)
+      .sort((a, b) => compareVersions(a.upstreamVersion, b.upstreamVersion));
+    if (older.length === 0) throw new MirrorError(`apt lists only one release of ${pkg}; the archive needs two.`);
+    const archived = await obtain(pkg, older);
+    const archivedVersion = await repackForCran(name, archived.file, path.join(contrib, 'Archive', name));
+    lines.push(`${name} ${archivedVersion} in Archive/ (from ${pkg}=${archived.chosen.version})`);
   }
   await runChecked('Rscript', [
     '--vanilla',

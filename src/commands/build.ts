@@ -17,6 +17,7 @@ interface BuildFlags {
   rVersion?: string;
   rSha256?: string;
   packages?: string;
+  lockfile?: string;
   cranRepo?: string;
   prefix?: string;
   out?: string;
@@ -49,6 +50,7 @@ export function rawOptionsFromFlags(flags: BuildFlags): RawBuildOptions {
     'r-version': flags.rVersion,
     'r-sha256': flags.rSha256,
     packages: flags.packages,
+    lockfile: flags.lockfile,
     'cran-repo': flags.cranRepo,
     prefix: flags.prefix,
     'out-dir': flags.out,
@@ -79,8 +81,11 @@ export function buildCommand(): Command {
     .option('--r-sha256 <hex>', "SHA-256 of R's tarball, for a version with no pinned sum")
     .option(
       '--packages <names>',
-      'R packages for the site-library layer, comma-separated ("none" for none)',
-      DEFAULTS.packages,
+      `R packages for the site-library layer, comma-separated; NAME@VERSION for an exact version; "none" for none (default: ${DEFAULTS.packages}, or none with --lockfile)`,
+    )
+    .option(
+      '--lockfile <file>',
+      "an renv.lock: install exactly its packages at their versions (from cran-repo, its Archive/, or the lock's repository)",
     )
     .option('--cran-repo <url>', 'CRAN-like repository (https:// or file://)', DEFAULTS['cran-repo'])
     .option('--prefix <dir>', 'where the layers live at run time', DEFAULTS.prefix)

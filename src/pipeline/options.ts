@@ -2,9 +2,12 @@
  * Every build option, named once and validated in one place. The CLI and the GitHub Action both hand
  * their raw strings to parseBuildOptions(); its messages name the option and the accepted form.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
 import { DEFAULT_PRUNE, type PruneOptions } from './prune.js';
 
 export interface SourceOverride {
@@ -18,7 +21,12 @@ export interface BuildOptions {
   /** 'release' or an exact x.y.z (resolved to x.y.z before planning). */
   rVersion: string;
   rSha256?: string;
+  /** Every package the site-library must hold (with a lockfile: every package of the lock). */
   packages: string[];
+  /** The packages among them wanted at an exact version (name@version, or the lock's records). */
+  pins: PackagePin[];
+  /** The renv lockfile the packages come from, if any. */
+  lockfile?: { path: string; sha256: string; rVersion?: string };
   cranRepo: string;
   prefix: string;
   outDir: string;
@@ -49,6 +57,7 @@ export const BUILD_OPTION_NAMES = [
   'r-version',
   'r-sha256',
   'packages',
+  'lockfile',
   'cran-repo',
   'prefix',
   'out-dir',
@@ -77,8 +86,6 @@ export const DEFAULTS = {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const R_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-// R's own rule for package names (Writing R Extensions 1.1.1).
-const R_PACKAGE = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
 
 export function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
   const v = (value ?? '').trim();
@@ -113,21 +120,39 @@ export function parseSha256(name: string, value: string): string {
   return v;
 }
 
-/** Package lists: separated by commas, spaces or new lines; "none" or empty means no packages. */
-export function parsePackages(value: string): string[] {
-  const names = value
-    .split(/[\s,]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (names.length === 1 && names[0] === 'none') return [];
-  for (const name of names) {
-    if (!R_PACKAGE.test(name)) {
-      throw new UserError(
-        `packages: "${name}" is not a valid R package name (letters, digits and dots, starting with a letter); separate names with commas or spaces.`,
-      );
-    }
+/**
+ * The packages and exact versions: the packages option (names or name@version; empty means the default, aws.s3, or
+ * none with a lockfile; "none" means none) and the renv lockfile, read here so the build sees its content.
+ */
+function parsePackageRequest(
+  packagesText: string,
+  lockfileText: string,
+  cwd: string,
+): Pick<BuildOptions, 'packages' | 'pins' | 'lockfile'> {
+  if (!lockfileText) {
+    const { names, pins } = parsePackageList(packagesText || DEFAULTS.packages);
+    return { packages: names, pins };
   }
-  return [...new Set(names)];
+  const file = path.resolve(cwd, lockfileText);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `lockfile: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the path of an renv.lock.`,
+    );
+  }
+  const lock = parseRenvLock(text, file);
+  const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
+  return {
+    packages: names,
+    pins,
+    lockfile: {
+      path: file,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      rVersion: lock.rVersion,
+    },
+  };
 }
 
 export function parseRepoUrl(name: string, value: string): string {
@@ -242,7 +267,7 @@ export function parseBuildOptions(
   return {
     rVersion: parseRVersion(get('r-version') || DEFAULTS['r-version']),
     rSha256: rSha ? parseSha256('r-sha256', rSha) : undefined,
-    packages: parsePackages(raw.packages ?? DEFAULTS.packages),
+    ...parsePackageRequest(get('packages'), get('lockfile'), cwd),
     cranRepo: parseRepoUrl('cran-repo', get('cran-repo') || DEFAULTS['cran-repo']),
     prefix: path.resolve(prefix),
     outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),

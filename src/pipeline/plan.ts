@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import type { PackagePin } from './lockfile.js';
 import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
 import type { HostInfo, Sha256Source } from './types.js';
@@ -42,6 +43,10 @@ export interface PlannedPackagesStage extends PlannedBase {
   kind: 'r-packages';
   library: 'R' | 'site';
   packages: string[];
+  /** Exact versions wanted (site library only). */
+  pins: PackagePin[];
+  /** True with a lockfile: every package, dependencies too, must come from the pins. */
+  locked: boolean;
   repo: string;
 }
 
@@ -49,7 +54,10 @@ export type PlannedStage = PlannedSourceStage | PlannedPackagesStage;
 
 export interface PlanInputs {
   recipe: Recipe;
-  options: Pick<BuildOptions, 'rSha256' | 'packages' | 'cranRepo' | 'prefix' | 'overrides'>;
+  options: Pick<
+    BuildOptions,
+    'rSha256' | 'packages' | 'pins' | 'lockfile' | 'cranRepo' | 'prefix' | 'overrides'
+  >;
   /** An exact R version (release already resolved). */
   rVersion: string;
   host: Pick<HostInfo, 'osId' | 'osVersion' | 'arch'>;
@@ -168,11 +176,17 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         commands,
       });
     } else {
-      const packages = stage.library === 'site' ? options.packages : stage.packages;
+      const site = stage.library === 'site';
+      const packages = site ? options.packages : stage.packages;
+      const pins = site ? options.pins : [];
+      const locked = site && options.lockfile !== undefined;
       const recipePart = {
         name: stage.name,
         library: stage.library,
         packages: [...packages].sort(),
+        pins: pins.map((p) => [p.name, p.version, ...p.repos].join(' ')).sort(),
+        // The lock's whole content: another lock is another build, even where the pins read the same.
+        lockfile: site ? (options.lockfile?.sha256 ?? null) : null,
         repo: options.cranRepo,
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
@@ -186,6 +200,8 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         key,
         library: stage.library,
         packages,
+        pins,
+        locked,
         repo: options.cranRepo,
       });
     }

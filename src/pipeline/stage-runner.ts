@@ -3,7 +3,7 @@
  * data/install-packages.R with the R built before it. Output goes to the stage's staging folder
  * ({destdir}{prefix}); the full log to a file, whose last lines a failure prints.
  */
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -11,7 +11,7 @@ import { dataFile } from '../paths.js';
 import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
 import { run, tail } from './process.js';
 import { stepOf, withProgress } from './progress.js';
-import type { FetchedSource } from './sources.js';
+import { sha256File, type FetchedSource } from './sources.js';
 
 export interface StageContext {
   prefix: string;
@@ -94,9 +94,10 @@ export async function runSourceStage(
 }
 
 export interface PackageLine {
-  status: 'installed' | 'unknown' | 'failed';
+  status: 'installed' | 'source' | 'unknown' | 'unavailable' | 'failed' | 'mismatch';
   name: string;
-  detail: string;
+  /** The fields after the name (version, url, …; a failure's message). */
+  fields: string[];
 }
 
 /** Pure: the result file of install-packages.R. */
@@ -105,9 +106,17 @@ export function parsePackageResults(text: string): PackageLine[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [status = '', name = '', ...rest] = line.split('\t');
-      return { status: status as PackageLine['status'], name, detail: rest.join(' ') };
+      const [status = '', name = '', ...fields] = line.split('\t');
+      return { status: status as PackageLine['status'], name, fields };
     });
+}
+
+/** An installed package and the source tarball it came from (known for every package the repository served). */
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  url?: string;
+  sha256?: string;
 }
 
 /**
@@ -140,7 +149,7 @@ export function diagnoseMissingLibrary(log: string): string | undefined {
 export async function runPackagesStage(
   stage: PlannedPackagesStage,
   ctx: StageContext,
-): Promise<{ name: string; version: string }[]> {
+): Promise<InstalledPackage[]> {
   await rm(ctx.destdir, { recursive: true, force: true });
   const lib = path.join(
     ctx.destdir + ctx.prefix,
@@ -148,41 +157,86 @@ export async function runPackagesStage(
   );
   await mkdir(lib, { recursive: true });
   if (stage.packages.length === 0) return [];
-  const resultFile = path.join(ctx.buildDir, `${stage.name}.result.tsv`);
-  await rm(resultFile, { force: true });
-  await mkdir(ctx.buildDir, { recursive: true });
-  const rscript = path.join(ctx.prefix, 'R', 'bin', 'Rscript');
-  const args = [
-    '--vanilla',
-    dataFile('install-packages.R'),
-    lib,
-    stage.repo,
-    String(ctx.jobs),
-    resultFile,
-    ...stage.packages,
-  ];
-  const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () =>
-    run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }),
-  );
-  const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
-  const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
-  if (unknown.length) {
-    throw new UserError(
-      `R package${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} not found in the repository ${stage.repo}. ` +
-        `Check the spelling (names are case-sensitive) or the cran-repo option.`,
+  const work = path.join(ctx.buildDir, `${stage.name}.packages`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    const resultFile = path.join(work, 'result.tsv');
+    const pinsFile = path.join(work, 'pins.tsv');
+    await writeFile(
+      pinsFile,
+      stage.pins.map((p) => [p.name, p.version, ...p.repos].join('\t') + '\n').join(''),
     );
-  }
-  const failed = lines.filter((l) => l.status === 'failed');
-  if (result.code !== 0 || failed.length) {
-    const log = await readFile(ctx.logFile, 'utf8').catch(() => '');
-    const cause = diagnoseMissingLibrary(log);
-    const names =
-      failed.map((f) => `'${f.name}'${f.detail ? ` (${f.detail})` : ''}`).join(', ') || '(see log)';
-    await failure(
-      stage.name,
-      `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
-      ctx.logFile,
+    const rscript = path.join(ctx.prefix, 'R', 'bin', 'Rscript');
+    const args = [
+      '--vanilla',
+      dataFile('install-packages.R'),
+      lib,
+      stage.repo,
+      String(ctx.jobs),
+      resultFile,
+      stage.pins.length ? pinsFile : '-',
+      stage.locked ? 'locked' : 'open',
+      work,
+      ...stage.packages,
+    ];
+    const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () =>
+      run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }),
     );
+    const lines = parsePackageResults(await readFile(resultFile, 'utf8').catch(() => ''));
+    const of = (status: PackageLine['status']): PackageLine[] => lines.filter((l) => l.status === status);
+    const unavailable = of('unavailable');
+    if (unavailable.length) {
+      throw new UserError(
+        `${unavailable.length} R package${unavailable.length > 1 ? 's' : ''} cannot be had at the version asked for:\n` +
+          unavailable
+            .map((l) => `  ${l.name} ${l.fields[0]} (tried ${(l.fields[1] ?? '').split(' ').join(', ')})`)
+            .join('\n') +
+          '\nCheck the versions (the lockfile or NAME@VERSION), or give a repository that has them (cran-repo, or ' +
+          "the lock's Repositories). Nothing was installed or cached.",
+      );
+    }
+    const unknown = of('unknown').map((l) => l.name);
+    if (unknown.length) {
+      throw new UserError(
+        `R package${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} not found in the repository ${stage.repo}. ` +
+          `Check the spelling (names are case-sensitive) or the cran-repo option.`,
+      );
+    }
+    const mismatched = of('mismatch');
+    const failed = of('failed');
+    if (result.code !== 0 || failed.length || mismatched.length) {
+      const log = await readFile(ctx.logFile, 'utf8').catch(() => '');
+      const cause = diagnoseMissingLibrary(log);
+      const names =
+        failed.map((f) => `'${f.name}'${f.fields.length ? ` (${f.fields.join(' ')})` : ''}`).join(', ') ||
+        (mismatched.length ? '' : '(see log)');
+      const versions = mismatched.map((m) => `${m.name} is ${m.fields[1]}, not ${m.fields[0]}`).join('; ');
+      await failure(
+        stage.name,
+        [
+          names &&
+            `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
+          versions && `Installed versions differ from those asked for: ${versions}.`,
+        ]
+          .filter(Boolean)
+          .join(' '),
+        ctx.logFile,
+      );
+    }
+    const sources = new Map(of('source').map((l) => [l.name, l.fields]));
+    const installed: InstalledPackage[] = [];
+    for (const line of of('installed')) {
+      const version = line.fields[0] ?? '';
+      const [sourceVersion, url, local] = sources.get(line.name) ?? [];
+      installed.push(
+        sourceVersion === version && url && local
+          ? { name: line.name, version, url, sha256: await sha256File(local) }
+          : { name: line.name, version },
+      );
+    }
+    return installed;
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  return lines.filter((l) => l.status === 'installed').map((l) => ({ name: l.name, version: l.detail }));
 }

@@ -160,7 +160,11 @@ describe('INPUTS and action.yml', () => {
     }
     const d = (name: string): string | undefined => actionYml.inputs[name]?.default;
     expect(d('r-version')).toBe(DEFAULTS['r-version']);
-    expect(d('packages')).toBe(DEFAULTS.packages);
+    // No default in action.yml: an unset packages input means aws.s3, or none with a lockfile.
+    expect(d('packages')).toBeUndefined();
+    expect(actionYml.inputs.packages?.description).toContain(
+      `Default: ${DEFAULTS.packages}, or none with a lockfile`,
+    );
     expect(d('cran-repo')).toBe(DEFAULTS['cran-repo']);
     expect(d('prefix')).toBe(DEFAULTS.prefix);
     expect(d('out-dir')).toBe(DEFAULTS['out-dir']);

@@ -1,7 +1,6 @@
 import {
   parseBuildOptions,
   parseOverrides,
-  parsePackages,
   parseRVersion,
   parseBoolean,
 } from '../../../src/pipeline/options.js';
@@ -39,17 +38,13 @@ describe('build options', () => {
     expect(() => parseRVersion('3.6.3')).toThrow(/R 4\.0\.0 and later/);
   });
 
-  it('parses package lists separated by commas, spaces or lines, and "none"', () => {
-    expect(parsePackages('aws.s3, xml2\ncurl  jsonlite,xml2')).toEqual([
-      'aws.s3',
-      'xml2',
-      'curl',
-      'jsonlite',
-    ]);
-    expect(parsePackages('none')).toEqual([]);
-    expect(parsePackages('')).toEqual([]);
-    expect(() => parsePackages('aws.s3, 2bad')).toThrow(/"2bad" is not a valid R package name/);
-    expect(() => parsePackages('pkg;rm -rf')).toThrow(/not a valid R package name/);
+  it('reads packages as names, with an empty value meaning the default and "none" none', () => {
+    expect(parseBuildOptions({ packages: 'none' }, stages, '/work').packages).toEqual([]);
+    expect(parseBuildOptions({ packages: '' }, stages, '/work').packages).toEqual(['aws.s3']);
+    const o = parseBuildOptions({ packages: 'xml2, jsonlite@1.8.4' }, stages, '/work');
+    expect(o.packages).toEqual(['xml2', 'jsonlite']);
+    expect(o.pins).toEqual([{ name: 'jsonlite', version: '1.8.4', repos: [] }]);
+    expect(o.lockfile).toBeUndefined();
   });
 
   it('accepts strict booleans only', () => {

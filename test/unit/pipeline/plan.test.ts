@@ -7,6 +7,7 @@ const host = { osId: 'amzn', osVersion: '2023', arch: 'x86_64' as const };
 const options: PlanInputs['options'] = {
   rSha256: undefined,
   packages: ['aws.s3'],
+  pins: [],
   cranRepo: 'https://cloud.r-project.org',
   prefix: '/opt',
   overrides: {},
@@ -58,6 +59,39 @@ describe('stage plan', () => {
     const before = keys(plan());
     const after = keys(plan({ options: { ...options, packages: ['jsonlite', 'xml2'] } }));
     expect(Object.keys(before).filter((n) => before[n] !== after[n])).toEqual(['r-packages']);
+  });
+
+  it('pins and the lockfile change only the site-library stage, and a lock makes it a locked install', () => {
+    const before = keys(plan());
+    const pinned = plan({
+      options: { ...options, pins: [{ name: 'aws.s3', version: '0.3.21', repos: [] }] },
+    });
+    const locked = plan({
+      options: {
+        ...options,
+        pins: [{ name: 'aws.s3', version: '0.3.21', repos: [] }],
+        lockfile: { path: '/w/renv.lock', sha256: 'a'.repeat(64) },
+      },
+    });
+    const otherLock = plan({
+      options: {
+        ...options,
+        pins: [{ name: 'aws.s3', version: '0.3.21', repos: [] }],
+        lockfile: { path: '/w/renv.lock', sha256: 'b'.repeat(64) },
+      },
+    });
+    for (const variant of [pinned, locked, otherLock]) {
+      const after = keys(variant);
+      for (const name of Object.keys(before)) {
+        if (name === 'r-packages') expect(after[name]).not.toBe(before[name]);
+        else expect(after[name]).toBe(before[name]);
+      }
+    }
+    expect(keys(locked)['r-packages']).not.toBe(keys(otherLock)['r-packages']);
+    const site = (stages: PlannedStage[]) => stages.find((s) => s.name === 'r-packages');
+    expect(site(pinned)).toMatchObject({ locked: false, pins: [{ name: 'aws.s3', version: '0.3.21' }] });
+    expect(site(locked)).toMatchObject({ locked: true });
+    expect(plan().find((s) => s.name === 'r-runtime-packages')).toMatchObject({ pins: [], locked: false });
   });
 
   it('keys depend on the build host and the prefix', () => {

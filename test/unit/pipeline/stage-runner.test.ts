@@ -4,11 +4,23 @@ import { loadRecipe } from '../../../src/pipeline/recipe.js';
 describe('R package failures', () => {
   it('reads the result file of install-packages.R', () => {
     const text =
-      'installed\txml2\t1.3.3\nunknown\tnotapkg\nfailed\tcurl\tinstallation had a non-zero exit status\n';
+      'installed\txml2\t1.3.3\nsource\txml2\t1.3.3\tfile:///r/src/contrib/xml2_1.3.3.tar.gz\t/r/src/contrib/xml2_1.3.3.tar.gz\n' +
+      'unknown\tnotapkg\nfailed\tcurl\tinstallation had a non-zero exit status\n' +
+      'unavailable\tR6\t0.1\tfile:///r/src/contrib/R6_0.1.tar.gz file:///r/src/contrib/Archive/R6/R6_0.1.tar.gz\n';
     expect(parsePackageResults(text)).toEqual([
-      { status: 'installed', name: 'xml2', detail: '1.3.3' },
-      { status: 'unknown', name: 'notapkg', detail: '' },
-      { status: 'failed', name: 'curl', detail: 'installation had a non-zero exit status' },
+      { status: 'installed', name: 'xml2', fields: ['1.3.3'] },
+      {
+        status: 'source',
+        name: 'xml2',
+        fields: ['1.3.3', 'file:///r/src/contrib/xml2_1.3.3.tar.gz', '/r/src/contrib/xml2_1.3.3.tar.gz'],
+      },
+      { status: 'unknown', name: 'notapkg', fields: [] },
+      { status: 'failed', name: 'curl', fields: ['installation had a non-zero exit status'] },
+      {
+        status: 'unavailable',
+        name: 'R6',
+        fields: ['0.1', 'file:///r/src/contrib/R6_0.1.tar.gz file:///r/src/contrib/Archive/R6/R6_0.1.tar.gz'],
+      },
     ]);
   });
 
