@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
 
     const artifactName =
       inputs.artifactName ?? defaultArtifactName(result.rVersion, result.manifest.architecture);
-    const files = [...LAYER_NAMES.map((name) => result.zips[name]), result.manifestPath];
+    const files = [...LAYER_NAMES.map((name) => result.zips[name]), result.manifestPath, result.sbomPath];
     const sink = artifactSink(backends, log);
     await core.group(`Artifact ${artifactName}`, async () => {
       await sink.upload(artifactName, files, result.outDir, inputs.retentionDays);

@@ -10,7 +10,7 @@ import type { PublishResult } from '../publish/index.js';
 /** The parts of a build result the reports read. */
 export type ReportedBuild = Pick<
   BuildResult,
-  'rVersion' | 'zips' | 'manifestPath' | 'manifest' | 'stages' | 'limits'
+  'rVersion' | 'zips' | 'manifestPath' | 'sbomPath' | 'manifest' | 'stages' | 'limits'
 >;
 
 export const OUTPUTS = [
@@ -19,6 +19,7 @@ export const OUTPUTS = [
   'r-lib-zip',
   'subsystem-zip',
   'manifest',
+  'sbom',
   'sizes',
   'cache-hits',
   'layer-arns',
@@ -48,6 +49,7 @@ export function actionOutputs(
   const outputs: Partial<Record<OutputName, string>> = {
     'r-version': build.rVersion,
     manifest: build.manifestPath,
+    sbom: build.sbomPath,
     sizes: JSON.stringify(sizes),
     'cache-hits': JSON.stringify(Object.fromEntries(build.stages.map((s) => [s.name, s.cacheHit]))),
     'layer-arns': JSON.stringify(published ?? {}),
@@ -123,6 +125,29 @@ export function summaryMarkdown(input: SummaryInput): string {
     `${formatBytes(unzipped)} (${percent(unzipped, total)} of ${formatBytes(total)} ${unzipped > total ? '❌' : '✅'})`,
   ]);
   lines.push(...table(['Layer', 'Zipped', `of ${formatBytes(direct)} direct upload`, 'Unzipped'], rows), '');
+  const site = m.rPackages.filter((p) => p.library === 'site');
+  const from = m.lockfile ? ` from renv.lock (sha256 ${m.lockfile.sha256.slice(0, 12)}…)` : '';
+  lines.push(`### Packages in r_lib (${site.length})${from}`, '');
+  if (site.length === 0) lines.push('No packages.', '');
+  else
+    lines.push(
+      ...table(
+        ['Package', 'Version', 'Source tarball'],
+        site.map((p) => [
+          p.name,
+          p.version,
+          p.url ? `${p.url.split('/').pop()} (sha256 ${p.sha256?.slice(0, 12)}…)` : '',
+        ]),
+      ),
+      '',
+    );
+  const runtime = m.rPackages.filter((p) => p.library === 'R' && p.priority === undefined);
+  if (runtime.length) {
+    lines.push(
+      `R's own library also holds ${runtime.map((p) => `${p.name} ${p.version}`).join(', ')}; every part with its license and sum is in \`sbom.cdx.json\`.`,
+      '',
+    );
+  }
   if (build.limits.problems.length > 0) {
     lines.push(...build.limits.problems.map((p) => `> ⚠️ ${p}`), '');
   }

@@ -15,6 +15,7 @@ import { detectHost, hostWarning } from './host.js';
 import { packageClosure, parsePackagesIndex } from './cran-index.js';
 import { fetchText } from './fetch.js';
 import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
+import { owningPackage } from './os-packages.js';
 import type { BuildOptions } from './options.js';
 import { planStages, sha256Hex, type PlannedStage } from './plan.js';
 import { Prefix } from './prefix.js';
@@ -22,11 +23,20 @@ import { run, copyTree } from './process.js';
 import { pruneTree, type PruneReport } from './prune.js';
 import { resolveRelease } from './r-versions.js';
 import { loadRecipe, type Recipe } from './recipe.js';
+import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
 import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
 import { fetchSource, sha256File } from './sources.js';
-import { buildEnv, runPackagesStage, runSourceStage } from './stage-runner.js';
+import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
-import type { CacheBackend, HostInfo, LayerName, LayerRecord, Manifest, StageRecord } from './types.js';
+import type {
+  CacheBackend,
+  HostInfo,
+  HostLibraryRecord,
+  LayerName,
+  LayerRecord,
+  Manifest,
+  StageRecord,
+} from './types.js';
 import { LAYER_NAMES } from './types.js';
 import { partitionLayers, writeLayerZip } from './zip.js';
 
@@ -48,6 +58,7 @@ export interface BuildResult {
   rVersion: string;
   outDir: string;
   manifestPath: string;
+  sbomPath: string;
   zips: Record<LayerName, string>;
   manifest: Manifest;
   stages: StageOutcome[];
@@ -93,6 +104,12 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     const { plan, rVersion } = await log.group('Plan', async () => {
       const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
       if (options.rVersion === 'release') log.info(`R release on CRAN: ${rVersion}`);
+      const lockR = options.lockfile?.rVersion;
+      if (lockR && lockR !== rVersion) {
+        const warning = `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`;
+        log.warn(warning);
+        warnings.push(warning);
+      }
       const repoFingerprints = await fingerprintPackages(recipe, options, log);
       const installerSha256 = await sha256File(dataFile('install-packages.R'));
       const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
@@ -104,6 +121,11 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     const stagedPrefix = (name: string): string => path.join(stageDir(name), options.prefix);
     const outcomes: StageOutcome[] = [];
     const records: StageRecord[] = [];
+    /** Per library, the source tarball of each package the build installed. */
+    const packageSources = {
+      R: new Map<string, InstalledPackage>(),
+      site: new Map<string, InstalledPackage>(),
+    };
 
     await log.group('Stages', async () => {
       await prefix.claim();
@@ -118,6 +140,10 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         if (!hit) record = await buildStage(stage);
         else record = await readStageRecord(stageDir(stage.name));
         if (record) records.push(record);
+        if (stage.kind === 'r-packages') {
+          for (const pkg of await readInstalledPackages(stageDir(stage.name)))
+            packageSources[stage.library].set(pkg.name, pkg);
+        }
         outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
         // A hit still says what its source was checked against when it was built (the record travels with it).
         const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
@@ -167,7 +193,9 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
             cacheKey: stage.key,
           };
         } else {
-          await runPackagesStage(stage, ctx);
+          const installed = await runPackagesStage(stage, ctx);
+          // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
+          await writeFile(path.join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
         }
         // The record travels with the stage's files, so a cache hit still knows where its source came from.
         await writeFile(path.join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
@@ -187,6 +215,7 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     }
 
     const tree = path.join(options.workDir, 'tree');
+    const hostLibraries: HostLibraryRecord[] = [];
     const prune = await log.group('Layer tree', async () => {
       await rm(tree, { recursive: true, force: true });
       await mkdir(tree, { recursive: true });
@@ -201,6 +230,20 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         installedPrefix: options.prefix,
       });
       log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
+      for (const { soname, from } of copied) {
+        const owner = await owningPackage(from);
+        hostLibraries.push({
+          soname,
+          from,
+          sha256: await sha256File(path.join(tree, 'lib', soname)),
+          package: owner?.name ?? null,
+          packageVersion: owner?.version ?? null,
+          packageArch: owner?.arch ?? null,
+          packageType: owner?.type ?? null,
+        });
+        if (owner)
+          log.info(`  ${soname}: ${owner.type} package ${owner.name} ${owner.version} (${owner.arch})`);
+      }
       return report;
     });
 
@@ -227,8 +270,12 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
       for (const problem of limits.problems) log.warn(problem);
 
       const rPackages = [
-        ...(await listInstalledPackages(path.join(tree, 'R/lib/R/library'), 'R')),
-        ...(await listInstalledPackages(path.join(tree, 'local/lib/R/site-library'), 'site')),
+        ...(await listInstalledPackages(path.join(tree, 'R/lib/R/library'), 'R', packageSources.R)),
+        ...(await listInstalledPackages(
+          path.join(tree, 'local/lib/R/site-library'),
+          'site',
+          packageSources.site,
+        )),
       ];
       const manifest = buildManifest({
         rVersion,
@@ -236,6 +283,10 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         prefix: options.prefix,
         stages: records,
         rPackages,
+        lockfile: options.lockfile
+          ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
+          : null,
+        hostLibraries,
         layers,
         host,
         glibcRequired: glibc.highest,
@@ -243,7 +294,13 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         warnings,
       });
       const manifestPath = path.join(options.outDir, 'manifest.json');
+      const sbomPath = path.join(options.outDir, SBOM_FILE);
+      const licenses = Object.fromEntries(
+        recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]),
+      );
+      await writeFile(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
       await writeFile(`${manifestPath}.tmp`, manifestText(manifest));
+      await rename(`${sbomPath}.tmp`, sbomPath);
       await rename(`${manifestPath}.tmp`, manifestPath);
 
       // The prefix ends holding exactly what the layers hold, as Lambda will see it.
@@ -253,11 +310,12 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
       const zips = Object.fromEntries(
         LAYER_NAMES.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])]),
       ) as Record<LayerName, string>;
-      log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
+      log.info(`wrote ${Object.values(zips).join(', ')}, ${manifestPath} and ${sbomPath}`);
       return {
         rVersion,
         outDir: options.outDir,
         manifestPath,
+        sbomPath,
         zips,
         manifest,
         stages: outcomes,
@@ -272,6 +330,11 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
 async function readStageRecord(dir: string): Promise<StageRecord | undefined> {
   const text = await readFile(path.join(dir, '.stage.json'), 'utf8').catch(() => 'null');
   return (JSON.parse(text) as StageRecord | null) ?? undefined;
+}
+
+async function readInstalledPackages(dir: string): Promise<InstalledPackage[]> {
+  const text = await readFile(path.join(dir, '.packages.json'), 'utf8').catch(() => '[]');
+  return JSON.parse(text) as InstalledPackage[];
 }
 
 /**
@@ -303,7 +366,7 @@ async function fingerprintPackages(
 }
 
 async function removeOutputs(outDir: string): Promise<void> {
-  for (const file of [...Object.values(LAYER_FILES), 'manifest.json'])
+  for (const file of [...Object.values(LAYER_FILES), 'manifest.json', SBOM_FILE])
     await rm(path.join(outDir, file), { force: true });
 }
 

@@ -19,6 +19,8 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
     rPackages: [...inputs.rPackages].sort(
       (a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name),
     ),
+    lockfile: inputs.lockfile,
+    hostLibraries: [...inputs.hostLibraries].sort((a, b) => a.soname.localeCompare(b.soname)),
     layers: inputs.layers,
     host: inputs.host,
     glibcRequired: inputs.glibcRequired,
@@ -29,26 +31,49 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
 
 export const manifestText = (manifest: Manifest): string => JSON.stringify(manifest, null, 2) + '\n';
 
-/** Pure: the Package and Version fields of a DESCRIPTION file. */
-export function parseDescription(text: string): { name?: string; version?: string } {
+/** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */
+export function parseDescription(text: string): {
+  name?: string;
+  version?: string;
+  license?: string;
+  priority?: string;
+} {
+  // A field may continue on indented lines (License often does).
+  const field = (name: string): string | undefined =>
+    new RegExp(`^${name}:[ \\t]*(.*(?:\\n[ \\t]+.*)*)`, 'm').exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
   return {
-    name: /^Package:\s*(\S+)/m.exec(text)?.[1],
-    version: /^Version:\s*(\S+)/m.exec(text)?.[1],
+    name: field('Package'),
+    version: field('Version'),
+    license: field('License'),
+    priority: field('Priority'),
   };
 }
 
-/** Every package installed in a library folder, read from the DESCRIPTION files. */
+/**
+ * Every package installed in a library folder, read from the DESCRIPTION files, with the source tarball of those the
+ * build installed (`sources`, by name).
+ */
 export async function listInstalledPackages(
   libDir: string,
   library: RPackageRecord['library'],
+  sources: ReadonlyMap<string, { version: string; url?: string; sha256?: string }> = new Map(),
 ): Promise<RPackageRecord[]> {
   const entries = await readdir(libDir).catch(() => [] as string[]);
   const records: RPackageRecord[] = [];
   for (const entry of entries.sort()) {
     const text = await readFile(path.join(libDir, entry, 'DESCRIPTION'), 'utf8').catch(() => undefined);
     if (!text) continue;
-    const { name, version } = parseDescription(text);
-    if (name && version) records.push({ name, version, library });
+    const { name, version, license, priority } = parseDescription(text);
+    if (!name || !version) continue;
+    const source = sources.get(name);
+    records.push({
+      name,
+      version,
+      library,
+      ...(license ? { license } : {}),
+      ...(priority ? { priority } : {}),
+      ...(source?.version === version && source.url ? { url: source.url, sha256: source.sha256 } : {}),
+    });
   }
   return records;
 }

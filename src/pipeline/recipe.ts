@@ -10,6 +10,8 @@ export interface SourceStageRecipe {
   version: string;
   url: string;
   sha256?: string;
+  /** SPDX license expression of what the stage builds (for the SBOM). */
+  license?: string;
   dependsOn: string[];
   flags: string[];
   commands: string[];
@@ -75,6 +77,7 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
       version: raw.version === undefined ? '' : String(raw.version),
       url: raw.url,
       sha256: typeof raw.sha256 === 'string' ? raw.sha256.toLowerCase() : undefined,
+      license: typeof raw.license === 'string' ? raw.license : undefined,
       dependsOn,
       flags: strings(raw.flags, `${where} flags`),
       commands: strings(raw.commands, `${where} commands`),

@@ -71,6 +71,27 @@ export interface RPackageRecord {
   version: string;
   /** 'R' is R's own library (the runtime's jsonlite), 'site' the user's site-library. */
   library: 'R' | 'site';
+  /** The DESCRIPTION's License field, as written (R's forms are not SPDX). */
+  license?: string;
+  /** The DESCRIPTION's Priority: base (part of R) or recommended (shipped with R). */
+  priority?: string;
+  /** The source tarball it was installed from, and its SHA-256 (packages the build installed itself). */
+  url?: string;
+  sha256?: string;
+}
+
+/** A shared library copied from the build host into lib/, and the OS package that owns it (rpm or dpkg). */
+export interface HostLibraryRecord {
+  soname: string;
+  /** Where ldd found it on the build host. */
+  from: string;
+  sha256: string;
+  /** e.g. libgfortran5 (dpkg) or libgfortran (rpm); null when no package manager claims the file. */
+  package: string | null;
+  packageVersion: string | null;
+  packageArch: string | null;
+  /** 'deb' or 'rpm', the package manager that answered. */
+  packageType: 'deb' | 'rpm' | null;
 }
 
 export interface HostInfo {
@@ -90,6 +111,9 @@ export interface Manifest {
   prefix: string;
   stages: StageRecord[];
   rPackages: RPackageRecord[];
+  /** The renv lockfile the site-library was installed from (its SHA-256), or null. */
+  lockfile: { sha256: string; rVersion: string | null } | null;
+  hostLibraries: HostLibraryRecord[];
   layers: LayerRecord[];
   host: HostInfo;
   /** Highest GLIBC_x.y symbol version any ELF file in the layers needs; null when none. */

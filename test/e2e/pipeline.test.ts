@@ -7,8 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, stat, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
 import { loadRecipe } from '../../src/pipeline/recipe.js';
+import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
 import type { Manifest } from '../../src/pipeline/types.js';
 
 const PREFIX = '/opt';
@@ -123,7 +125,7 @@ describe('build from the local mirror', () => {
   });
 
   it('the same inputs give byte-identical zips and manifest', async () => {
-    for (const file of ['r.zip', 'r_lib.zip', 'subsystem.zip', 'manifest.json']) {
+    for (const file of ['r.zip', 'r_lib.zip', 'subsystem.zip', 'manifest.json', 'sbom.cdx.json']) {
       const [a, b] = await Promise.all([readFile(path.join(out1, file)), readFile(path.join(out2, file))]);
       expect({ file, same: a.equals(b) }).toEqual({ file, same: true });
     }
@@ -312,5 +314,69 @@ describe('build from the local mirror', () => {
     expect(manifest.glibcRequired).toMatch(/^2\.3[5-9]/);
     expect(manifest.lambdaCompatible).toBe(false);
     expect(manifest.warnings.join('\n')).toMatch(/will not load on Lambda/);
+  });
+
+  it('sbom.cdx.json: valid CycloneDX 1.6, with every stage, R package and copied library, sums that match', async () => {
+    const bom = JSON.parse(await readFile(path.join(out1, 'sbom.cdx.json'), 'utf8')) as CycloneDxBom;
+    const manifest = JSON.parse(await readFile(path.join(out1, 'manifest.json'), 'utf8')) as Manifest;
+    expect(cycloneDxErrors(bom)).toEqual([]);
+    const byRef = new Map(bom.components.map((c) => [c['bom-ref'], c]));
+    for (const stage of manifest.stages) {
+      const component = byRef.get(`stage:${stage.name}`);
+      const license = recipe.stages.find((s) => s.name === stage.name);
+      expect(component).toMatchObject({
+        version: stage.version,
+        licenses: [{ expression: license?.kind === 'source' ? license.license : '?' }],
+        externalReferences: [{ url: stage.url, hashes: [{ alg: 'SHA-256', content: stage.sha256 }] }],
+      });
+    }
+    // Every package in r.zip and r_lib.zip, read back from the zips themselves.
+    const inZip = (zip: string, dir: string): string[] =>
+      sh('unzip', ['-Z1', path.join(out1, zip)])
+        .split('\n')
+        .map((l) => new RegExp(`^${dir}/([^/]+)/DESCRIPTION$`).exec(l)?.[1])
+        .filter((n): n is string => Boolean(n))
+        .sort();
+    const refs = (prefix: string): string[] =>
+      bom.components
+        .filter((c) => c['bom-ref'].startsWith(prefix))
+        .map((c) => c.name)
+        .sort();
+    expect(refs('r-package:R:')).toEqual(inZip('r.zip', 'R/lib/R/library'));
+    expect(refs('r-package:site:')).toEqual(inZip('r_lib.zip', 'local/lib/R/site-library'));
+    // The packages the build installed: the tarball in the mirror, with its real sum.
+    for (const name of ['xml2', 'curl', 'cli', 'rlang']) {
+      const component = byRef.get(`r-package:site:${name}`);
+      const url = component?.externalReferences?.[0]?.url ?? '';
+      expect(url).toMatch(new RegExp(`^${mirror.cranRepo}/src/contrib/${name}_[0-9.-]+\\.tar\\.gz$`));
+      expect(component?.externalReferences?.[0]?.hashes?.[0]?.content).toBe(
+        sh('sha256sum', [new URL(url).pathname]).split(' ')[0],
+      );
+      expect(component?.purl).toBe(`pkg:cran/${name}@${component?.version}`);
+      expect(component?.licenses?.[0]).toHaveProperty('license.name');
+    }
+    expect(byRef.get('r-package:R:jsonlite')?.externalReferences?.[0]?.url).toContain(
+      '/src/contrib/jsonlite_',
+    );
+    // Libraries copied from this Debian host: the dpkg package that owns each, and the sum of the copy in the zip.
+    const copied = bom.components.filter((c) => c['bom-ref'].startsWith('host-library:'));
+    expect(copied.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['libgfortran.so.5', 'libquadmath.so.0']),
+    );
+    const zipped = await mkdtemp(path.join(os.tmpdir(), 'rll-sbom-'));
+    sh('unzip', ['-q', path.join(out1, 'subsystem.zip'), 'lib/*', '-d', zipped]);
+    for (const c of copied) {
+      const owner = sh('dpkg-query', [
+        '-S',
+        sh('readlink', [
+          '-f',
+          String(c.properties?.find((p) => p.name === 'r-lambda-layer:copied-from')?.value),
+        ]).trim(),
+      ]);
+      expect(c.purl).toMatch(new RegExp(`^pkg:deb/debian/${owner.split(':')[0]}@`));
+      expect(c.hashes?.[0]?.content).toBe(sh('sha256sum', [path.join(zipped, 'lib', c.name)]).split(' ')[0]);
+    }
+    const layerDeps = bom.dependencies.find((d) => d.ref === 'layer:subsystem.zip')?.dependsOn ?? [];
+    expect(layerDeps).toEqual(expect.arrayContaining(['stage:openssl', 'host-library:libgfortran.so.5']));
   });
 });

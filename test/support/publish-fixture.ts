@@ -70,6 +70,8 @@ export async function writeFixture(dir: string, options: FixtureOptions = {}): P
     compatibleRuntimes: ['provided.al2023'],
     prefix: '/opt',
     stages: [],
+    lockfile: null,
+    hostLibraries: [],
     rPackages: options.rPackages ?? [
       { name: 'jsonlite', version: '1.8.8', library: 'R' },
       { name: 'aws.s3', version: '0.3.22', library: 'site' },

@@ -16,6 +16,8 @@ function build(overrides: Partial<Manifest> = {}): ReportedBuild {
     compatibleRuntimes: ['provided.al2023'],
     prefix: '/opt',
     stages: [],
+    lockfile: null,
+    hostLibraries: [],
     rPackages: [],
     layers: [
       {
@@ -53,6 +55,7 @@ function build(overrides: Partial<Manifest> = {}): ReportedBuild {
     rVersion: '4.5.2',
     zips: { r: '/w/layers/r.zip', r_lib: '/w/layers/r_lib.zip', subsystem: '/w/layers/subsystem.zip' },
     manifestPath: '/w/layers/manifest.json',
+    sbomPath: '/w/layers/sbom.cdx.json',
     manifest,
     stages: [
       { name: 'openssl', key: 'k1', cacheHit: true, seconds: 1.24 },
@@ -96,6 +99,7 @@ describe('actionOutputs', () => {
     expect(outputs['r-lib-zip']).toBe('/w/layers/r_lib.zip');
     expect(outputs['subsystem-zip']).toBe('/w/layers/subsystem.zip');
     expect(outputs.manifest).toBe('/w/layers/manifest.json');
+    expect(outputs.sbom).toBe('/w/layers/sbom.cdx.json');
     expect(JSON.parse(outputs.sizes)).toMatchObject({
       r: { file: 'r.zip', zippedBytes: 42 * MB, unzippedBytes: 140 * MB },
     });
@@ -118,6 +122,34 @@ describe('summaryMarkdown', () => {
     expect(md).toContain('| r (`r.zip`) | 42.0 MB | 84% ✅ | 140.0 MB |');
     expect(md).toContain('176.0 MB (70% of 250.0 MB ✅)');
     expect(md).not.toContain('Published layers');
+  });
+
+  it('lists the exact package versions, their tarballs, and the lockfile they came from', () => {
+    const md = summaryMarkdown({
+      build: build({
+        rPackages: [
+          { name: 'jsonlite', version: '1.9.1', library: 'R' },
+          { name: 'stats', version: '4.5.2', library: 'R', priority: 'base' },
+          {
+            name: 'R6',
+            version: '2.5.1',
+            library: 'site',
+            url: 'https://cran.example/src/contrib/Archive/R6/R6_2.5.1.tar.gz',
+            sha256: 'd'.repeat(64),
+          },
+        ],
+        lockfile: { sha256: 'e'.repeat(64), rVersion: '4.5.2' },
+      }),
+      artifactName: 'a',
+      artifactWhere: 'here',
+    });
+    expect(md).toContain(`### Packages in r_lib (1) from renv.lock (sha256 ${'e'.repeat(12)}…)`);
+    expect(md).toContain(`| R6 | 2.5.1 | R6_2.5.1.tar.gz (sha256 ${'d'.repeat(12)}…) |`);
+    expect(md).toContain("R's own library also holds jsonlite 1.9.1;");
+    expect(md).not.toContain('stats 4.5.2');
+    expect(summaryMarkdown({ build: build(), artifactName: 'a', artifactWhere: 'here' })).toContain(
+      '### Packages in r_lib (0)\n\nNo packages.',
+    );
   });
 
   it('says plainly when the layers will not load on Lambda, and which layer needs S3', () => {
