@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { errorMessage, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LayerName } from '../pipeline/types.js';
 import { manifestShaFromDescription } from './description.js';
@@ -17,14 +17,7 @@ import {
   type LayerPublisher,
   type PublisherFactory,
 } from './publisher.js';
-import {
-  describeGrant,
-  formatSharing,
-  layerPermission,
-  removePermissionCommand,
-  type SharingGrant,
-  type ToolStatement,
-} from './sharing.js';
+import { describeGrant } from './sharing.js';
 
 export interface PublishedLayer {
   /** The layer version ARN, what a function's Layers setting takes. */
@@ -118,40 +111,6 @@ async function publishOne(
 }
 
 /**
- * A reused version may carry grants an earlier run added with wider sharing (public, then private). Publishing
- * never takes a grant away on its own, so it names them and the command that removes each. Advisory: a failure to
- * read the policy is a warning, not a failed run.
- */
-async function reportStaleGrants(
-  publisher: LayerPublisher,
-  layerName: string,
-  version: number,
-  sharing: readonly SharingGrant[],
-  log: Logger,
-): Promise<void> {
-  const where = `${layerName}:${version} in ${publisher.region}`;
-  let statements: ToolStatement[];
-  try {
-    statements = await publisher.toolStatements(layerName, version);
-  } catch (error) {
-    log.warn(`could not check ${where} for grants left by earlier runs: ${errorMessage(error)}`);
-    return;
-  }
-  const wanted = new Set(sharing.map((g) => layerPermission(g).statementId));
-  const stale = statements.filter((s) => !wanted.has(s.statementId));
-  if (stale.length === 0) return;
-  const list = stale.map((s) => `${s.statementId} (${s.grants})`).join(', ');
-  log.warn(
-    `${where} is still shared by ${stale.length === 1 ? 'a grant' : 'grants'} an earlier run added that sharing ` +
-      `"${formatSharing(sharing)}" no longer includes: ${list}. Publishing never removes grants; if ` +
-      `${stale.length === 1 ? 'it' : 'they'} should go, run:\n` +
-      stale
-        .map((s) => `  ${removePermissionCommand(publisher.region, layerName, version, s.statementId)}`)
-        .join('\n'),
-  );
-}
-
-/**
  * Publishes the layers in options.outDir to every region in options.regions.
  * A dry run logs the plan and returns {} without any API call.
  */
@@ -182,9 +141,6 @@ export async function publishLayers(options: PublishOptions, deps: PublishDeps):
             const verb = outcome === 'added' ? 'shared' : 'already shared';
             log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
           }
-          // A version published just now holds only the grants above; a reused one may hold older ones.
-          if (published.reused)
-            await reportStaleGrants(publisher, layer.layerName, published.version, plan.sharing, log);
           layers[layer.kind] = published;
         }
         return layers;

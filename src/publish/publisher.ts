@@ -27,9 +27,7 @@ import {
   layerPermission,
   policyGrants,
   removePermissionCommand,
-  toolStatements,
   type SharingGrant,
-  type ToolStatement,
 } from './sharing.js';
 
 /** The newest version of a layer as ListLayerVersions reports it. */
@@ -75,8 +73,6 @@ export interface LayerPublisher {
   storedCodeSha256(layerName: string, version: number): Promise<string | undefined>;
   publish(request: PublishLayerRequest): Promise<PublishedVersion>;
   grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome>;
-  /** The statements this tool added to a version's policy (none when it has no policy). */
-  toolStatements(layerName: string, version: number): Promise<ToolStatement[]>;
   /** Releases connections once the region is done. */
   close?(): void;
 }
@@ -208,25 +204,6 @@ export class AwsLayerPublisher implements LayerPublisher {
       () => this.lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: version })),
     );
     return response.Content?.CodeSha256;
-  }
-
-  async toolStatements(layerName: string, version: number): Promise<ToolStatement[]> {
-    const policy = await this.call(
-      { action: IAM_ACTIONS.getLayerVersionPolicy, resource: `layer ${layerName} version ${version}` },
-      async () => {
-        try {
-          const out = await this.lambda.send(
-            new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: version }),
-          );
-          return out.Policy ?? '';
-        } catch (error) {
-          // A version nobody shared has no policy at all.
-          if ((error as { name?: string }).name === 'ResourceNotFoundException') return '';
-          throw error;
-        }
-      },
-    );
-    return toolStatements(policy);
   }
 
   async publish(request: PublishLayerRequest): Promise<PublishedVersion> {

@@ -118,54 +118,6 @@ export function policyGrants(policyJson: string, permission: LayerPermission): b
   );
 }
 
-/** A statement this tool added to a layer version's policy (its Sid starts with our prefix). */
-export interface ToolStatement {
-  statementId: string;
-  /** Who it lets use the layer, as describeGrant words it. */
-  grants: string;
-}
-
-function describeStatement(statement: Record<string, unknown>): string {
-  const principal = principalOf(statement);
-  const org = orgConditionOf(statement);
-  if (principal === '*') return org === undefined ? 'everyone (public)' : `organization ${org}`;
-  const account = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/.exec(principal ?? '')?.[1];
-  return account === undefined ? `principal ${principal ?? 'unknown'}` : `account ${account}`;
-}
-
-/**
- * The statements of a layer version's policy (GetLayerVersionPolicy's JSON) that this tool added, with what
- * each grants. Statements anyone else added are none of our business and are left out.
- */
-export function toolStatements(policyJson: string): ToolStatement[] {
-  let policy: unknown;
-  try {
-    policy = JSON.parse(policyJson);
-  } catch {
-    return [];
-  }
-  const statements = (policy as { Statement?: unknown })?.Statement;
-  if (!Array.isArray(statements)) return [];
-  return statements
-    .filter(
-      (s): s is Record<string, unknown> =>
-        s !== null &&
-        typeof s === 'object' &&
-        typeof (s as Record<string, unknown>)['Sid'] === 'string' &&
-        ((s as Record<string, unknown>)['Sid'] as string).startsWith(`${STATEMENT_PREFIX}-`),
-    )
-    .map((s) => ({ statementId: s['Sid'] as string, grants: describeStatement(s) }));
-}
-
-/**
- * Grants an earlier run of this tool left on a layer version that the sharing asked for now does not include
- * (say, public before and private now). Publishing never removes a grant by itself: it reports these.
- */
-export function staleGrants(policyJson: string, wanted: readonly SharingGrant[]): ToolStatement[] {
-  const keep = new Set(wanted.map((g) => layerPermission(g).statementId));
-  return toolStatements(policyJson).filter((s) => !keep.has(s.statementId));
-}
-
 /** The AWS CLI command that removes one statement from a layer version's policy. */
 export function removePermissionCommand(
   region: string,

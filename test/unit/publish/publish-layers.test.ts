@@ -13,12 +13,7 @@ import type {
   PublishedVersion,
   PublishLayerRequest,
 } from '../../../src/publish/publisher.js';
-import {
-  describeGrant,
-  layerPermission,
-  type SharingGrant,
-  type ToolStatement,
-} from '../../../src/publish/sharing.js';
+import type { SharingGrant } from '../../../src/publish/sharing.js';
 import { writeFixture, type Fixture } from '../../support/publish-fixture.js';
 
 interface GrantRecord {
@@ -32,7 +27,6 @@ interface GrantRecord {
 class MemoryPublisher implements LayerPublisher {
   readonly calls: string[] = [];
   codeShaOverride: string | undefined;
-  policyError: Error | undefined;
 
   constructor(
     readonly region: string,
@@ -43,18 +37,6 @@ class MemoryPublisher implements LayerPublisher {
   async storedCodeSha256(layerName: string, version: number): Promise<string | undefined> {
     this.calls.push(`get ${layerName}:${version}`);
     return codeShas.get(`${this.region}/${layerName}:${version}`);
-  }
-
-  async toolStatements(layerName: string, version: number): Promise<ToolStatement[]> {
-    this.calls.push(`policy ${layerName}:${version}`);
-    if (this.policyError) throw this.policyError;
-    const statements = new Map<string, ToolStatement>();
-    for (const g of this.grants) {
-      if (g.region !== this.region || g.layerName !== layerName || g.version !== version) continue;
-      const statementId = layerPermission(g.grant).statementId;
-      statements.set(statementId, { statementId, grants: describeGrant(g.grant) });
-    }
-    return [...statements.values()];
   }
 
   async latestVersion(layerName: string): Promise<ExistingLayerVersion | undefined> {
@@ -249,56 +231,5 @@ describe('publishLayers', () => {
     // The next run reuses the good version 2.
     const third = await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
     expect(third['us-east-1']?.r).toMatchObject({ version: 2, reused: true });
-  });
-
-  it('names the grants an earlier, wider sharing left on a reused version and how to remove them', async () => {
-    const wide = parsePublishOptions({
-      out: dir,
-      regions: 'us-east-1',
-      sharing: 'account:111122223333,organization:o-a1b2c3d4e5',
-    });
-    await publishLayers(wide, { log: memoryLogger(), clientFactory: factory });
-    const log = memoryLogger();
-    await publishLayers(
-      parsePublishOptions({ out: dir, regions: 'us-east-1', sharing: 'account:111122223333' }),
-      { log, clientFactory: factory },
-    );
-    const warnings = log.lines.filter((l) => l.startsWith('warning: '));
-    expect(warnings).toHaveLength(3);
-    expect(warnings[0]).toBe(
-      'warning: r-lambda-r-4_4_1-x86_64:1 in us-east-1 is still shared by a grant an earlier run added that ' +
-        'sharing "account:111122223333" no longer includes: r-lambda-layer-organization-o-a1b2c3d4e5 ' +
-        '(organization o-a1b2c3d4e5). ' +
-        'Publishing never removes grants; if it should go, run:\n' +
-        '  aws lambda remove-layer-version-permission --layer-name r-lambda-r-4_4_1-x86_64 --version-number 1 ' +
-        '--statement-id r-lambda-layer-organization-o-a1b2c3d4e5 --region us-east-1',
-    );
-  });
-
-  it('says nothing about grants when the sharing did not narrow, and never checks a new version', async () => {
-    const options = parsePublishOptions({ out: dir, regions: 'us-east-1', sharing: 'public' });
-    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
-    expect(publishers[0]!.calls.filter((c) => c.startsWith('policy'))).toEqual([]);
-    const log = memoryLogger();
-    await publishLayers(options, { log, clientFactory: factory });
-    expect(publishers[1]!.calls.filter((c) => c.startsWith('policy'))).toHaveLength(3);
-    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
-  });
-
-  it('warns, without failing, when the policy of a reused version cannot be read', async () => {
-    const options = parsePublishOptions({ out: dir, regions: 'us-east-1' });
-    await publishLayers(options, { log: memoryLogger(), clientFactory: factory });
-    const failing = (region: string): LayerPublisher => {
-      const publisher = new MemoryPublisher(region, store, grants);
-      publisher.policyError = new UserError('Access denied in us-east-1: … lambda:GetLayerVersionPolicy …');
-      return publisher;
-    };
-    const log = memoryLogger();
-    const result = await publishLayers(options, { log, clientFactory: failing });
-    expect(result['us-east-1']?.r).toMatchObject({ version: 1, reused: true });
-    expect(log.lines).toContain(
-      'warning: could not check r-lambda-r-4_4_1-x86_64:1 in us-east-1 for grants left by earlier runs: ' +
-        'Access denied in us-east-1: … lambda:GetLayerVersionPolicy …',
-    );
   });
 });
