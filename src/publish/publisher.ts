@@ -20,8 +20,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Architecture } from '../pipeline/types.js';
 import { explainAwsError, IAM_ACTIONS, type AwsCallContext } from './aws-errors.js';
+import type { PlannedLayer } from './plan.js';
 import {
   describeGrant,
   layerPermission,
@@ -39,15 +39,6 @@ export interface ExistingLayerVersion {
 }
 
 export type LayerContent = { zipFile: Uint8Array } | { s3Bucket: string; s3Key: string };
-
-export interface PublishLayerRequest {
-  layerName: string;
-  description: string;
-  licenseInfo: string;
-  compatibleRuntimes: string[];
-  compatibleArchitectures: Architecture[];
-  content: LayerContent;
-}
 
 export interface PublishedVersion {
   version: number;
@@ -71,7 +62,7 @@ export interface LayerPublisher {
    * Lambda does not report it. A rerun checks it before reusing a version.
    */
   storedCodeSha256(layerName: string, version: number): Promise<string | undefined>;
-  publish(request: PublishLayerRequest): Promise<PublishedVersion>;
+  publish(layer: PlannedLayer, content: LayerContent): Promise<PublishedVersion>;
   grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome>;
   /** Releases connections once the region is done. */
   close?(): void;
@@ -206,30 +197,30 @@ export class AwsLayerPublisher implements LayerPublisher {
     return response.Content?.CodeSha256;
   }
 
-  async publish(request: PublishLayerRequest): Promise<PublishedVersion> {
-    const content =
-      'zipFile' in request.content
-        ? { ZipFile: request.content.zipFile }
-        : { S3Bucket: request.content.s3Bucket, S3Key: request.content.s3Key };
+  async publish(layer: PlannedLayer, content: LayerContent): Promise<PublishedVersion> {
+    const fromS3 = 'zipFile' in content ? undefined : content;
     const resource =
-      'zipFile' in request.content
-        ? `layer ${request.layerName}`
-        : `layer ${request.layerName} (from s3://${request.content.s3Bucket}/${request.content.s3Key})`;
+      fromS3 === undefined
+        ? `layer ${layer.layerName}`
+        : `layer ${layer.layerName} (from s3://${fromS3.s3Bucket}/${fromS3.s3Key})`;
     const response = await this.call({ action: IAM_ACTIONS.publishLayerVersion, resource }, () =>
       this.lambda.send(
         new PublishLayerVersionCommand({
-          LayerName: request.layerName,
-          Description: request.description,
-          LicenseInfo: request.licenseInfo,
-          CompatibleRuntimes: request.compatibleRuntimes as Runtime[],
-          CompatibleArchitectures: request.compatibleArchitectures as LambdaArchitecture[],
-          Content: content,
+          LayerName: layer.layerName,
+          Description: layer.description,
+          LicenseInfo: layer.licenseInfo,
+          CompatibleRuntimes: layer.compatibleRuntimes as Runtime[],
+          CompatibleArchitectures: layer.compatibleArchitectures as LambdaArchitecture[],
+          Content:
+            fromS3 === undefined
+              ? { ZipFile: (content as { zipFile: Uint8Array }).zipFile }
+              : { S3Bucket: fromS3.s3Bucket, S3Key: fromS3.s3Key },
         }),
       ),
     );
     if (response.Version === undefined || response.LayerVersionArn === undefined) {
       throw new Error(
-        `PublishLayerVersion for ${request.layerName} in ${this.region} returned no version or ARN`,
+        `PublishLayerVersion for ${layer.layerName} in ${this.region} returned no version or ARN`,
       );
     }
     return {
