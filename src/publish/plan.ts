@@ -6,13 +6,7 @@
 import { UserError } from '../errors.js';
 import { LAMBDA_LIMITS, type Architecture, type LayerName, type RPackageRecord } from '../pipeline/types.js';
 import type { PublishInput } from './inputs.js';
-import {
-  LAYER_NAME_MAX_LENGTH,
-  LAYER_NAME_PATTERN,
-  PUBLISH_INPUTS,
-  REGION_PLACEHOLDER,
-  type PublishOptions,
-} from './options.js';
+import { LAYER_NAME_MAX_LENGTH, PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
 import { formatSharing, type SharingGrant } from './sharing.js';
 
 export type UploadMethod = { method: 'direct' } | { method: 's3'; bucket: string; key: string };
@@ -65,8 +59,9 @@ function rVersionForName(rVersion: string): string {
 }
 
 /**
- * Names for every kind, checked against Lambda's rules here rather than by a failed API call. Two kinds renamed to
- * the same name would publish into one layer, so that is refused too.
+ * Names for every kind, checked against Lambda's length limit here rather than by a failed API call (each part's
+ * characters were checked by parsePublishOptions). Two kinds renamed to the same name would publish into one layer,
+ * so that is refused too.
  */
 export function layerNames(
   kinds: readonly LayerName[],
@@ -80,12 +75,6 @@ export function layerNames(
     const name = [options.layerPrefix, options.kindNames[kind], rVersionForName(rVersion), architecture]
       .filter((part) => part !== '')
       .join('-');
-    if (!LAYER_NAME_PATTERN.test(name)) {
-      throw new UserError(
-        `Layer name "${name}" for the ${kind} layer has characters Lambda refuses; ` +
-          'use only letters, digits, "-" and "_" in layer-prefix and layer-names.',
-      );
-    }
     if (name.length > LAYER_NAME_MAX_LENGTH) {
       throw new UserError(
         `Layer name "${name}" for the ${kind} layer is ${name.length} characters; Lambda allows ` +

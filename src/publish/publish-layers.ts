@@ -19,20 +19,14 @@ import {
 import {
   awsPublisherFactory,
   type LayerContent,
+  type LayerVersion,
   type LayerPublisher,
   type PublisherFactory,
 } from './publisher.js';
 import { describeGrant } from './sharing.js';
 
-export interface PublishedLayer {
-  /** The layer version ARN, what a function's Layers setting takes. */
-  arn: string;
-  version: number;
-  /** The layer ARN without the version. */
-  layerArn: string;
-  /** True when an earlier run already published this build and that version was kept. */
-  reused: boolean;
-}
+/** reused: an earlier run already published this build and that version was kept. */
+export type PublishedLayer = LayerVersion & { reused: boolean };
 
 /** region → layer kind → what was published there. */
 export type PublishResult = Record<string, Partial<Record<LayerName, PublishedLayer>>>;

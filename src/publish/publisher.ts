@@ -1,6 +1,6 @@
 /**
- * The side-effecting part of publishing, behind a small interface so the orchestration can be tested
- * without AWS and the AWS implementation can be tested against a local endpoint.
+ * The side-effecting part of publishing, behind a small interface, and its AWS SDK implementation (tested against
+ * the local fake in test/support/fake-aws.ts).
  *
  * Credentials, region endpoints and endpoint overrides (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_S3,
  * profiles, OIDC web identity) all come from the SDK's standard chain; nothing here reads or logs them.
@@ -22,31 +22,23 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { explainAwsError, IAM_ACTIONS, type AwsCallContext } from './aws-errors.js';
 import type { PlannedLayer } from './plan.js';
-import {
-  describeGrant,
-  layerPermission,
-  policyGrants,
-  removePermissionCommand,
-  type SharingGrant,
-} from './sharing.js';
+import { describeGrant, layerPermission, policyGrants, type SharingGrant } from './sharing.js';
+
+export interface LayerVersion {
+  /** The layer version ARN, what a function's Layers setting takes. */
+  arn: string;
+  version: number;
+  /** The layer ARN without the version. */
+  layerArn: string;
+}
 
 /** The newest version of a layer as ListLayerVersions reports it. */
-export interface ExistingLayerVersion {
-  version: number;
-  arn: string;
-  layerArn: string;
-  description: string;
-}
+export type ExistingLayerVersion = LayerVersion & { description: string };
+
+/** Base64 SHA-256 of the zip as Lambda received it, when Lambda reports it. */
+export type PublishedVersion = LayerVersion & { codeSha256: string | undefined };
 
 export type LayerContent = { zipFile: Uint8Array } | { s3Bucket: string; s3Key: string };
-
-export interface PublishedVersion {
-  version: number;
-  arn: string;
-  layerArn: string;
-  /** Base64 SHA-256 of the zip as Lambda received it, when Lambda reports it. */
-  codeSha256: string | undefined;
-}
 
 /** 'added': a new statement; 'present': a rerun found the same statement already there. */
 export type GrantOutcome = 'added' | 'present';
@@ -70,18 +62,8 @@ export interface LayerPublisher {
 
 export type PublisherFactory = (region: string, log: Logger) => LayerPublisher;
 
-export interface AwsPublisherConfig {
-  /** SDK attempts per call, throttling included (standard retry mode). */
-  maxAttempts?: number;
-  /** Multipart part size for S3 uploads. */
-  partSize?: number;
-  /** The environment to read endpoint overrides from; process.env by default. */
-  env?: NodeJS.ProcessEnv;
-}
-
-export const DEFAULT_MAX_ATTEMPTS = 6;
 /** 8 MiB: above S3's 5 MiB minimum, and a 250 MB zip stays far below the 10,000-part maximum. */
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 
 /**
  * Local S3 endpoints (MinIO, LocalStack, test servers) have no per-bucket DNS names, so an endpoint override
@@ -99,14 +81,13 @@ function layerArnOf(versionArn: string): string {
 export class AwsLayerPublisher implements LayerPublisher {
   private readonly lambda: LambdaClient;
   private readonly s3: S3Client;
-  private readonly partSize: number;
 
+  /** maxAttempts: SDK attempts per call, throttling included (standard retry mode). */
   constructor(
     readonly region: string,
     private readonly log: Logger,
-    config: AwsPublisherConfig = {},
+    maxAttempts = 6,
   ) {
-    const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // The SDK prints a multi-line banner about its future Node.js versions into the user's output on Node 20 (which
     // this tool supports, see package.json engines); a user who wants it back sets the variable to false.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -115,9 +96,8 @@ export class AwsLayerPublisher implements LayerPublisher {
       region,
       maxAttempts,
       retryMode: 'standard',
-      forcePathStyle: hasS3EndpointOverride(config.env ?? process.env),
+      forcePathStyle: hasS3EndpointOverride(process.env),
     });
-    this.partSize = config.partSize ?? DEFAULT_PART_SIZE;
   }
 
   close(): void {
@@ -176,7 +156,7 @@ export class AwsLayerPublisher implements LayerPublisher {
       const upload = new Upload({
         client: this.s3,
         params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'application/zip' },
-        partSize: this.partSize,
+        partSize: PART_SIZE,
         queueSize: 4,
         // Abort on failure so no orphaned parts keep costing storage.
         leavePartsOnError: false,
@@ -262,7 +242,8 @@ export class AwsLayerPublisher implements LayerPublisher {
     throw new UserError(
       `${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
         `other than ${describeGrant(grant)}. Remove it ` +
-        `(${removePermissionCommand(this.region, layerName, version, permission.statementId)}) and rerun.`,
+        `(aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
+        `--statement-id ${permission.statementId} --region ${this.region}) and rerun.`,
     );
   }
 }

@@ -68,65 +68,42 @@ export function formatSharing(grants: readonly SharingGrant[]): string {
     .join(',');
 }
 
-function principalOf(statement: Record<string, unknown>): string | undefined {
-  const principal = statement['Principal'];
-  if (typeof principal === 'string') return principal;
-  if (principal !== null && typeof principal === 'object') {
-    const aws = (principal as Record<string, unknown>)['AWS'];
-    if (typeof aws === 'string') return aws;
-  }
-  return undefined;
-}
-
-function orgConditionOf(statement: Record<string, unknown>): string | undefined {
-  const condition = statement['Condition'] as Record<string, Record<string, unknown>> | undefined;
-  const value = condition?.['StringEquals']?.['aws:PrincipalOrgID'];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns)
- * grants what `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`.
- * Returns undefined when the policy has no statement with that id.
+ * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns) grants what
+ * `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`. Returns undefined when the
+ * policy has no statement with that id.
  */
 export function policyGrants(policyJson: string, permission: LayerPermission): boolean | undefined {
-  let policy: unknown;
+  let statements: unknown;
   try {
-    policy = JSON.parse(policyJson);
+    statements = (JSON.parse(policyJson) as { Statement?: unknown } | null)?.Statement;
   } catch {
     return undefined;
   }
-  const statements = (policy as { Statement?: unknown })?.Statement;
   if (!Array.isArray(statements)) return undefined;
-  const statement = statements.find(
-    (s): s is Record<string, unknown> =>
-      s !== null && typeof s === 'object' && (s as Record<string, unknown>)['Sid'] === permission.statementId,
+  const statement = (statements as (Record<string, unknown> | null)[]).find(
+    (s) => s?.['Sid'] === permission.statementId,
   );
-  if (statement === undefined) return undefined;
-  const principal = principalOf(statement);
+  if (!statement) return undefined;
+  const {
+    Principal: principal,
+    Action: actions,
+    Condition: condition,
+  } = statement as {
+    Principal?: string | { AWS?: string };
+    Action?: string | string[];
+    Condition?: { StringEquals?: Record<string, unknown> };
+  };
+  const who = typeof principal === 'object' && principal !== null ? principal.AWS : principal;
   const principalMatches =
-    principal === permission.principal ||
-    (permission.principal !== '*' && principal === `arn:aws:iam::${permission.principal}:root`);
-  const actions = statement['Action'];
+    who === permission.principal ||
+    (permission.principal !== '*' && who === `arn:aws:iam::${permission.principal}:root`);
   const actionMatches =
     actions === permission.action || (Array.isArray(actions) && actions.includes(permission.action));
   return (
     statement['Effect'] === 'Allow' &&
     principalMatches &&
     actionMatches &&
-    orgConditionOf(statement) === permission.organizationId
-  );
-}
-
-/** The AWS CLI command that removes one statement from a layer version's policy. */
-export function removePermissionCommand(
-  region: string,
-  layerName: string,
-  version: number,
-  statementId: string,
-): string {
-  return (
-    `aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
-    `--statement-id ${statementId} --region ${region}`
+    condition?.StringEquals?.['aws:PrincipalOrgID'] === permission.organizationId
   );
 }

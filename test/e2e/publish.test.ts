@@ -297,7 +297,7 @@ describe('publish with the real SDK against a local endpoint', () => {
     fake.throttle('ListLayerVersions', 10, 1);
     const run = publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1' }), {
       log: memoryLogger(),
-      clientFactory: (region, log) => new AwsLayerPublisher(region, log, { maxAttempts: 2 }),
+      clientFactory: (region, log) => new AwsLayerPublisher(region, log, 2),
     });
     await expect(run).rejects.toThrow(
       /lambda:ListLayerVersions in us-east-1 was still throttled after 2 attempts/,

@@ -1,9 +1,4 @@
-import {
-  formatSharing,
-  layerPermission,
-  policyGrants,
-  removePermissionCommand,
-} from '../../../src/publish/sharing.js';
+import { formatSharing, layerPermission, policyGrants } from '../../../src/publish/sharing.js';
 
 describe('layerPermission', () => {
   it('grants an account by its id', () => {
@@ -87,14 +82,5 @@ describe('policyGrants', () => {
   it('returns undefined when the statement is missing or the policy unreadable', () => {
     expect(policyGrants(policy({ Sid: 'other' }), account)).toBeUndefined();
     expect(policyGrants('not json', account)).toBeUndefined();
-  });
-});
-
-describe('removePermissionCommand', () => {
-  it('writes the AWS CLI command that removes one statement', () => {
-    expect(removePermissionCommand('eu-west-1', 'r-lambda-r-4_4_1-x86_64', 3, 'r-lambda-layer-public')).toBe(
-      'aws lambda remove-layer-version-permission --layer-name r-lambda-r-4_4_1-x86_64 --version-number 3 ' +
-        '--statement-id r-lambda-layer-public --region eu-west-1',
-    );
   });
 });
