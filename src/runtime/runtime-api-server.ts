@@ -138,31 +138,27 @@ export class RuntimeApiServer {
         return;
       case 'bad-request':
         req.resume();
-        sendJson(res, 400, errorPayload('InvalidRequest', route.message));
+        sendError(res, 400, 'InvalidRequest', route.message);
         return;
       case 'method-not-allowed':
         req.resume();
         res.setHeader('Allow', route.allowed);
-        sendJson(res, 405, errorPayload('MethodNotAllowed', `Use ${route.allowed} for ${req.url}`));
+        sendError(res, 405, 'MethodNotAllowed', `Use ${route.allowed} for ${req.url}`);
         return;
       case 'not-found':
         req.resume();
-        sendJson(res, 404, errorPayload('NotFound', `No such Runtime API path: ${req.url}`));
+        sendError(res, 404, 'NotFound', `No such Runtime API path: ${req.url}`);
         return;
     }
   }
 
   private next(res: http.ServerResponse): void {
     if (this.phase === 'init-failed') {
-      sendJson(res, 500, errorPayload('Runtime.InitError', 'Init failed; the runtime must exit.'));
+      sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
       return;
     }
     if (this.current || this.waiting) {
-      sendJson(
-        res,
-        403,
-        errorPayload('InvalidStateTransition', 'GET /next while an invocation has no answer yet.'),
-      );
+      sendError(res, 403, 'InvalidStateTransition', 'GET /next while an invocation has no answer yet.');
       return;
     }
     this.phase = 'running';
@@ -205,17 +201,13 @@ export class RuntimeApiServer {
     bytes: number,
   ): void {
     if (this.phase === 'init-failed') {
-      sendJson(res, 500, errorPayload('Runtime.InitError', 'Init failed; the runtime must exit.'));
+      sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
       return;
     }
     const errorType = headerValue(req, FUNCTION_ERROR_TYPE_HEADER) ?? 'Unhandled';
     if (route.kind === 'init-error') {
       if (this.phase !== 'init') {
-        sendJson(
-          res,
-          403,
-          errorPayload('InvalidStateTransition', 'Init is over: report errors per invocation.'),
-        );
+        sendError(res, 403, 'InvalidStateTransition', 'Init is over: report errors per invocation.');
         return;
       }
       this.phase = 'init-failed';
@@ -224,22 +216,16 @@ export class RuntimeApiServer {
       return;
     }
     if (!this.current || this.current.requestId !== route.requestId) {
-      sendJson(
-        res,
-        403,
-        errorPayload('InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`),
-      );
+      sendError(res, 403, 'InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`);
       return;
     }
     this.current = undefined;
     if (!body) {
-      sendJson(
+      sendError(
         res,
         413,
-        errorPayload(
-          'RequestEntityTooLarge',
-          `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
-        ),
+        'RequestEntityTooLarge',
+        `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
       );
       this.listener.onResponseTooLarge(route.requestId, bytes);
       return;
@@ -253,6 +239,11 @@ export class RuntimeApiServer {
 function headerValue(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Answers with the Runtime API's error JSON. */
+function sendError(res: http.ServerResponse, status: number, errorType: string, message: string): void {
+  sendJson(res, status, errorPayload(errorType, message));
 }
 
 /** Writes a JSON answer: an object is serialised, bytes (an error payload, a function's response) go as they are. */
