@@ -13,6 +13,7 @@ import {
   LambdaClient,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
+  type ListLayerVersionsCommandOutput,
   type Architecture as LambdaArchitecture,
   type Runtime,
 } from '@aws-sdk/client-lambda';
@@ -105,11 +106,20 @@ export class AwsLayerPublisher implements LayerPublisher {
     this.s3.destroy();
   }
 
-  /** Runs one AWS call and turns its failure into a message that names the IAM action and region. */
-  private async call<T>(context: Omit<AwsCallContext, 'region'>, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one AWS call and turns its failure into a message that names the IAM action and region; an error named in
+   * `expected` (say, a layer that does not exist yet) is an answer, not a failure.
+   */
+  private async call<T>(
+    context: Omit<AwsCallContext, 'region'>,
+    run: () => Promise<T>,
+    expected: Record<string, T> = {},
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      if (Object.hasOwn(expected, name)) return expected[name]!;
       throw explainAwsError(error, { ...context, region: this.region });
     }
   }
@@ -121,21 +131,14 @@ export class AwsLayerPublisher implements LayerPublisher {
     do {
       const page = await this.call(
         { action: IAM_ACTIONS.listLayerVersions, resource: `layer ${layerName}` },
-        async () => {
-          try {
-            const out = await this.lambda.send(
-              new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 }),
-            );
-            return { versions: out.LayerVersions ?? [], next: out.NextMarker };
-          } catch (error) {
-            // A layer that was never published is simply empty.
-            if ((error as { name?: string }).name === 'ResourceNotFoundException')
-              return { versions: [], next: undefined };
-            throw error;
-          }
-        },
+        () =>
+          this.lambda.send(
+            new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 }),
+          ),
+        // A layer that was never published is simply empty.
+        { ResourceNotFoundException: {} as ListLayerVersionsCommandOutput },
       );
-      for (const v of page.versions) {
+      for (const v of page.LayerVersions ?? []) {
         if (v.Version === undefined || v.LayerVersionArn === undefined) continue;
         if (latest === undefined || v.Version > latest.version) {
           latest = {
@@ -146,7 +149,7 @@ export class AwsLayerPublisher implements LayerPublisher {
           };
         }
       }
-      marker = page.next;
+      marker = page.NextMarker;
     } while (marker !== undefined && marker !== '');
     return latest;
   }
@@ -214,8 +217,9 @@ export class AwsLayerPublisher implements LayerPublisher {
   async grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome> {
     const permission = layerPermission(grant);
     const resource = `layer ${layerName} version ${version}`;
-    const added = await this.call({ action: IAM_ACTIONS.addLayerVersionPermission, resource }, async () => {
-      try {
+    const added = await this.call(
+      { action: IAM_ACTIONS.addLayerVersionPermission, resource },
+      async () => {
         await this.lambda.send(
           new AddLayerVersionPermissionCommand({
             LayerName: layerName,
@@ -227,11 +231,9 @@ export class AwsLayerPublisher implements LayerPublisher {
           }),
         );
         return true;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'ResourceConflictException') return false;
-        throw error;
-      }
-    });
+      },
+      { ResourceConflictException: false },
+    );
     if (added) return 'added';
     // The statement id is taken: a rerun left it there. Make sure it grants the same thing before calling that fine.
     const policy = await this.call({ action: IAM_ACTIONS.getLayerVersionPolicy, resource }, () =>
