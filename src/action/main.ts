@@ -83,11 +83,12 @@ export async function run(): Promise<void> {
       await sink.upload(artifactName, files, result.outDir, inputs.retentionDays);
     });
 
-    let published: PublishResult | undefined;
-    if (inputs.publish) published = await publishLayers(inputs.publish, { log });
+    const published: PublishResult | undefined = inputs.publish
+      ? (await publishLayers(inputs.publish, { log })).published
+      : undefined;
 
     await core.group('Outputs and summary', async () => {
-      const outputs = actionOutputs(result, artifactName, inputs.publish?.dryRun ? undefined : published);
+      const outputs = actionOutputs(result, artifactName, published);
       for (const name of OUTPUTS) {
         core.setOutput(name, outputs[name]);
         core.info(`${name}: ${outputs[name]}`);
@@ -103,7 +104,7 @@ export async function run(): Promise<void> {
           backends.artifacts === 'github'
             ? `artifact \`${artifactName}\` (r.zip, r_lib.zip, subsystem.zip, manifest.json)`
             : `in ${path.resolve(result.outDir)}`,
-        published: inputs.publish?.dryRun ? undefined : published,
+        published,
         dryRun: inputs.publish?.dryRun,
       });
       try {

@@ -5,9 +5,7 @@
 import { Command } from 'commander';
 import { consoleLogger } from '../log.js';
 import {
-  formatPlan,
   parsePublishOptions,
-  preparePublish,
   publishLayers,
   PUBLISH_DEFAULTS,
   REGION_PLACEHOLDER,
@@ -48,17 +46,8 @@ export function publishCommand(): Command {
     .action(async (flags: PublishFlags) => {
       const options = parsePublishOptions(flags);
       const log = consoleLogger({ verbose: flags.verbose === true });
-      let output: unknown;
-      if (options.dryRun) {
-        const plan = await preparePublish(options);
-        await log.group('Publish plan (dry run: nothing is published)', async () => {
-          for (const line of formatPlan(plan)) log.info(line);
-          for (const warning of plan.warnings) log.warn(warning);
-        });
-        output = plan;
-      } else {
-        output = await publishLayers(options, { log });
-      }
+      const { plan, published } = await publishLayers(options, { log });
+      const output = options.dryRun ? plan : published;
       process.stdout.write(JSON.stringify(output, null, 2) + '\n');
     });
 }

@@ -14,10 +14,7 @@ export const IAM_ACTIONS = {
   /** A rerun checks that the version it would reuse holds exactly the zip (its CodeSha256). */
   getLayerVersion: 'lambda:GetLayerVersion',
   addLayerVersionPermission: 'lambda:AddLayerVersionPermission',
-  /**
-   * On reruns: to confirm a sharing statement already there is ours, and to find grants an earlier run left that
-   * the sharing asked for now no longer includes.
-   */
+  /** On reruns: to confirm a sharing statement already there is ours. */
   getLayerVersionPolicy: 'lambda:GetLayerVersionPolicy',
   /** Covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload too. */
   putObject: 's3:PutObject',

@@ -5,7 +5,6 @@
  */
 import { UserError } from '../errors.js';
 import { LAYER_NAMES, type LayerName } from '../pipeline/types.js';
-import { LAYER_NAME_PATTERN, LAYER_NAME_MAX_LENGTH } from './layer-names.js';
 import type { SharingGrant } from './sharing.js';
 
 /** Input names as the action's `with:` keys; the CLI flag is the same name with `--`. */
@@ -26,6 +25,11 @@ export const PUBLISH_DEFAULTS = {
   layerPrefix: 'r-lambda',
   s3Prefix: 'r-lambda-layer/',
 } as const;
+
+/** Lambda's rule for the name part of a layer (the API pattern is `[a-zA-Z0-9-_]+`). */
+export const LAYER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** Lambda rejects longer names; the 140 in the API reference counts a full ARN. */
+export const LAYER_NAME_MAX_LENGTH = 64;
 
 /** Written in an S3 bucket name, replaced by each region: Lambda only reads layer zips from its own region. */
 export const REGION_PLACEHOLDER = '{region}';

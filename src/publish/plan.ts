@@ -1,18 +1,13 @@
 /**
- * What a publish run will do, computed before any API call: layer names, descriptions, which zips go directly
- * and which through S3, in which regions, shared with whom. Every check that can fail without AWS fails here.
- * Pure: no I/O.
+ * What a publish run will do, computed before any API call: each layer's name (`<prefix>-<kind>-<R version>-<arch>`,
+ * e.g. `r-lambda-r_lib-4_4_1-arm64`), description and license, which zips go directly and which through S3, in which
+ * regions, shared with whom. Every check that can fail without AWS fails here. Pure: no I/O.
  */
 import { UserError } from '../errors.js';
-import { LAMBDA_LIMITS, type Architecture, type LayerName } from '../pipeline/types.js';
-import { layerDescription, layerLicense } from './description.js';
+import { LAMBDA_LIMITS, type Architecture, type LayerName, type RPackageRecord } from '../pipeline/types.js';
 import type { PublishInput } from './inputs.js';
-import { layerNamesFor } from './layer-names.js';
-import { PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
+import { LAYER_NAME_MAX_LENGTH, PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
 import { formatSharing, type SharingGrant } from './sharing.js';
-
-/** The runtime the bootstrap in the subsystem layer is built for. */
-export const COMPATIBLE_RUNTIMES = ['provided.al2023'];
 
 export type UploadMethod = { method: 'direct' } | { method: 's3'; bucket: string; key: string };
 
@@ -45,29 +40,134 @@ export interface PublishPlan {
   warnings: string[];
 }
 
-export function bucketForRegion(bucket: string, region: string): string {
-  return bucket.split(REGION_PLACEHOLDER).join(region);
+/** Lambda's limit on a layer version's Description. */
+const DESCRIPTION_MAX_LENGTH = 256;
+/** Room always left for the package list in a description, enough for "1234 packages". */
+const MIN_PACKAGES_ROOM = 20;
+const SHA_LABEL = 'manifest sha256:';
+
+/**
+ * An R version as it may appear in a layer name: dots (and anything else Lambda refuses, as in `4.5.0-patched` or
+ * `devel (r87000)`) become `_`, so `4.4.1` reads `4_4_1`.
+ */
+function rVersionForName(rVersion: string): string {
+  const safe = rVersion
+    .trim()
+    .replace(/[^A-Za-z0-9-]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return safe === '' ? 'unknown' : safe;
 }
 
 /**
- * The S3 key names the build (manifest sha), so a rerun of the same build overwrites its own object and a
- * different build never replaces the zip an earlier layer version was published from.
+ * Names for every kind, checked against Lambda's length limit here rather than by a failed API call (each part's
+ * characters were checked by parsePublishOptions). Two kinds renamed to the same name would publish into one layer,
+ * so that is refused too.
  */
-export function s3KeyFor(s3Prefix: string, layerName: string, manifestSha256: string, file: string): string {
-  return `${s3Prefix}${layerName}/${manifestSha256}/${file}`;
+export function layerNames(
+  kinds: readonly LayerName[],
+  options: Pick<PublishOptions, 'kindNames' | 'layerPrefix'>,
+  rVersion: string,
+  architecture: Architecture,
+): Record<LayerName, string> {
+  const names = {} as Record<LayerName, string>;
+  const seen = new Map<string, LayerName>();
+  for (const kind of kinds) {
+    const name = [options.layerPrefix, options.kindNames[kind], rVersionForName(rVersion), architecture]
+      .filter((part) => part !== '')
+      .join('-');
+    if (name.length > LAYER_NAME_MAX_LENGTH) {
+      throw new UserError(
+        `Layer name "${name}" for the ${kind} layer is ${name.length} characters; Lambda allows ` +
+          `${LAYER_NAME_MAX_LENGTH}. Shorten layer-prefix ("${options.layerPrefix}") or the kind's name in layer-names.`,
+      );
+    }
+    const clash = seen.get(name);
+    if (clash !== undefined) {
+      throw new UserError(
+        `The ${clash} and ${kind} layers would both be named "${name}"; give them different names in layer-names.`,
+      );
+    }
+    seen.set(name, kind);
+    names[kind] = name;
+  }
+  return names;
 }
 
-export function humanBytes(bytes: number): string {
+/**
+ * Fits as many packages as the length limit allows and counts the rest, because the sha must always fit: without it
+ * a rerun cannot recognise the version.
+ */
+function packageList(packages: readonly RPackageRecord[], room: number): string {
+  if (packages.length === 0) return 'no packages';
+  const shown: string[] = [];
+  for (const [i, pkg] of packages.entries()) {
+    const rest = packages.length - i - 1;
+    const candidate = [...shown, `${pkg.name} ${pkg.version}`].join(', ');
+    if (candidate.length + (rest > 0 ? ` +${rest} more` : '').length > room) break;
+    shown.push(`${pkg.name} ${pkg.version}`);
+  }
+  const rest = packages.length - shown.length;
+  if (shown.length === 0) return `${packages.length} packages`;
+  return shown.join(', ') + (rest > 0 ? ` +${rest} more` : '');
+}
+
+/**
+ * A layer version's description: what it holds (R's own library, with the runtime's jsonlite, ships in the r layer,
+ * the user's site-library in r_lib, subsystem holds shared libraries only) and the manifest sha, which is how a
+ * rerun recognises a version it already published.
+ */
+export function layerDescription(
+  kind: LayerName,
+  manifest: { rVersion: string; architecture: Architecture; rPackages?: readonly RPackageRecord[] },
+  manifestSha256: string,
+): string {
+  const sha = `${SHA_LABEL}${manifestSha256}`;
+  const on = `provided.al2023 ${manifest.architecture}`;
+  const headline = {
+    r: `R ${manifest.rVersion} for ${on}`,
+    r_lib: `R ${manifest.rVersion} packages for ${on}`,
+    subsystem: `System libraries and bootstrap for R ${manifest.rVersion} on ${on}`,
+  }[kind];
+  // Only an absurd R version string could make the headline this long; cut it so the sha and a count always fit.
+  const head = headline.slice(0, DESCRIPTION_MAX_LENGTH - sha.length - 2 * '; '.length - MIN_PACKAGES_ROOM);
+  if (kind === 'subsystem') return `${head}; ${sha}`;
+  const library = kind === 'r' ? 'R' : 'site';
+  const packages = (manifest.rPackages ?? [])
+    .filter((p) => p.library === library)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const room = DESCRIPTION_MAX_LENGTH - head.length - sha.length - 2 * '; '.length;
+  return `${head}; ${packageList(packages, room)}; ${sha}`;
+}
+
+/** The manifest sha a version's description carries, if it was published by this tool. */
+export function manifestShaFromDescription(description: string | undefined): string | undefined {
+  return description?.match(/manifest sha256:([0-9a-f]{64})/)?.[1];
+}
+
+/**
+ * LicenseInfo per layer. Only the r layer is R itself ("GPL-2 | GPL-3" in its DESCRIPTION, in the SPDX form Lambda
+ * suggests); packages and system libraries carry their own licenses, which the manifest does not record, so those
+ * layers point at where the licenses are.
+ */
+export function layerLicense(kind: LayerName): string {
+  return {
+    r: 'GPL-2.0-only OR GPL-3.0-only',
+    r_lib: "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library",
+    subsystem:
+      'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
+  }[kind];
+}
+
+function humanBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**
- * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc
- * newer than provided.al2023's) is published only with a loud warning, since the user may know better.
+ * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc newer
+ * than provided.al2023's) is published only with a loud warning, since the user may know better.
  */
-function manifestWarnings(input: PublishInput): string[] {
-  const { manifest } = input;
+function manifestWarnings({ manifest }: PublishInput): string[] {
   if (manifest.lambdaCompatible !== false) return [];
   const glibc =
     manifest.glibcRequired === null
@@ -81,22 +181,21 @@ function manifestWarnings(input: PublishInput): string[] {
 
 export function planPublish(input: PublishInput, options: PublishOptions): PublishPlan {
   const { manifest, manifestSha256 } = input;
-  const kinds = input.layers.map((l) => l.record.name);
-  const names = layerNamesFor(
-    kinds,
-    options.kindNames,
-    options.layerPrefix,
+  const names = layerNames(
+    input.layers.map((l) => l.record.name),
+    options,
     manifest.rVersion,
     manifest.architecture,
   );
-
-  const tooLarge = input.layers.filter((l) => l.bytes > LAMBDA_LIMITS.directUploadZippedBytes);
-  const limit = `${humanBytes(LAMBDA_LIMITS.directUploadZippedBytes)} (${LAMBDA_LIMITS.directUploadZippedBytes} bytes)`;
+  const direct = LAMBDA_LIMITS.directUploadZippedBytes;
+  const tooLarge = input.layers.filter((l) => l.bytes > direct);
+  const limit = `${humanBytes(direct)} (${direct} bytes)`;
+  const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
   if (tooLarge.length > 0 && options.s3Bucket === undefined) {
     const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
     throw new UserError(
       `${list} ${tooLarge.length === 1 ? 'is' : 'are'} over Lambda's ${limit} limit for a direct upload. ` +
-        `Give an S3 bucket in the same region with "${PUBLISH_INPUTS.s3Bucket}" (--${PUBLISH_INPUTS.s3Bucket}) ` +
+        `Give an S3 bucket in the same region with ${bucketInput} (--${PUBLISH_INPUTS.s3Bucket}) ` +
         'to publish through S3, or prune the build so each zip stays under the limit.',
     );
   }
@@ -104,45 +203,40 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
   if (
     tooLarge.length > 0 &&
     options.regions.length > 1 &&
-    options.s3Bucket !== undefined &&
-    !options.s3Bucket.includes(REGION_PLACEHOLDER)
+    options.s3Bucket?.includes(REGION_PLACEHOLDER) === false
   ) {
     throw new UserError(
       `Publishing a zip over ${limit} to ${options.regions.join(', ')} needs a bucket in each region, because ` +
-        `Lambda reads layer zips only from its own region. Put ${REGION_PLACEHOLDER} in "${PUBLISH_INPUTS.s3Bucket}", ` +
+        `Lambda reads layer zips only from its own region. Put ${REGION_PLACEHOLDER} in ${bucketInput}, ` +
         `e.g. ${options.s3Bucket}-${REGION_PLACEHOLDER}, and create one bucket per region.`,
     );
   }
 
   const regions = options.regions.map((region) => ({
     region,
-    layers: input.layers.map((layer): PlannedLayer => {
-      const kind = layer.record.name;
-      const layerName = names[kind];
+    layers: input.layers.map(({ record, path, bytes }): PlannedLayer => {
+      const layerName = names[record.name];
+      // The key names the build (manifest sha), so a rerun of the same build overwrites its own object and a
+      // different build never replaces the zip an earlier layer version was published from.
       const upload: UploadMethod =
-        layer.bytes > LAMBDA_LIMITS.directUploadZippedBytes && options.s3Bucket !== undefined
+        bytes > direct && options.s3Bucket !== undefined
           ? {
               method: 's3',
-              bucket: bucketForRegion(options.s3Bucket, region),
-              key: s3KeyFor(options.s3Prefix, layerName, manifestSha256, layer.record.file),
+              bucket: options.s3Bucket.split(REGION_PLACEHOLDER).join(region),
+              key: `${options.s3Prefix}${layerName}/${manifestSha256}/${record.file}`,
             }
           : { method: 'direct' };
       return {
-        kind,
+        kind: record.name,
         layerName,
-        file: layer.path,
-        zippedBytes: layer.bytes,
-        sha256: layer.record.sha256,
+        file: path,
+        zippedBytes: bytes,
+        sha256: record.sha256,
         upload,
-        description: layerDescription({
-          kind,
-          rVersion: manifest.rVersion,
-          architecture: manifest.architecture,
-          rPackages: manifest.rPackages ?? [],
-          manifestSha256,
-        }),
-        licenseInfo: layerLicense(kind),
-        compatibleRuntimes: [...COMPATIBLE_RUNTIMES],
+        description: layerDescription(record.name, manifest, manifestSha256),
+        licenseInfo: layerLicense(record.name),
+        // The runtime the bootstrap in the subsystem layer is built for.
+        compatibleRuntimes: ['provided.al2023'],
         compatibleArchitectures: [manifest.architecture],
       };
     }),
@@ -157,19 +251,19 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
   };
 }
 
-/** The plan as lines a person reads: what a dry run prints, and what a real run announces first. */
+/** The plan as lines a person reads, logged before anything is published (and all a dry run does). */
 export function formatPlan(plan: PublishPlan): string[] {
   const lines = [
     `R ${plan.rVersion} (${plan.architecture}), manifest sha256 ${plan.manifestSha256}`,
     `regions: ${plan.regions.map((r) => r.region).join(', ')}; sharing: ${formatSharing(plan.sharing)}`,
   ];
-  for (const region of plan.regions) {
-    for (const layer of region.layers) {
+  for (const { region, layers } of plan.regions) {
+    for (const layer of layers) {
       const how =
         layer.upload.method === 'direct'
           ? 'direct upload'
           : `via s3://${layer.upload.bucket}/${layer.upload.key}`;
-      lines.push(`  ${region.region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
+      lines.push(`  ${region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
     }
   }
   return lines;

@@ -1,40 +1,32 @@
 /**
- * Publishing as one call for both fronts: validate and plan everything first (no API call), then per region
- * reuse or publish each layer and apply the sharing grants.
+ * Publishing as one call for both fronts: read the output folder and plan everything first (no API call), then per
+ * region reuse or publish each layer and apply the sharing grants. A dry run stops after the plan.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { errorMessage, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LayerName } from '../pipeline/types.js';
-import { manifestShaFromDescription } from './description.js';
 import { loadPublishInput } from './inputs.js';
 import type { PublishOptions } from './options.js';
-import { formatPlan, planPublish, type PlannedLayer, type PublishPlan } from './plan.js';
+import {
+  formatPlan,
+  manifestShaFromDescription,
+  planPublish,
+  type PlannedLayer,
+  type PublishPlan,
+} from './plan.js';
 import {
   awsPublisherFactory,
   type LayerContent,
+  type LayerVersion,
   type LayerPublisher,
   type PublisherFactory,
 } from './publisher.js';
-import {
-  describeGrant,
-  formatSharing,
-  layerPermission,
-  removePermissionCommand,
-  type SharingGrant,
-  type ToolStatement,
-} from './sharing.js';
+import { describeGrant } from './sharing.js';
 
-export interface PublishedLayer {
-  /** The layer version ARN, what a function's Layers setting takes. */
-  arn: string;
-  version: number;
-  /** The layer ARN without the version. */
-  layerArn: string;
-  /** True when an earlier run already published this build and that version was kept. */
-  reused: boolean;
-}
+/** reused: an earlier run already published this build and that version was kept. */
+export type PublishedLayer = LayerVersion & { reused: boolean };
 
 /** region → layer kind → what was published there. */
 export type PublishResult = Record<string, Partial<Record<LayerName, PublishedLayer>>>;
@@ -43,16 +35,6 @@ export interface PublishDeps {
   log: Logger;
   /** Builds the publisher for a region; the AWS SDK one by default. */
   clientFactory?: PublisherFactory;
-}
-
-/** Reads and checks the output folder and computes the plan. Makes no API call; throws UserError on any problem. */
-export async function preparePublish(options: PublishOptions): Promise<PublishPlan> {
-  const input = await loadPublishInput(options.outDir);
-  return planPublish(input, options);
-}
-
-function base64Sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64');
 }
 
 async function publishOne(
@@ -94,16 +76,9 @@ async function publishOne(
     const zipFile = await readFile(layer.file);
     content = { zipFile };
     // Hash what is sent, not what was checked earlier: the file could have changed in between.
-    expectedSha = base64Sha256(zipFile);
+    expectedSha = createHash('sha256').update(zipFile).digest('base64');
   }
-  const published = await publisher.publish({
-    layerName: layer.layerName,
-    description: layer.description,
-    licenseInfo: layer.licenseInfo,
-    compatibleRuntimes: layer.compatibleRuntimes,
-    compatibleArchitectures: layer.compatibleArchitectures,
-    content,
-  });
+  const published = await publisher.publish(layer, content);
   // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
   if (published.codeSha256 !== undefined && published.codeSha256 !== expectedSha) {
     throw new UserError(
@@ -118,47 +93,16 @@ async function publishOne(
 }
 
 /**
- * A reused version may carry grants an earlier run added with wider sharing (public, then private). Publishing
- * never takes a grant away on its own, so it names them and the command that removes each. Advisory: a failure to
- * read the policy is a warning, not a failed run.
+ * Publishes the layers in options.outDir to every region in options.regions and returns the plan with what was
+ * published; a dry run logs the plan, makes no API call and publishes nothing.
  */
-async function reportStaleGrants(
-  publisher: LayerPublisher,
-  layerName: string,
-  version: number,
-  sharing: readonly SharingGrant[],
-  log: Logger,
-): Promise<void> {
-  const where = `${layerName}:${version} in ${publisher.region}`;
-  let statements: ToolStatement[];
-  try {
-    statements = await publisher.toolStatements(layerName, version);
-  } catch (error) {
-    log.warn(`could not check ${where} for grants left by earlier runs: ${errorMessage(error)}`);
-    return;
-  }
-  const wanted = new Set(sharing.map((g) => layerPermission(g).statementId));
-  const stale = statements.filter((s) => !wanted.has(s.statementId));
-  if (stale.length === 0) return;
-  const list = stale.map((s) => `${s.statementId} (${s.grants})`).join(', ');
-  log.warn(
-    `${where} is still shared by ${stale.length === 1 ? 'a grant' : 'grants'} an earlier run added that sharing ` +
-      `"${formatSharing(sharing)}" no longer includes: ${list}. Publishing never removes grants; if ` +
-      `${stale.length === 1 ? 'it' : 'they'} should go, run:\n` +
-      stale
-        .map((s) => `  ${removePermissionCommand(publisher.region, layerName, version, s.statementId)}`)
-        .join('\n'),
-  );
-}
-
-/**
- * Publishes the layers in options.outDir to every region in options.regions.
- * A dry run logs the plan and returns {} without any API call.
- */
-export async function publishLayers(options: PublishOptions, deps: PublishDeps): Promise<PublishResult> {
+export async function publishLayers(
+  options: PublishOptions,
+  deps: PublishDeps,
+): Promise<{ plan: PublishPlan; published: PublishResult }> {
   const { log } = deps;
   const factory = deps.clientFactory ?? awsPublisherFactory;
-  const plan = await preparePublish(options);
+  const plan = planPublish(await loadPublishInput(options.outDir), options);
   await log.group(
     options.dryRun ? 'Publish plan (dry run: nothing is published)' : 'Publish plan',
     async () => {
@@ -166,26 +110,21 @@ export async function publishLayers(options: PublishOptions, deps: PublishDeps):
       for (const warning of plan.warnings) log.warn(warning);
     },
   );
-  if (options.dryRun) return {};
-
-  const result: PublishResult = {};
-  for (const regionPlan of plan.regions) {
+  const published: PublishResult = {};
+  for (const regionPlan of options.dryRun ? [] : plan.regions) {
     const publisher = factory(regionPlan.region, log);
     try {
-      result[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
+      published[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
         const layers: Partial<Record<LayerName, PublishedLayer>> = {};
         for (const layer of regionPlan.layers) {
-          const published = await publishOne(publisher, layer, plan.manifestSha256, log);
+          const layerVersion = await publishOne(publisher, layer, plan.manifestSha256, log);
           // Grants go on reused versions too: the sharing may have changed since they were published.
           for (const grant of plan.sharing) {
-            const outcome = await publisher.grant(layer.layerName, published.version, grant);
+            const outcome = await publisher.grant(layer.layerName, layerVersion.version, grant);
             const verb = outcome === 'added' ? 'shared' : 'already shared';
-            log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
+            log.info(`${verb} ${layer.layerName}:${layerVersion.version} with ${describeGrant(grant)}`);
           }
-          // A version published just now holds only the grants above; a reused one may hold older ones.
-          if (published.reused)
-            await reportStaleGrants(publisher, layer.layerName, published.version, plan.sharing, log);
-          layers[layer.kind] = published;
+          layers[layer.kind] = layerVersion;
         }
         return layers;
       });
@@ -193,5 +132,5 @@ export async function publishLayers(options: PublishOptions, deps: PublishDeps):
       publisher.close?.();
     }
   }
-  return result;
+  return { plan, published };
 }

@@ -1,6 +1,6 @@
 /**
- * The side-effecting part of publishing, behind a small interface so the orchestration can be tested
- * without AWS and the AWS implementation can be tested against a local endpoint.
+ * The side-effecting part of publishing, behind a small interface, and its AWS SDK implementation (tested against
+ * the local fake in test/support/fake-aws.ts).
  *
  * Credentials, region endpoints and endpoint overrides (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_S3,
  * profiles, OIDC web identity) all come from the SDK's standard chain; nothing here reads or logs them.
@@ -13,6 +13,7 @@ import {
   LambdaClient,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
+  type ListLayerVersionsCommandOutput,
   type Architecture as LambdaArchitecture,
   type Runtime,
 } from '@aws-sdk/client-lambda';
@@ -20,44 +21,25 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Architecture } from '../pipeline/types.js';
 import { explainAwsError, IAM_ACTIONS, type AwsCallContext } from './aws-errors.js';
-import {
-  describeGrant,
-  layerPermission,
-  policyGrants,
-  removePermissionCommand,
-  toolStatements,
-  type SharingGrant,
-  type ToolStatement,
-} from './sharing.js';
+import type { PlannedLayer } from './plan.js';
+import { describeGrant, layerPermission, policyGrants, type SharingGrant } from './sharing.js';
+
+export interface LayerVersion {
+  /** The layer version ARN, what a function's Layers setting takes. */
+  arn: string;
+  version: number;
+  /** The layer ARN without the version. */
+  layerArn: string;
+}
 
 /** The newest version of a layer as ListLayerVersions reports it. */
-export interface ExistingLayerVersion {
-  version: number;
-  arn: string;
-  layerArn: string;
-  description: string;
-}
+export type ExistingLayerVersion = LayerVersion & { description: string };
+
+/** Base64 SHA-256 of the zip as Lambda received it, when Lambda reports it. */
+export type PublishedVersion = LayerVersion & { codeSha256: string | undefined };
 
 export type LayerContent = { zipFile: Uint8Array } | { s3Bucket: string; s3Key: string };
-
-export interface PublishLayerRequest {
-  layerName: string;
-  description: string;
-  licenseInfo: string;
-  compatibleRuntimes: string[];
-  compatibleArchitectures: Architecture[];
-  content: LayerContent;
-}
-
-export interface PublishedVersion {
-  version: number;
-  arn: string;
-  layerArn: string;
-  /** Base64 SHA-256 of the zip as Lambda received it, when Lambda reports it. */
-  codeSha256: string | undefined;
-}
 
 /** 'added': a new statement; 'present': a rerun found the same statement already there. */
 export type GrantOutcome = 'added' | 'present';
@@ -73,28 +55,16 @@ export interface LayerPublisher {
    * Lambda does not report it. A rerun checks it before reusing a version.
    */
   storedCodeSha256(layerName: string, version: number): Promise<string | undefined>;
-  publish(request: PublishLayerRequest): Promise<PublishedVersion>;
+  publish(layer: PlannedLayer, content: LayerContent): Promise<PublishedVersion>;
   grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome>;
-  /** The statements this tool added to a version's policy (none when it has no policy). */
-  toolStatements(layerName: string, version: number): Promise<ToolStatement[]>;
   /** Releases connections once the region is done. */
   close?(): void;
 }
 
 export type PublisherFactory = (region: string, log: Logger) => LayerPublisher;
 
-export interface AwsPublisherConfig {
-  /** SDK attempts per call, throttling included (standard retry mode). */
-  maxAttempts?: number;
-  /** Multipart part size for S3 uploads. */
-  partSize?: number;
-  /** The environment to read endpoint overrides from; process.env by default. */
-  env?: NodeJS.ProcessEnv;
-}
-
-export const DEFAULT_MAX_ATTEMPTS = 6;
 /** 8 MiB: above S3's 5 MiB minimum, and a 250 MB zip stays far below the 10,000-part maximum. */
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 
 /**
  * Local S3 endpoints (MinIO, LocalStack, test servers) have no per-bucket DNS names, so an endpoint override
@@ -112,14 +82,13 @@ function layerArnOf(versionArn: string): string {
 export class AwsLayerPublisher implements LayerPublisher {
   private readonly lambda: LambdaClient;
   private readonly s3: S3Client;
-  private readonly partSize: number;
 
+  /** maxAttempts: SDK attempts per call, throttling included (standard retry mode). */
   constructor(
     readonly region: string,
     private readonly log: Logger,
-    config: AwsPublisherConfig = {},
+    maxAttempts = 6,
   ) {
-    const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // The SDK prints a multi-line banner about its future Node.js versions into the user's output on Node 20 (which
     // this tool supports, see package.json engines); a user who wants it back sets the variable to false.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -128,9 +97,8 @@ export class AwsLayerPublisher implements LayerPublisher {
       region,
       maxAttempts,
       retryMode: 'standard',
-      forcePathStyle: hasS3EndpointOverride(config.env ?? process.env),
+      forcePathStyle: hasS3EndpointOverride(process.env),
     });
-    this.partSize = config.partSize ?? DEFAULT_PART_SIZE;
   }
 
   close(): void {
@@ -138,11 +106,20 @@ export class AwsLayerPublisher implements LayerPublisher {
     this.s3.destroy();
   }
 
-  /** Runs one AWS call and turns its failure into a message that names the IAM action and region. */
-  private async call<T>(context: Omit<AwsCallContext, 'region'>, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one AWS call and turns its failure into a message that names the IAM action and region; an error named in
+   * `expected` (say, a layer that does not exist yet) is an answer, not a failure.
+   */
+  private async call<T>(
+    context: Omit<AwsCallContext, 'region'>,
+    run: () => Promise<T>,
+    expected: Record<string, T> = {},
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      if (Object.hasOwn(expected, name)) return expected[name]!;
       throw explainAwsError(error, { ...context, region: this.region });
     }
   }
@@ -154,21 +131,14 @@ export class AwsLayerPublisher implements LayerPublisher {
     do {
       const page = await this.call(
         { action: IAM_ACTIONS.listLayerVersions, resource: `layer ${layerName}` },
-        async () => {
-          try {
-            const out = await this.lambda.send(
-              new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 }),
-            );
-            return { versions: out.LayerVersions ?? [], next: out.NextMarker };
-          } catch (error) {
-            // A layer that was never published is simply empty.
-            if ((error as { name?: string }).name === 'ResourceNotFoundException')
-              return { versions: [], next: undefined };
-            throw error;
-          }
-        },
+        () =>
+          this.lambda.send(
+            new ListLayerVersionsCommand({ LayerName: layerName, Marker: marker, MaxItems: 50 }),
+          ),
+        // A layer that was never published is simply empty.
+        { ResourceNotFoundException: {} as ListLayerVersionsCommandOutput },
       );
-      for (const v of page.versions) {
+      for (const v of page.LayerVersions ?? []) {
         if (v.Version === undefined || v.LayerVersionArn === undefined) continue;
         if (latest === undefined || v.Version > latest.version) {
           latest = {
@@ -179,7 +149,7 @@ export class AwsLayerPublisher implements LayerPublisher {
           };
         }
       }
-      marker = page.next;
+      marker = page.NextMarker;
     } while (marker !== undefined && marker !== '');
     return latest;
   }
@@ -189,7 +159,7 @@ export class AwsLayerPublisher implements LayerPublisher {
       const upload = new Upload({
         client: this.s3,
         params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'application/zip' },
-        partSize: this.partSize,
+        partSize: PART_SIZE,
         queueSize: 4,
         // Abort on failure so no orphaned parts keep costing storage.
         leavePartsOnError: false,
@@ -210,49 +180,30 @@ export class AwsLayerPublisher implements LayerPublisher {
     return response.Content?.CodeSha256;
   }
 
-  async toolStatements(layerName: string, version: number): Promise<ToolStatement[]> {
-    const policy = await this.call(
-      { action: IAM_ACTIONS.getLayerVersionPolicy, resource: `layer ${layerName} version ${version}` },
-      async () => {
-        try {
-          const out = await this.lambda.send(
-            new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: version }),
-          );
-          return out.Policy ?? '';
-        } catch (error) {
-          // A version nobody shared has no policy at all.
-          if ((error as { name?: string }).name === 'ResourceNotFoundException') return '';
-          throw error;
-        }
-      },
-    );
-    return toolStatements(policy);
-  }
-
-  async publish(request: PublishLayerRequest): Promise<PublishedVersion> {
-    const content =
-      'zipFile' in request.content
-        ? { ZipFile: request.content.zipFile }
-        : { S3Bucket: request.content.s3Bucket, S3Key: request.content.s3Key };
+  async publish(layer: PlannedLayer, content: LayerContent): Promise<PublishedVersion> {
+    const fromS3 = 'zipFile' in content ? undefined : content;
     const resource =
-      'zipFile' in request.content
-        ? `layer ${request.layerName}`
-        : `layer ${request.layerName} (from s3://${request.content.s3Bucket}/${request.content.s3Key})`;
+      fromS3 === undefined
+        ? `layer ${layer.layerName}`
+        : `layer ${layer.layerName} (from s3://${fromS3.s3Bucket}/${fromS3.s3Key})`;
     const response = await this.call({ action: IAM_ACTIONS.publishLayerVersion, resource }, () =>
       this.lambda.send(
         new PublishLayerVersionCommand({
-          LayerName: request.layerName,
-          Description: request.description,
-          LicenseInfo: request.licenseInfo,
-          CompatibleRuntimes: request.compatibleRuntimes as Runtime[],
-          CompatibleArchitectures: request.compatibleArchitectures as LambdaArchitecture[],
-          Content: content,
+          LayerName: layer.layerName,
+          Description: layer.description,
+          LicenseInfo: layer.licenseInfo,
+          CompatibleRuntimes: layer.compatibleRuntimes as Runtime[],
+          CompatibleArchitectures: layer.compatibleArchitectures as LambdaArchitecture[],
+          Content:
+            fromS3 === undefined
+              ? { ZipFile: (content as { zipFile: Uint8Array }).zipFile }
+              : { S3Bucket: fromS3.s3Bucket, S3Key: fromS3.s3Key },
         }),
       ),
     );
     if (response.Version === undefined || response.LayerVersionArn === undefined) {
       throw new Error(
-        `PublishLayerVersion for ${request.layerName} in ${this.region} returned no version or ARN`,
+        `PublishLayerVersion for ${layer.layerName} in ${this.region} returned no version or ARN`,
       );
     }
     return {
@@ -266,8 +217,9 @@ export class AwsLayerPublisher implements LayerPublisher {
   async grant(layerName: string, version: number, grant: SharingGrant): Promise<GrantOutcome> {
     const permission = layerPermission(grant);
     const resource = `layer ${layerName} version ${version}`;
-    const added = await this.call({ action: IAM_ACTIONS.addLayerVersionPermission, resource }, async () => {
-      try {
+    const added = await this.call(
+      { action: IAM_ACTIONS.addLayerVersionPermission, resource },
+      async () => {
         await this.lambda.send(
           new AddLayerVersionPermissionCommand({
             LayerName: layerName,
@@ -279,11 +231,9 @@ export class AwsLayerPublisher implements LayerPublisher {
           }),
         );
         return true;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'ResourceConflictException') return false;
-        throw error;
-      }
-    });
+      },
+      { ResourceConflictException: false },
+    );
     if (added) return 'added';
     // The statement id is taken: a rerun left it there. Make sure it grants the same thing before calling that fine.
     const policy = await this.call({ action: IAM_ACTIONS.getLayerVersionPolicy, resource }, () =>
@@ -294,7 +244,8 @@ export class AwsLayerPublisher implements LayerPublisher {
     throw new UserError(
       `${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
         `other than ${describeGrant(grant)}. Remove it ` +
-        `(${removePermissionCommand(this.region, layerName, version, permission.statementId)}) and rerun.`,
+        `(aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
+        `--statement-id ${permission.statementId} --region ${this.region}) and rerun.`,
     );
   }
 }

@@ -68,113 +68,42 @@ export function formatSharing(grants: readonly SharingGrant[]): string {
     .join(',');
 }
 
-function principalOf(statement: Record<string, unknown>): string | undefined {
-  const principal = statement['Principal'];
-  if (typeof principal === 'string') return principal;
-  if (principal !== null && typeof principal === 'object') {
-    const aws = (principal as Record<string, unknown>)['AWS'];
-    if (typeof aws === 'string') return aws;
-  }
-  return undefined;
-}
-
-function orgConditionOf(statement: Record<string, unknown>): string | undefined {
-  const condition = statement['Condition'] as Record<string, Record<string, unknown>> | undefined;
-  const value = condition?.['StringEquals']?.['aws:PrincipalOrgID'];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
- * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns)
- * grants what `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`.
- * Returns undefined when the policy has no statement with that id.
+ * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns) grants what
+ * `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`. Returns undefined when the
+ * policy has no statement with that id.
  */
 export function policyGrants(policyJson: string, permission: LayerPermission): boolean | undefined {
-  let policy: unknown;
+  let statements: unknown;
   try {
-    policy = JSON.parse(policyJson);
+    statements = (JSON.parse(policyJson) as { Statement?: unknown } | null)?.Statement;
   } catch {
     return undefined;
   }
-  const statements = (policy as { Statement?: unknown })?.Statement;
   if (!Array.isArray(statements)) return undefined;
-  const statement = statements.find(
-    (s): s is Record<string, unknown> =>
-      s !== null && typeof s === 'object' && (s as Record<string, unknown>)['Sid'] === permission.statementId,
+  const statement = (statements as (Record<string, unknown> | null)[]).find(
+    (s) => s?.['Sid'] === permission.statementId,
   );
-  if (statement === undefined) return undefined;
-  const principal = principalOf(statement);
+  if (!statement) return undefined;
+  const {
+    Principal: principal,
+    Action: actions,
+    Condition: condition,
+  } = statement as {
+    Principal?: string | { AWS?: string };
+    Action?: string | string[];
+    Condition?: { StringEquals?: Record<string, unknown> };
+  };
+  const who = typeof principal === 'object' && principal !== null ? principal.AWS : principal;
   const principalMatches =
-    principal === permission.principal ||
-    (permission.principal !== '*' && principal === `arn:aws:iam::${permission.principal}:root`);
-  const actions = statement['Action'];
+    who === permission.principal ||
+    (permission.principal !== '*' && who === `arn:aws:iam::${permission.principal}:root`);
   const actionMatches =
     actions === permission.action || (Array.isArray(actions) && actions.includes(permission.action));
   return (
     statement['Effect'] === 'Allow' &&
     principalMatches &&
     actionMatches &&
-    orgConditionOf(statement) === permission.organizationId
-  );
-}
-
-/** A statement this tool added to a layer version's policy (its Sid starts with our prefix). */
-export interface ToolStatement {
-  statementId: string;
-  /** Who it lets use the layer, as describeGrant words it. */
-  grants: string;
-}
-
-function describeStatement(statement: Record<string, unknown>): string {
-  const principal = principalOf(statement);
-  const org = orgConditionOf(statement);
-  if (principal === '*') return org === undefined ? 'everyone (public)' : `organization ${org}`;
-  const account = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/.exec(principal ?? '')?.[1];
-  return account === undefined ? `principal ${principal ?? 'unknown'}` : `account ${account}`;
-}
-
-/**
- * The statements of a layer version's policy (GetLayerVersionPolicy's JSON) that this tool added, with what
- * each grants. Statements anyone else added are none of our business and are left out.
- */
-export function toolStatements(policyJson: string): ToolStatement[] {
-  let policy: unknown;
-  try {
-    policy = JSON.parse(policyJson);
-  } catch {
-    return [];
-  }
-  const statements = (policy as { Statement?: unknown })?.Statement;
-  if (!Array.isArray(statements)) return [];
-  return statements
-    .filter(
-      (s): s is Record<string, unknown> =>
-        s !== null &&
-        typeof s === 'object' &&
-        typeof (s as Record<string, unknown>)['Sid'] === 'string' &&
-        ((s as Record<string, unknown>)['Sid'] as string).startsWith(`${STATEMENT_PREFIX}-`),
-    )
-    .map((s) => ({ statementId: s['Sid'] as string, grants: describeStatement(s) }));
-}
-
-/**
- * Grants an earlier run of this tool left on a layer version that the sharing asked for now does not include
- * (say, public before and private now). Publishing never removes a grant by itself: it reports these.
- */
-export function staleGrants(policyJson: string, wanted: readonly SharingGrant[]): ToolStatement[] {
-  const keep = new Set(wanted.map((g) => layerPermission(g).statementId));
-  return toolStatements(policyJson).filter((s) => !keep.has(s.statementId));
-}
-
-/** The AWS CLI command that removes one statement from a layer version's policy. */
-export function removePermissionCommand(
-  region: string,
-  layerName: string,
-  version: number,
-  statementId: string,
-): string {
-  return (
-    `aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
-    `--statement-id ${statementId} --region ${region}`
+    condition?.StringEquals?.['aws:PrincipalOrgID'] === permission.organizationId
   );
 }

@@ -59,6 +59,10 @@ export function newTraceId(now: number = Date.now()): string {
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
 }
 
+/** Lambda's limit for a synchronous invocation's request and response payloads. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The error JSON Lambda and its Runtime API answer with: for failed invocations and refused requests alike. */
 export function errorPayload(errorType: string, errorMessage: string): Buffer {
   return Buffer.from(JSON.stringify({ errorMessage, errorType }));
 }
@@ -104,7 +108,7 @@ export function responseTooLargeOutcome(requestId: string, bytes: number): Endin
     errorType: 'Function.ResponseSizeTooLarge',
     payload: errorPayload(
       'Function.ResponseSizeTooLarge',
-      `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (6291456 bytes).`,
+      `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
     ),
   };
 }

@@ -4,10 +4,8 @@
  * (200 with the payload; X-Amz-Function-Error: Unhandled when the function failed).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { InvocationOutcome } from './invocation.js';
-import { readBody } from './runtime-api-server.js';
-import { MAX_PAYLOAD_BYTES } from './runtime-api-routes.js';
+import { MAX_PAYLOAD_BYTES, type InvocationOutcome } from './invocation.js';
+import { closeServer, listenOnLoopback, readBody, sendJson } from './runtime-api-server.js';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
 
@@ -34,7 +32,7 @@ export async function startInvokeServer(
   const server = http.createServer((req, res) => {
     if (!isInvokePath(req.method ?? '', req.url ?? '')) {
       req.resume();
-      send(res, 404, {
+      sendJson(res, 404, {
         Type: 'User',
         message: `Use POST /2015-03-31/functions/function/invocations, not ${req.method} ${req.url}`,
       });
@@ -42,7 +40,7 @@ export async function startInvokeServer(
     }
     readBody(req, MAX_PAYLOAD_BYTES, (body) => {
       if (!body) {
-        send(res, 413, {
+        sendJson(res, 413, {
           Type: 'User',
           message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
         });
@@ -50,7 +48,7 @@ export async function startInvokeServer(
       }
       const payload = body.length ? body : Buffer.from('{}');
       if (!isJson(payload)) {
-        send(res, 400, {
+        sendJson(res, 400, {
           Type: 'User',
           message: 'Could not parse request body into json: the payload must be a JSON document',
         });
@@ -58,30 +56,21 @@ export async function startInvokeServer(
       }
       const clientContext = decodeClientContext(req.headers['x-amz-client-context'] as string | undefined);
       invoke(payload, clientContext).then(
-        (outcome) => {
-          const headers: Record<string, string | number> = {
-            'Content-Type': 'application/json',
-            'Content-Length': outcome.payload.length,
-          };
-          if (outcome.kind !== 'success') headers['X-Amz-Function-Error'] = 'Unhandled';
-          res.writeHead(200, headers);
-          res.end(outcome.payload);
-        },
-        (error: unknown) => send(res, 500, { Type: 'Service', message: String(error) }),
+        (outcome) =>
+          sendJson(
+            res,
+            200,
+            outcome.payload,
+            outcome.kind === 'success' ? {} : { 'X-Amz-Function-Error': 'Unhandled' },
+          ),
+        (error: unknown) => sendJson(res, 500, { Type: 'Service', message: String(error) }),
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const { port: actual } = server.address() as AddressInfo;
+  const actual = await listenOnLoopback(server, port);
   return {
     url: `http://127.0.0.1:${actual}/2015-03-31/functions/function/invocations`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }
 
@@ -92,10 +81,4 @@ function isJson(payload: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-function send(res: http.ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }

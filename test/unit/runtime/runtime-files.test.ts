@@ -1,26 +1,26 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { UserError } from '../../../src/errors.js';
 import { findOnPath, findPackageBootstrap } from '../../../src/runtime/runtime-files.js';
 import { decodeClientContext, isInvokePath } from '../../../src/runtime/invoke-server.js';
 
 describe('finding the runtime files', () => {
-  test('walks up from a module to the folder holding layer/bootstrap', () => {
+  test('walks up from a module to the package folder (data/ and layer/) and takes its layer/bootstrap', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'pkg-'));
     mkdirSync(path.join(root, 'layer'));
-    writeFileSync(path.join(root, 'layer', 'bootstrap'), '');
-    mkdirSync(path.join(root, 'dist', 'cli'), { recursive: true });
-    expect(findPackageBootstrap(path.join(root, 'dist', 'cli', 'index.js'))).toBe(
-      path.join(root, 'layer', 'bootstrap'),
-    );
-    expect(findPackageBootstrap(path.join(root, 'src', 'runtime', 'x.ts'))).toBe(
-      path.join(root, 'layer', 'bootstrap'),
-    );
+    mkdirSync(path.join(root, 'data'));
+    writeFileSync(path.join(root, 'data', 'stages.yml'), '');
+    for (const from of ['dist/cli', 'src/runtime']) {
+      mkdirSync(path.join(root, from), { recursive: true });
+      expect(findPackageBootstrap(path.join(root, from))).toBe(path.join(root, 'layer', 'bootstrap'));
+    }
   });
 
   test('says what to do when there is none', () => {
     const lonely = mkdtempSync(path.join(tmpdir(), 'nopkg-'));
-    expect(() => findPackageBootstrap(path.join(lonely, 'index.js'))).toThrow(/pass --opt DIR/);
+    expect(() => findPackageBootstrap(lonely)).toThrow(UserError);
+    expect(() => findPackageBootstrap(lonely)).toThrow(/pass --opt DIR/);
   });
 
   test('finds executables on PATH only', () => {

@@ -1,4 +1,4 @@
-import { routeRuntimeRequest } from '../../../src/runtime/runtime-api-routes.js';
+import { routeRuntimeRequest } from '../../../src/runtime/runtime-api-server.js';
 
 const P = '/2018-06-01/runtime';
 
