@@ -86,7 +86,13 @@ describe.each(actionEntries)(
       if (run.code !== 0) console.error(failed(run));
       expect(run.code).toBe(0);
       console.log(`${entry}: build and publish in ${run.seconds.toFixed(0)} s`);
-      expect((await readdir(out)).sort()).toEqual(['manifest.json', 'r.zip', 'r_lib.zip', 'subsystem.zip']);
+      expect((await readdir(out)).sort()).toEqual([
+        'manifest.json',
+        'r.zip',
+        'r_lib.zip',
+        'sbom.cdx.json',
+        'subsystem.zip',
+      ]);
 
       // layer-arns maps each region to the three layers, with the ARNs the fake issued.
       const result = JSON.parse(run.outputs['layer-arns'] ?? '') as PublishResult;

@@ -80,7 +80,13 @@ describe('the action builds the layers from the local mirror', () => {
 
       expect(run.stdout).toContain('::notice::Not running in GitHub Actions (no ACTIONS_RUNTIME_TOKEN)');
       expect(run.stdout).toContain(`the files of "r-lambda-layers-${mirror.rVersion}-`);
-      expect((await readdir(out)).sort()).toEqual(['manifest.json', 'r.zip', 'r_lib.zip', 'subsystem.zip']);
+      expect((await readdir(out)).sort()).toEqual([
+        'manifest.json',
+        'r.zip',
+        'r_lib.zip',
+        'sbom.cdx.json',
+        'subsystem.zip',
+      ]);
 
       const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as {
         rVersion: string;
@@ -97,6 +103,7 @@ describe('the action builds the layers from the local mirror', () => {
       expect(o['r-lib-zip']).toBe(path.join(out, 'r_lib.zip'));
       expect(o['subsystem-zip']).toBe(path.join(out, 'subsystem.zip'));
       expect(o.manifest).toBe(path.join(out, 'manifest.json'));
+      expect(o.sbom).toBe(path.join(out, 'sbom.cdx.json'));
       const sizes = JSON.parse(o.sizes ?? '{}') as Record<string, { zippedBytes: number }>;
       expect(Object.keys(sizes).sort()).toEqual(['r', 'r_lib', 'subsystem']);
       expect(sizes.r?.zippedBytes).toBe((await readFile(path.join(out, 'r.zip'))).length);
@@ -108,6 +115,12 @@ describe('the action builds the layers from the local mirror', () => {
 
       expect(run.summary).toContain(`## R ${mirror.rVersion} for AWS Lambda (${manifest.architecture})`);
       expect(run.summary).toContain('### Stages');
+      expect(run.summary).toMatch(
+        /### Packages in r_lib \(\d+\)\n\n\| Package \| Version \| Source tarball \|/,
+      );
+      expect(run.summary).toMatch(
+        /\| xml2 \| [0-9.-]+ \| xml2_[0-9.-]+\.tar\.gz \(sha256 [0-9a-f]{12}…\) \|/,
+      );
       expect(run.summary).toContain('| R | ');
       expect(run.summary).toContain('### Layer sizes');
     },
