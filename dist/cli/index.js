@@ -54375,6 +54375,8 @@ function buildManifest(inputs) {
         prefix: inputs.prefix,
         stages: inputs.stages,
         rPackages: [...inputs.rPackages].sort((a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name)),
+        lockfile: inputs.lockfile,
+        hostLibraries: [...inputs.hostLibraries].sort((a, b) => a.soname.localeCompare(b.soname)),
         layers: inputs.layers,
         host: inputs.host,
         glibcRequired: inputs.glibcRequired,
@@ -54383,26 +54385,157 @@ function buildManifest(inputs) {
     };
 }
 const manifestText = (manifest) => JSON.stringify(manifest, null, 2) + '\n';
-/** Pure: the Package and Version fields of a DESCRIPTION file. */
+/** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */
 function parseDescription(text) {
+    // A field may continue on indented lines (License often does).
+    const field = (name) => new RegExp(`^${name}:[ \\t]*(.*(?:\\n[ \\t]+.*)*)`, 'm').exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
     return {
-        name: /^Package:\s*(\S+)/m.exec(text)?.[1],
-        version: /^Version:\s*(\S+)/m.exec(text)?.[1],
+        name: field('Package'),
+        version: field('Version'),
+        license: field('License'),
+        priority: field('Priority'),
     };
 }
-/** Every package installed in a library folder, read from the DESCRIPTION files. */
-async function listInstalledPackages(libDir, library) {
+/**
+ * Every package installed in a library folder, read from the DESCRIPTION files, with the source tarball of those the
+ * build installed (`sources`, by name).
+ */
+async function listInstalledPackages(libDir, library, sources = new Map()) {
     const entries = await (0,promises_.readdir)(libDir).catch(() => []);
     const records = [];
     for (const entry of entries.sort()) {
         const text = await (0,promises_.readFile)(external_node_path_default().join(libDir, entry, 'DESCRIPTION'), 'utf8').catch(() => undefined);
         if (!text)
             continue;
-        const { name, version } = parseDescription(text);
-        if (name && version)
-            records.push({ name, version, library });
+        const { name, version, license, priority } = parseDescription(text);
+        if (!name || !version)
+            continue;
+        const source = sources.get(name);
+        records.push({
+            name,
+            version,
+            library,
+            ...(license ? { license } : {}),
+            ...(priority ? { priority } : {}),
+            ...(source?.version === version && source.url ? { url: source.url, sha256: source.sha256 } : {}),
+        });
     }
     return records;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/process.ts
+
+
+
+
+/** Run a program without a shell; never throws for a non-zero exit (callers decide what failure means). */
+async function run(command, args, options = {}) {
+    let logStream;
+    if (options.logFile) {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(options.logFile), { recursive: true });
+        logStream = (0,external_node_fs_.createWriteStream)(options.logFile, { flags: 'a' });
+    }
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (d) => (logStream ? logStream.write(d) : out.push(d)));
+        child.stderr.on('data', (d) => (logStream ? logStream.write(d) : err.push(d)));
+        child.on('error', (error) => {
+            logStream?.end();
+            reject(error);
+        });
+        child.on('close', (code, signal) => {
+            const finish = () => resolve({
+                code: code ?? (signal ? 128 : 1),
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+            });
+            if (logStream)
+                logStream.end(finish);
+            else
+                finish();
+        });
+    });
+}
+/** Run and throw with the output when it fails: for steps whose failure is a bug or a broken host. */
+async function runChecked(command, args, options = {}) {
+    const result = await run(command, args, options);
+    if (result.code !== 0) {
+        throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    }
+    return result.stdout;
+}
+/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
+async function copyTree(from, to) {
+    await (0,promises_.mkdir)(to, { recursive: true });
+    await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
+}
+/** The last `n` lines of a log file, for error messages. */
+async function tail(file, n = 50) {
+    const text = await (0,promises_.readFile)(file, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/os-packages.ts
+/**
+ * Which OS package owns a file on the build host: rpm on Amazon Linux, dpkg on Debian and Ubuntu. The SBOM names the
+ * package (and its version) of every shared library copied from the host into the layers.
+ */
+
+
+/** Pure: `rpm -qf --qf '%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n'` output (first line). */
+function parseRpmOwner(stdout) {
+    const [name, version, arch] = (stdout.split('\n')[0] ?? '').split('\t');
+    if (!name || !version || !arch || /not owned|is not/.test(name))
+        return undefined;
+    // Epoch 0 is the common case and not part of how the version is usually written.
+    return { type: 'rpm', name, version: version.replace(/^0:/, ''), arch };
+}
+/** Pure: `dpkg-query -S FILE` output: `libgfortran5:amd64: /usr/lib/x86_64-linux-gnu/libgfortran.so.5`. */
+function parseDpkgSearch(stdout) {
+    const pkg = '[a-z0-9][a-z0-9.+-]*(:[a-z0-9-]+)?';
+    const line = stdout.split('\n').find((l) => new RegExp(`^${pkg}(, ${pkg})*: /`).test(l));
+    // "diversion by …" lines and multi-package answers: take the first package named.
+    return line?.split(': ')[0]?.split(', ')[0];
+}
+/** Pure: `dpkg-query -W -f '${Package}\t${Version}\t${Architecture}'` output. */
+function parseDpkgShow(stdout) {
+    const [name, version, arch] = stdout.trim().split('\t');
+    if (!name || !version || !arch)
+        return undefined;
+    return { type: 'deb', name, version, arch };
+}
+/**
+ * The package that owns `file`, trying the path ldd gave and then its real path (merged /usr and the soname's
+ * symlinks mean the package database may list either). Undefined when no package manager claims it.
+ */
+async function owningPackage(file) {
+    const candidates = [...new Set([file, await (0,promises_.realpath)(file).catch(() => file)])];
+    for (const candidate of candidates) {
+        const rpm = await run('rpm', [
+            '-qf',
+            '--qf',
+            '%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n',
+            candidate,
+        ]).catch(() => undefined);
+        const fromRpm = rpm?.code === 0 ? parseRpmOwner(rpm.stdout) : undefined;
+        if (fromRpm)
+            return fromRpm;
+        const search = await run('dpkg-query', ['-S', candidate]).catch(() => undefined);
+        const pkg = search?.code === 0 ? parseDpkgSearch(search.stdout) : undefined;
+        if (!pkg)
+            continue;
+        const show = await run('dpkg-query', ['-W', '-f', '${Package}\t${Version}\t${Architecture}', pkg]).catch(() => undefined);
+        const fromDpkg = show?.code === 0 ? parseDpkgShow(show.stdout) : undefined;
+        if (fromDpkg)
+            return fromDpkg;
+    }
+    return undefined;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -54510,11 +54643,17 @@ function planStages(inputs) {
             });
         }
         else {
-            const packages = stage.library === 'site' ? options.packages : stage.packages;
+            const site = stage.library === 'site';
+            const packages = site ? options.packages : stage.packages;
+            const pins = site ? options.pins : [];
+            const locked = site && options.lockfile !== undefined;
             const recipePart = {
                 name: stage.name,
                 library: stage.library,
                 packages: [...packages].sort(),
+                pins: pins.map((p) => [p.name, p.version, ...p.repos].join(' ')).sort(),
+                // The lock's whole content: another lock is another build, even where the pins read the same.
+                lockfile: site ? (options.lockfile?.sha256 ?? null) : null,
                 repo: options.cranRepo,
                 repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
                 installer: inputs.installerSha256 ?? null,
@@ -54528,6 +54667,8 @@ function planStages(inputs) {
                 key,
                 library: stage.library,
                 packages,
+                pins,
+                locked,
                 repo: options.cranRepo,
             });
         }
@@ -54552,64 +54693,6 @@ function transitiveDeps(name, recipe) {
 /** Readable and unique: `r-lambda-layer-<stage>-<hash>`. Keys are GitHub cache keys too (≤ 512 chars, no commas). */
 function cacheKey(stage, parts) {
     return `r-lambda-layer-v1-${stage}-${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/process.ts
-
-
-
-
-/** Run a program without a shell; never throws for a non-zero exit (callers decide what failure means). */
-async function run(command, args, options = {}) {
-    let logStream;
-    if (options.logFile) {
-        await (0,promises_.mkdir)(external_node_path_default().dirname(options.logFile), { recursive: true });
-        logStream = (0,external_node_fs_.createWriteStream)(options.logFile, { flags: 'a' });
-    }
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (d) => (logStream ? logStream.write(d) : out.push(d)));
-        child.stderr.on('data', (d) => (logStream ? logStream.write(d) : err.push(d)));
-        child.on('error', (error) => {
-            logStream?.end();
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            const finish = () => resolve({
-                code: code ?? (signal ? 128 : 1),
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-            });
-            if (logStream)
-                logStream.end(finish);
-            else
-                finish();
-        });
-    });
-}
-/** Run and throw with the output when it fails: for steps whose failure is a bug or a broken host. */
-async function runChecked(command, args, options = {}) {
-    const result = await run(command, args, options);
-    if (result.code !== 0) {
-        throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
-    }
-    return result.stdout;
-}
-/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
-async function copyTree(from, to) {
-    await (0,promises_.mkdir)(to, { recursive: true });
-    await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
-}
-/** The last `n` lines of a log file, for error messages. */
-async function tail(file, n = 50) {
-    const text = await (0,promises_.readFile)(file, 'utf8').catch(() => '');
-    return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/prefix.ts
@@ -55228,6 +55311,7 @@ function parseRecipe(text, file = 'data/stages.yml') {
             version: raw.version === undefined ? '' : String(raw.version),
             url: raw.url,
             sha256: typeof raw.sha256 === 'string' ? raw.sha256.toLowerCase() : undefined,
+            license: typeof raw.license === 'string' ? raw.license : undefined,
             dependsOn,
             flags: strings(raw.flags, `${where} flags`),
             commands: strings(raw.commands, `${where} commands`),
@@ -55248,6 +55332,167 @@ function parseRecipe(text, file = 'data/stages.yml') {
 function loadRecipe(file = dataFile('stages.yml')) {
     return parseRecipe((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
 }
+
+;// CONCATENATED MODULE: ./src/pipeline/sbom.ts
+/**
+ * The software bill of materials, sbom.cdx.json beside manifest.json: CycloneDX 1.6 JSON. Pure: made from the manifest
+ * (what was built, installed and copied) and the recipe's licenses; deterministic like the manifest.
+ *
+ * Why CycloneDX rather than SPDX 2.3: its components carry hashes and distribution URLs (with their own hashes) as
+ * first-class fields and R packages have a package-URL type (pkg:cran), so every part of a layer is one component with
+ * where it came from; its official JSON schema ships in a maintained npm package (@cyclonedx/cyclonedx-library), which
+ * the tests validate against; and scanners that read it (Dependency-Track, Grype, Trivy) read SPDX too, not always
+ * the other way round.
+ */
+
+const SBOM_FILE = 'sbom.cdx.json';
+/** Where each part lies: R/ is r.zip, local/ is r_lib.zip, the rest (native libraries, lib/) subsystem.zip. */
+const LAYER_OF = { R: 'r.zip', site: 'r_lib.zip', native: 'subsystem.zip' };
+const PROP = 'r-lambda-layer';
+const sha = (content) => [{ alg: 'SHA-256', content }];
+/** package-url encoding of a qualifier value (https://github.com/package-url/purl-spec). */
+const purlValue = (value) => encodeURIComponent(value).replace(/%2F/g, '/');
+function stageComponent(stage, license) {
+    return {
+        'bom-ref': `stage:${stage.name}`,
+        type: stage.name === 'R' ? 'application' : 'library',
+        name: stage.name,
+        version: stage.version,
+        purl: `pkg:generic/${stage.name}@${stage.version}?download_url=${purlValue(stage.url)}&checksum=sha256:${stage.sha256}`,
+        ...(license ? { licenses: [{ expression: license }] } : {}),
+        externalReferences: [{ type: 'source-distribution', url: stage.url, hashes: sha(stage.sha256) }],
+        properties: [
+            { name: `${PROP}:layer`, value: stage.name === 'R' ? LAYER_OF.R : LAYER_OF.native },
+            { name: `${PROP}:sha256-checked-against`, value: stage.sha256Source },
+            { name: `${PROP}:configure-flags`, value: stage.flags.join(' ') },
+        ],
+    };
+}
+function packageComponent(pkg, rVersion) {
+    // Base packages are R itself (not on CRAN); every other package has a CRAN package URL.
+    const base = pkg.priority === 'base';
+    return {
+        'bom-ref': `r-package:${pkg.library}:${pkg.name}`,
+        type: 'library',
+        name: pkg.name,
+        version: pkg.version,
+        ...(base
+            ? { description: `Base package of R ${rVersion}` }
+            : { purl: `pkg:cran/${pkg.name}@${pkg.version}` }),
+        ...(pkg.license ? { licenses: [{ license: { name: pkg.license } }] } : {}),
+        ...(pkg.url
+            ? {
+                externalReferences: [
+                    {
+                        type: 'source-distribution',
+                        url: pkg.url,
+                        ...(pkg.sha256 ? { hashes: sha(pkg.sha256) } : {}),
+                    },
+                ],
+            }
+            : {}),
+        properties: [
+            { name: `${PROP}:layer`, value: LAYER_OF[pkg.library] },
+            {
+                name: `${PROP}:library`,
+                value: pkg.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
+            },
+            ...(pkg.priority ? [{ name: `${PROP}:priority`, value: pkg.priority }] : []),
+        ],
+    };
+}
+/** package-url namespace per distribution (purl-spec: deb/debian, deb/ubuntu, rpm/amzn, rpm/fedora, …). */
+function hostLibraryComponent(lib, osId) {
+    const purl = lib.package && lib.packageVersion && lib.packageType
+        ? `pkg:${lib.packageType}/${osId}/${lib.package}@${purlValue(lib.packageVersion)}${lib.packageArch ? `?arch=${lib.packageArch}` : ''}`
+        : undefined;
+    return {
+        'bom-ref': `host-library:${lib.soname}`,
+        type: 'library',
+        name: lib.soname,
+        ...(lib.packageVersion ? { version: lib.packageVersion } : {}),
+        description: lib.package
+            ? `Copied from the build host (${lib.from}), part of the ${lib.packageType} package ${lib.package}`
+            : `Copied from the build host (${lib.from}); no package manager owns it`,
+        ...(purl ? { purl } : {}),
+        hashes: sha(lib.sha256),
+        properties: [
+            { name: `${PROP}:layer`, value: LAYER_OF.native },
+            { name: `${PROP}:path`, value: `lib/${lib.soname}` },
+            { name: `${PROP}:copied-from`, value: lib.from },
+            ...(lib.package ? [{ name: `${PROP}:os-package`, value: lib.package }] : []),
+        ],
+    };
+}
+/** A UUID made from the layers' sums: the same layers give the same serial number (no randomness, no time). */
+function serialNumber(manifest) {
+    const hex = (0,external_node_crypto_.createHash)('sha256')
+        .update(manifest.layers.map((l) => l.sha256).join('\n'))
+        .digest('hex');
+    // Shaped as a version-4 UUID (RFC 9562 layout), as the schema's pattern asks.
+    return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+function buildSbom(manifest, licenses) {
+    const stages = manifest.stages.map((s) => stageComponent(s, licenses[s.name]));
+    const packages = manifest.rPackages.map((p) => packageComponent(p, manifest.rVersion));
+    const hostLibraries = manifest.hostLibraries.map((l) => hostLibraryComponent(l, manifest.host.osId));
+    const layers = manifest.layers.map((layer) => ({
+        'bom-ref': `layer:${layer.file}`,
+        type: 'file',
+        name: layer.file,
+        hashes: sha(layer.sha256),
+        properties: [
+            { name: `${PROP}:unzipped-bytes`, value: String(layer.unzippedBytes) },
+            { name: `${PROP}:files`, value: String(layer.files) },
+        ],
+    }));
+    const parts = [...stages, ...packages, ...hostLibraries];
+    const layerOf = (c) => c.properties?.find((p) => p.name === `${PROP}:layer`)?.value;
+    const root = `r-lambda-layers-${manifest.rVersion}-${manifest.architecture}`;
+    return {
+        $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        serialNumber: serialNumber(manifest),
+        version: 1,
+        metadata: {
+            tools: {
+                components: [
+                    {
+                        'bom-ref': 'tool',
+                        type: 'application',
+                        name: manifest.tool.name,
+                        version: manifest.tool.version,
+                    },
+                ],
+            },
+            component: {
+                'bom-ref': root,
+                type: 'application',
+                name: root,
+                version: manifest.rVersion,
+                description: `R ${manifest.rVersion} for AWS Lambda (${manifest.compatibleRuntimes.join(', ')}, ${manifest.architecture}) as three layers`,
+            },
+            properties: [
+                {
+                    name: `${PROP}:build-host`,
+                    value: `${manifest.host.osId} ${manifest.host.osVersion} (glibc ${manifest.host.glibc})`,
+                },
+                { name: `${PROP}:glibc-required`, value: manifest.glibcRequired ?? 'none' },
+                ...(manifest.lockfile ? [{ name: `${PROP}:renv-lock-sha256`, value: manifest.lockfile.sha256 }] : []),
+            ],
+        },
+        components: [...layers, ...parts],
+        dependencies: [
+            { ref: root, dependsOn: layers.map((l) => l['bom-ref']) },
+            ...layers.map((layer) => ({
+                ref: layer['bom-ref'],
+                dependsOn: parts.filter((p) => layerOf(p) === layer.name).map((p) => p['bom-ref']),
+            })),
+        ],
+    };
+}
+const sbomText = (bom) => JSON.stringify(bom, null, 2) + '\n';
 
 ;// CONCATENATED MODULE: ./src/pipeline/sources.ts
 /**
@@ -55405,6 +55650,7 @@ async function withProgress(log, stage, step, stageStarted, work, intervalSecond
 
 
 
+
 /**
  * The environment every stage builds in, from the recipe's `environment` (data/stages.yml): {prefix} is filled in
  * and `$NAME` stands for the caller's value of NAME (empty when unset).
@@ -55458,8 +55704,8 @@ function parsePackageResults(text) {
         .split('\n')
         .filter(Boolean)
         .map((line) => {
-        const [status = '', name = '', ...rest] = line.split('\t');
-        return { status: status, name, detail: rest.join(' ') };
+        const [status = '', name = '', ...fields] = line.split('\t');
+        return { status: status, name, fields };
     });
 }
 /**
@@ -55497,34 +55743,73 @@ async function runPackagesStage(stage, ctx) {
     await (0,promises_.mkdir)(lib, { recursive: true });
     if (stage.packages.length === 0)
         return [];
-    const resultFile = external_node_path_default().join(ctx.buildDir, `${stage.name}.result.tsv`);
-    await (0,promises_.rm)(resultFile, { force: true });
-    await (0,promises_.mkdir)(ctx.buildDir, { recursive: true });
-    const rscript = external_node_path_default().join(ctx.prefix, 'R', 'bin', 'Rscript');
-    const args = [
-        '--vanilla',
-        dataFile('install-packages.R'),
-        lib,
-        stage.repo,
-        String(ctx.jobs),
-        resultFile,
-        ...stage.packages,
-    ];
-    const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () => run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }));
-    const lines = parsePackageResults(await (0,promises_.readFile)(resultFile, 'utf8').catch(() => ''));
-    const unknown = lines.filter((l) => l.status === 'unknown').map((l) => l.name);
-    if (unknown.length) {
-        throw new UserError(`R package${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} not found in the repository ${stage.repo}. ` +
-            `Check the spelling (names are case-sensitive) or the cran-repo option.`);
+    const work = external_node_path_default().join(ctx.buildDir, `${stage.name}.packages`);
+    await (0,promises_.rm)(work, { recursive: true, force: true });
+    await (0,promises_.mkdir)(work, { recursive: true });
+    try {
+        const resultFile = external_node_path_default().join(work, 'result.tsv');
+        const pinsFile = external_node_path_default().join(work, 'pins.tsv');
+        await (0,promises_.writeFile)(pinsFile, stage.pins.map((p) => [p.name, p.version, ...p.repos].join('\t') + '\n').join(''));
+        const rscript = external_node_path_default().join(ctx.prefix, 'R', 'bin', 'Rscript');
+        const args = [
+            '--vanilla',
+            dataFile('install-packages.R'),
+            lib,
+            stage.repo,
+            String(ctx.jobs),
+            resultFile,
+            stage.pins.length ? pinsFile : '-',
+            stage.locked ? 'locked' : 'open',
+            work,
+            ...stage.packages,
+        ];
+        const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () => run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }));
+        const lines = parsePackageResults(await (0,promises_.readFile)(resultFile, 'utf8').catch(() => ''));
+        const of = (status) => lines.filter((l) => l.status === status);
+        const unavailable = of('unavailable');
+        if (unavailable.length) {
+            throw new UserError(`${unavailable.length} R package${unavailable.length > 1 ? 's' : ''} cannot be had at the version asked for:\n` +
+                unavailable
+                    .map((l) => `  ${l.name} ${l.fields[0]} (tried ${(l.fields[1] ?? '').split(' ').join(', ')})`)
+                    .join('\n') +
+                '\nCheck the versions (the lockfile or NAME@VERSION), or give a repository that has them (cran-repo, or ' +
+                "the lock's Repositories). Nothing was installed or cached.");
+        }
+        const unknown = of('unknown').map((l) => l.name);
+        if (unknown.length) {
+            throw new UserError(`R package${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} not found in the repository ${stage.repo}. ` +
+                `Check the spelling (names are case-sensitive) or the cran-repo option.`);
+        }
+        const mismatched = of('mismatch');
+        const failed = of('failed');
+        if (result.code !== 0 || failed.length || mismatched.length) {
+            const log = await (0,promises_.readFile)(ctx.logFile, 'utf8').catch(() => '');
+            const cause = diagnoseMissingLibrary(log);
+            const names = failed.map((f) => `'${f.name}'${f.fields.length ? ` (${f.fields.join(' ')})` : ''}`).join(', ') ||
+                (mismatched.length ? '' : '(see log)');
+            const versions = mismatched.map((m) => `${m.name} is ${m.fields[1]}, not ${m.fields[0]}`).join('; ');
+            await failure(stage.name, [
+                names &&
+                    `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
+                versions && `Installed versions differ from those asked for: ${versions}.`,
+            ]
+                .filter(Boolean)
+                .join(' '), ctx.logFile);
+        }
+        const sources = new Map(of('source').map((l) => [l.name, l.fields]));
+        const installed = [];
+        for (const line of of('installed')) {
+            const version = line.fields[0] ?? '';
+            const [sourceVersion, url, local] = sources.get(line.name) ?? [];
+            installed.push(sourceVersion === version && url && local
+                ? { name: line.name, version, url, sha256: await sha256File(local) }
+                : { name: line.name, version });
+        }
+        return installed;
     }
-    const failed = lines.filter((l) => l.status === 'failed');
-    if (result.code !== 0 || failed.length) {
-        const log = await (0,promises_.readFile)(ctx.logFile, 'utf8').catch(() => '');
-        const cause = diagnoseMissingLibrary(log);
-        const names = failed.map((f) => `'${f.name}'${f.detail ? ` (${f.detail})` : ''}`).join(', ') || '(see log)';
-        await failure(stage.name, `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`, ctx.logFile);
+    finally {
+        await (0,promises_.rm)(work, { recursive: true, force: true });
     }
-    return lines.filter((l) => l.status === 'installed').map((l) => ({ name: l.name, version: l.detail }));
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/toolchain.ts
@@ -55841,6 +56126,8 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
 
 
 
+
+
 const LAYER_FILES = { r: 'r.zip', r_lib: 'r_lib.zip', subsystem: 'subsystem.zip' };
 /** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
 const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
@@ -55877,6 +56164,12 @@ async function buildLayers(options, deps) {
             const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
             if (options.rVersion === 'release')
                 log.info(`R release on CRAN: ${rVersion}`);
+            const lockR = options.lockfile?.rVersion;
+            if (lockR && lockR !== rVersion) {
+                const warning = `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`;
+                log.warn(warning);
+                warnings.push(warning);
+            }
             const repoFingerprints = await fingerprintPackages(recipe, options, log);
             const installerSha256 = await sha256File(dataFile('install-packages.R'));
             const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
@@ -55888,6 +56181,11 @@ async function buildLayers(options, deps) {
         const stagedPrefix = (name) => external_node_path_default().join(stageDir(name), options.prefix);
         const outcomes = [];
         const records = [];
+        /** Per library, the source tarball of each package the build installed. */
+        const packageSources = {
+            R: new Map(),
+            site: new Map(),
+        };
         await log.group('Stages', async () => {
             await prefix.claim();
             const width = Math.max(...plan.map((s) => s.name.length));
@@ -55904,6 +56202,10 @@ async function buildLayers(options, deps) {
                     record = await readStageRecord(stageDir(stage.name));
                 if (record)
                     records.push(record);
+                if (stage.kind === 'r-packages') {
+                    for (const pkg of await readInstalledPackages(stageDir(stage.name)))
+                        packageSources[stage.library].set(pkg.name, pkg);
+                }
                 outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
                 // A hit still says what its source was checked against when it was built (the record travels with it).
                 const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
@@ -55947,7 +56249,9 @@ async function buildLayers(options, deps) {
                     };
                 }
                 else {
-                    await runPackagesStage(stage, ctx);
+                    const installed = await runPackagesStage(stage, ctx);
+                    // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
+                    await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
                 }
                 // The record travels with the stage's files, so a cache hit still knows where its source came from.
                 await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
@@ -55966,6 +56270,7 @@ async function buildLayers(options, deps) {
             return record;
         }
         const tree = external_node_path_default().join(options.workDir, 'tree');
+        const hostLibraries = [];
         const prune = await log.group('Layer tree', async () => {
             await (0,promises_.rm)(tree, { recursive: true, force: true });
             await (0,promises_.mkdir)(tree, { recursive: true });
@@ -55981,6 +56286,20 @@ async function buildLayers(options, deps) {
                 installedPrefix: options.prefix,
             });
             log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
+            for (const { soname, from } of copied) {
+                const owner = await owningPackage(from);
+                hostLibraries.push({
+                    soname,
+                    from,
+                    sha256: await sha256File(external_node_path_default().join(tree, 'lib', soname)),
+                    package: owner?.name ?? null,
+                    packageVersion: owner?.version ?? null,
+                    packageArch: owner?.arch ?? null,
+                    packageType: owner?.type ?? null,
+                });
+                if (owner)
+                    log.info(`  ${soname}: ${owner.type} package ${owner.name} ${owner.version} (${owner.arch})`);
+            }
             return report;
         });
         await log.group('Checks', async () => checkTree(tree, options.packages, recipe.environment, log));
@@ -56002,8 +56321,8 @@ async function buildLayers(options, deps) {
             for (const problem of limits.problems)
                 log.warn(problem);
             const rPackages = [
-                ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R')),
-                ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site')),
+                ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R', packageSources.R)),
+                ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site', packageSources.site)),
             ];
             const manifest = buildManifest({
                 rVersion,
@@ -56011,6 +56330,10 @@ async function buildLayers(options, deps) {
                 prefix: options.prefix,
                 stages: records,
                 rPackages,
+                lockfile: options.lockfile
+                    ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
+                    : null,
+                hostLibraries,
                 layers,
                 host,
                 glibcRequired: glibc.highest,
@@ -56018,17 +56341,22 @@ async function buildLayers(options, deps) {
                 warnings,
             });
             const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
+            const sbomPath = external_node_path_default().join(options.outDir, SBOM_FILE);
+            const licenses = Object.fromEntries(recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]));
+            await (0,promises_.writeFile)(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
             await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
+            await (0,promises_.rename)(`${sbomPath}.tmp`, sbomPath);
             await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
             // The prefix ends holding exactly what the layers hold, as Lambda will see it.
             await prefix.reset();
             await prefix.add(tree);
             const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, external_node_path_default().join(options.outDir, LAYER_FILES[n])]));
-            log.info(`wrote ${Object.values(zips).join(', ')} and ${manifestPath}`);
+            log.info(`wrote ${Object.values(zips).join(', ')}, ${manifestPath} and ${sbomPath}`);
             return {
                 rVersion,
                 outDir: options.outDir,
                 manifestPath,
+                sbomPath,
                 zips,
                 manifest,
                 stages: outcomes,
@@ -56042,6 +56370,10 @@ async function buildLayers(options, deps) {
 async function readStageRecord(dir) {
     const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.stage.json'), 'utf8').catch(() => 'null');
     return JSON.parse(text) ?? undefined;
+}
+async function readInstalledPackages(dir) {
+    const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.packages.json'), 'utf8').catch(() => '[]');
+    return JSON.parse(text);
 }
 /**
  * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
@@ -56069,7 +56401,7 @@ async function fingerprintPackages(recipe, options, log) {
     return fingerprints;
 }
 async function removeOutputs(outDir) {
-    for (const file of [...Object.values(LAYER_FILES), 'manifest.json'])
+    for (const file of [...Object.values(LAYER_FILES), 'manifest.json', SBOM_FILE])
         await (0,promises_.rm)(external_node_path_default().join(outDir, file), { force: true });
 }
 /** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
@@ -56192,11 +56524,132 @@ class LocalDirectoryCache {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/pipeline/lockfile.ts
+/**
+ * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
+ * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
+ * repository, and checks the installed version afterwards.
+ */
+
+// R's own rule for package names (Writing R Extensions 1.1.1); versions are numbers separated by . or -.
+const R_PACKAGE = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
+const PACKAGE_VERSION = /^\d+([.-]\d+)+$/;
+/** renv writes CRAN-like records as Source "Repository"; lockfiles of renv before 0.15 say "CRAN". */
+const REPOSITORY_SOURCES = new Set(['Repository', 'CRAN']);
+const lockfile_isUrl = (text) => /^(https?|file):\/\/./.test(text);
+const trimSlash = (url) => url.replace(/\/+$/, '');
+/** Parse an renv.lock. `file` names it in messages. */
+function parseRenvLock(text, file) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (error) {
+        throw new UserError(`lockfile: ${file} is not JSON (${error.message}); give an renv.lock written by renv::snapshot().`);
+    }
+    if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
+        throw new UserError(`lockfile: ${file} has no "Packages" object; give an renv.lock written by renv::snapshot().`);
+    }
+    const repositories = new Map();
+    if (Array.isArray(doc.R?.Repositories)) {
+        for (const repo of doc.R.Repositories) {
+            if (typeof repo?.Name === 'string' && typeof repo.URL === 'string' && lockfile_isUrl(repo.URL)) {
+                repositories.set(repo.Name, trimSlash(repo.URL));
+            }
+        }
+    }
+    const pins = [];
+    const unsupported = [];
+    const malformed = [];
+    for (const [key, value] of Object.entries(doc.Packages)) {
+        const name = typeof value?.Package === 'string' ? value.Package : key;
+        const version = typeof value?.Version === 'string' ? value.Version : '';
+        const source = typeof value?.Source === 'string' ? value.Source : '';
+        if (!R_PACKAGE.test(name) || !PACKAGE_VERSION.test(version)) {
+            malformed.push(`${key} (Package "${String(value?.Package)}", Version "${String(value?.Version)}")`);
+            continue;
+        }
+        if (!REPOSITORY_SOURCES.has(source)) {
+            unsupported.push(`${name} ${version} (Source: ${source || 'none'})`);
+            continue;
+        }
+        const repository = typeof value.Repository === 'string' ? value.Repository : '';
+        const url = lockfile_isUrl(repository) ? trimSlash(repository) : repositories.get(repository || 'CRAN');
+        pins.push({ name, version, repos: url ? [url] : [] });
+    }
+    if (malformed.length) {
+        throw new UserError(`lockfile: ${file} has records without a valid package name and version: ${malformed.join(', ')}.`);
+    }
+    if (unsupported.length) {
+        throw new UserError(`lockfile: ${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
+            'Only CRAN-like repository records (Source: Repository) are supported; install those packages from a ' +
+            'CRAN-like repository and snapshot again, or remove them from the lock.');
+    }
+    pins.sort((a, b) => a.name.localeCompare(b.name));
+    const rVersion = typeof doc.R?.Version === 'string' ? doc.R.Version : undefined;
+    return { rVersion, pins };
+}
+/**
+ * The packages option: names, or `name@version` for an exact version; separated by commas, spaces or new lines;
+ * "none" for none.
+ */
+function parsePackageList(value) {
+    const entries = value
+        .split(/[\s,]+/)
+        .map((p) => p.trim())
+        .filter(Boolean);
+    if (entries.length === 1 && entries[0] === 'none')
+        return { names: [], pins: [] };
+    const names = [];
+    const pins = new Map();
+    for (const entry of entries) {
+        const [name = '', version, ...rest] = entry.split('@');
+        if (!R_PACKAGE.test(name) || rest.length) {
+            throw new UserError(`packages: "${entry}" is not a valid R package name (letters, digits and dots, starting with a letter), ` +
+                'optionally with @VERSION (e.g. jsonlite@1.8.4); separate entries with commas or spaces.');
+        }
+        if (version !== undefined) {
+            if (!PACKAGE_VERSION.test(version)) {
+                throw new UserError(`packages: "${entry}" has no valid version after @; write NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4.`);
+            }
+            const earlier = pins.get(name);
+            if (earlier && earlier.version !== version) {
+                throw new UserError(`packages: ${name} is asked for at two versions, ${earlier.version} and ${version}.`);
+            }
+            pins.set(name, { name, version, repos: [] });
+        }
+        if (!names.includes(name))
+            names.push(name);
+    }
+    return { names, pins: [...pins.values()] };
+}
+/**
+ * The packages of a build with a lockfile: every record of the lock; the packages option may repeat lock entries
+ * (at the lock's version) but not add any, since a package outside the lock would not be reproducible.
+ */
+function packagesWithLock(listed, lock, file) {
+    const locked = new Map(lock.pins.map((p) => [p.name, p]));
+    const outside = listed.names.filter((n) => !locked.has(n));
+    if (outside.length) {
+        throw new UserError(`packages: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
+            'package comes from the lock. Add it to the project (renv::install, then renv::snapshot) or leave it out of packages.');
+    }
+    const conflicting = listed.pins.filter((p) => locked.get(p.name)?.version !== p.version);
+    if (conflicting.length) {
+        throw new UserError(`packages: ${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')}; ` +
+            `drop the version or change ${file}.`);
+    }
+    return { names: lock.pins.map((p) => p.name), pins: lock.pins };
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/options.ts
 /**
  * Every build option, named once and validated in one place. The CLI and the GitHub Action both hand
  * their raw strings to parseBuildOptions(); its messages name the option and the accepted form.
  */
+
+
+
 
 
 
@@ -56215,6 +56668,7 @@ const BUILD_OPTION_NAMES = [
     'r-version',
     'r-sha256',
     'packages',
+    'lockfile',
     'cran-repo',
     'prefix',
     'out-dir',
@@ -56239,8 +56693,6 @@ const DEFAULTS = {
 };
 const SHA256 = /^[0-9a-f]{64}$/;
 const R_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-// R's own rule for package names (Writing R Extensions 1.1.1).
-const R_PACKAGE = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
 function parseBoolean(name, value, fallback) {
     const v = (value ?? '').trim();
     if (v === '')
@@ -56271,20 +56723,34 @@ function parseSha256(name, value) {
         throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
     return v;
 }
-/** Package lists: separated by commas, spaces or new lines; "none" or empty means no packages. */
-function parsePackages(value) {
-    const names = value
-        .split(/[\s,]+/)
-        .map((p) => p.trim())
-        .filter(Boolean);
-    if (names.length === 1 && names[0] === 'none')
-        return [];
-    for (const name of names) {
-        if (!R_PACKAGE.test(name)) {
-            throw new UserError(`packages: "${name}" is not a valid R package name (letters, digits and dots, starting with a letter); separate names with commas or spaces.`);
-        }
+/**
+ * The packages and exact versions: the packages option (names or name@version; empty means the default, aws.s3, or
+ * none with a lockfile; "none" means none) and the renv lockfile, read here so the build sees its content.
+ */
+function parsePackageRequest(packagesText, lockfileText, cwd) {
+    if (!lockfileText) {
+        const { names, pins } = parsePackageList(packagesText || DEFAULTS.packages);
+        return { packages: names, pins };
     }
-    return [...new Set(names)];
+    const file = external_node_path_default().resolve(cwd, lockfileText);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        throw new UserError(`lockfile: cannot read ${file} (${error.code ?? error.message}); give the path of an renv.lock.`);
+    }
+    const lock = parseRenvLock(text, file);
+    const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
+    return {
+        packages: names,
+        pins,
+        lockfile: {
+            path: file,
+            sha256: (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex'),
+            rVersion: lock.rVersion,
+        },
+    };
 }
 function parseRepoUrl(name, value) {
     const v = value.trim().replace(/\/+$/, '');
@@ -56381,7 +56847,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     return {
         rVersion: parseRVersion(get('r-version') || DEFAULTS['r-version']),
         rSha256: rSha ? parseSha256('r-sha256', rSha) : undefined,
-        packages: parsePackages(raw.packages ?? DEFAULTS.packages),
+        ...parsePackageRequest(get('packages'), get('lockfile'), cwd),
         cranRepo: parseRepoUrl('cran-repo', get('cran-repo') || DEFAULTS['cran-repo']),
         prefix: external_node_path_default().resolve(prefix),
         outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),
@@ -56424,6 +56890,7 @@ function rawOptionsFromFlags(flags) {
         'r-version': flags.rVersion,
         'r-sha256': flags.rSha256,
         packages: flags.packages,
+        lockfile: flags.lockfile,
         'cran-repo': flags.cranRepo,
         prefix: flags.prefix,
         'out-dir': flags.out,
@@ -56445,7 +56912,8 @@ function buildCommand() {
         .description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.')
         .option('--r-version <version>', 'R version: exact x.y.z, or "release" (asks CRAN)', DEFAULTS['r-version'])
         .option('--r-sha256 <hex>', "SHA-256 of R's tarball, for a version with no pinned sum")
-        .option('--packages <names>', 'R packages for the site-library layer, comma-separated ("none" for none)', DEFAULTS.packages)
+        .option('--packages <names>', `R packages for the site-library layer, comma-separated; NAME@VERSION for an exact version; "none" for none (default: ${DEFAULTS.packages}, or none with --lockfile)`)
+        .option('--lockfile <file>', "an renv.lock: install exactly its packages at their versions (from cran-repo, its Archive/, or the lock's repository)")
         .option('--cran-repo <url>', 'CRAN-like repository (https:// or file://)', DEFAULTS['cran-repo'])
         .option('--prefix <dir>', 'where the layers live at run time', DEFAULTS.prefix)
         .option('--out <dir>', 'output folder for the zips and manifest.json', DEFAULTS['out-dir'])
@@ -56558,6 +57026,9 @@ function newTraceId(now = Date.now()) {
         .padStart(8, '0');
     return `Root=1-${epoch}-${(0,external_node_crypto_.randomBytes)(12).toString('hex')};Parent=${(0,external_node_crypto_.randomBytes)(8).toString('hex')};Sampled=0`;
 }
+/** Lambda's limit for a synchronous invocation's request and response payloads. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** The error JSON Lambda and its Runtime API answer with: for failed invocations and refused requests alike. */
 function errorPayload(errorType, errorMessage) {
     return Buffer.from(JSON.stringify({ errorMessage, errorType }));
 }
@@ -56589,7 +57060,7 @@ function responseTooLargeOutcome(requestId, bytes) {
         kind: 'function-error',
         requestId,
         errorType: 'Function.ResponseSizeTooLarge',
-        payload: errorPayload('Function.ResponseSizeTooLarge', `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (6291456 bytes).`),
+        payload: errorPayload('Function.ResponseSizeTooLarge', `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`),
     };
 }
 /** Lambda's REPORT log line, tab separated as in CloudWatch. */
@@ -56612,14 +57083,17 @@ function reportLine(figures) {
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: ./src/runtime/runtime-api-routes.ts
+;// CONCATENATED MODULE: ./src/runtime/runtime-api-server.ts
 /**
- * The Lambda Runtime API's paths (version 2018-06-01), its headers and limits, and the routing of a
- * request to what it asks for. Pure: the server in runtime-api-server.ts acts on the route.
+ * The Runtime API a runtime talks to inside Lambda (version 2018-06-01), served on 127.0.0.1: long-polled
+ * GET /invocation/next, the response and error posts, and /init/error, with Lambda's headers and
+ * status codes. One invocation at a time, as in a Lambda execution environment. A request is first routed
+ * (routeRuntimeRequest, pure); what an answer means for the invocation is reported to a listener
+ * (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that invoke-server.ts shares.
  */
+
+
 const RUNTIME_API_PREFIX = '/2018-06-01/runtime';
-/** Lambda's limit for a synchronous invocation's request and response payloads. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Response headers of GET /invocation/next, spelled as Lambda sends them. */
 const INVOCATION_HEADERS = {
     requestId: 'Lambda-Runtime-Aws-Request-Id',
@@ -56656,20 +57130,6 @@ function routeRuntimeRequest(method, url) {
     }
     return match[2] === 'response' ? { kind: 'response', requestId } : { kind: 'error', requestId };
 }
-/** The JSON body of the Runtime API's own error answers. */
-function apiErrorBody(errorType, errorMessage) {
-    return JSON.stringify({ errorMessage, errorType });
-}
-
-;// CONCATENATED MODULE: ./src/runtime/runtime-api-server.ts
-/**
- * The Runtime API a runtime talks to inside Lambda, served on 127.0.0.1: long-polled
- * GET /invocation/next, the response and error posts, and /init/error, with Lambda's headers and
- * status codes. One invocation at a time, as in a Lambda execution environment. What an answer
- * means for the invocation is reported to a listener (lambda-emulator.ts decides the rest).
- */
-
-
 class RuntimeApiServer {
     options;
     listener;
@@ -56688,12 +57148,7 @@ class RuntimeApiServer {
     }
     /** Listens on a random port of 127.0.0.1 and returns host:port for AWS_LAMBDA_RUNTIME_API. */
     async listen() {
-        await new Promise((resolve, reject) => {
-            this.server.once('error', reject);
-            this.server.listen(0, '127.0.0.1', () => resolve());
-        });
-        const { port } = this.server.address();
-        return `127.0.0.1:${port}`;
+        return `127.0.0.1:${await listenOnLoopback(this.server, 0)}`;
     }
     /** A new runtime process starts: forget everything about the previous one. */
     reset() {
@@ -56716,9 +57171,8 @@ class RuntimeApiServer {
         this.queued = undefined;
         this.current = undefined;
     }
-    async close() {
-        this.server.closeAllConnections();
-        await new Promise((resolve) => this.server.close(() => resolve()));
+    close() {
+        return closeServer(this.server);
     }
     handle(req, res) {
         const route = routeRuntimeRequest(req.method ?? '', req.url ?? '');
@@ -56734,26 +57188,26 @@ class RuntimeApiServer {
                 return;
             case 'bad-request':
                 req.resume();
-                answer(res, 400, apiErrorBody('InvalidRequest', route.message));
+                sendError(res, 400, 'InvalidRequest', route.message);
                 return;
             case 'method-not-allowed':
                 req.resume();
                 res.setHeader('Allow', route.allowed);
-                answer(res, 405, apiErrorBody('MethodNotAllowed', `Use ${route.allowed} for ${req.url}`));
+                sendError(res, 405, 'MethodNotAllowed', `Use ${route.allowed} for ${req.url}`);
                 return;
             case 'not-found':
                 req.resume();
-                answer(res, 404, apiErrorBody('NotFound', `No such Runtime API path: ${req.url}`));
+                sendError(res, 404, 'NotFound', `No such Runtime API path: ${req.url}`);
                 return;
         }
     }
     next(res) {
         if (this.phase === 'init-failed') {
-            answer(res, 500, apiErrorBody('Runtime.InitError', 'Init failed; the runtime must exit.'));
+            sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
             return;
         }
         if (this.current || this.waiting) {
-            answer(res, 403, apiErrorBody('InvalidStateTransition', 'GET /next while an invocation has no answer yet.'));
+            sendError(res, 403, 'InvalidStateTransition', 'GET /next while an invocation has no answer yet.');
             return;
         }
         this.phase = 'running';
@@ -56793,31 +57247,31 @@ class RuntimeApiServer {
     }
     post(route, req, res, body, bytes) {
         if (this.phase === 'init-failed') {
-            answer(res, 500, apiErrorBody('Runtime.InitError', 'Init failed; the runtime must exit.'));
+            sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
             return;
         }
         const errorType = headerValue(req, FUNCTION_ERROR_TYPE_HEADER) ?? 'Unhandled';
         if (route.kind === 'init-error') {
             if (this.phase !== 'init') {
-                answer(res, 403, apiErrorBody('InvalidStateTransition', 'Init is over: report errors per invocation.'));
+                sendError(res, 403, 'InvalidStateTransition', 'Init is over: report errors per invocation.');
                 return;
             }
             this.phase = 'init-failed';
-            answer(res, 202, JSON.stringify({ status: 'OK' }));
+            sendJson(res, 202, { status: 'OK' });
             this.listener.onInitError(errorType, body ?? Buffer.alloc(0));
             return;
         }
         if (!this.current || this.current.requestId !== route.requestId) {
-            answer(res, 403, apiErrorBody('InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`));
+            sendError(res, 403, 'InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`);
             return;
         }
         this.current = undefined;
         if (!body) {
-            answer(res, 413, apiErrorBody('RequestEntityTooLarge', `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`));
+            sendError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`);
             this.listener.onResponseTooLarge(route.requestId, bytes);
             return;
         }
-        answer(res, 202, JSON.stringify({ status: 'OK' }));
+        sendJson(res, 202, { status: 'OK' });
         if (route.kind === 'response')
             this.listener.onResponse(route.requestId, body);
         else
@@ -56828,9 +57282,28 @@ function headerValue(req, name) {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
 }
-function answer(res, status, body) {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+/** Answers with the Runtime API's error JSON. */
+function sendError(res, status, errorType, message) {
+    sendJson(res, status, errorPayload(errorType, message));
+}
+/** Writes a JSON answer: an object is serialised, bytes (an error payload, a function's response) go as they are. */
+function sendJson(res, status, body, headers = {}) {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+    res.end(bytes);
+}
+/** Listens on 127.0.0.1 only (port 0: any free one) and resolves with the port. */
+async function listenOnLoopback(server, port) {
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return server.address().port;
+}
+/** Closes the server now, long-polls and keep-alive connections included. */
+async function closeServer(server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(() => resolve()));
 }
 /** Reads a request body up to `limit` bytes; past it, drains the rest and passes undefined. */
 function readBody(req, limit, done) {
@@ -57264,26 +57737,21 @@ function isExecutable(file) {
 
 ;// CONCATENATED MODULE: ./src/runtime/runtime-files.ts
 /**
- * Where this package's runtime files and the local R are: the repository's layer/ folder (found by
- * walking up from this module, so it works from src/ under tsx and from the dist/ bundle) and the
- * Rscript on PATH.
+ * Where this package's runtime files and the local R are: layer/bootstrap in the package's own folder (found by
+ * src/paths.ts, so it works from src/ under tsx, from the dist/ bundle and from an npm install) and the Rscript on
+ * PATH.
  */
 
 
 
 
-
-function findPackageBootstrap(start = (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url)) {
-    let dir = external_node_path_default().dirname(start);
-    for (;;) {
-        const candidate = external_node_path_default().join(dir, 'layer', 'bootstrap');
-        if ((0,external_node_fs_.existsSync)(candidate))
-            return candidate;
-        const parent = external_node_path_default().dirname(dir);
-        if (parent === dir) {
-            throw new UserError(`Cannot find this package's layer/bootstrap above ${external_node_path_default().dirname(start)}. Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`);
-        }
-        dir = parent;
+/** `from`: the folder to search upwards from (this module's, by default). */
+function findPackageBootstrap(from) {
+    try {
+        return external_node_path_default().join(packageRoot(from), 'layer', 'bootstrap');
+    }
+    catch (error) {
+        throw new UserError(`${error.message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`);
     }
 }
 function findOnPath(name, searchPath = process.env.PATH ?? '') {
@@ -57425,7 +57893,7 @@ async function startInvokeServer(port, invoke) {
     const server = external_node_http_default().createServer((req, res) => {
         if (!isInvokePath(req.method ?? '', req.url ?? '')) {
             req.resume();
-            send(res, 404, {
+            sendJson(res, 404, {
                 Type: 'User',
                 message: `Use POST /2015-03-31/functions/function/invocations, not ${req.method} ${req.url}`,
             });
@@ -57433,7 +57901,7 @@ async function startInvokeServer(port, invoke) {
         }
         readBody(req, MAX_PAYLOAD_BYTES, (body) => {
             if (!body) {
-                send(res, 413, {
+                sendJson(res, 413, {
                     Type: 'User',
                     message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
                 });
@@ -57441,36 +57909,20 @@ async function startInvokeServer(port, invoke) {
             }
             const payload = body.length ? body : Buffer.from('{}');
             if (!isJson(payload)) {
-                send(res, 400, {
+                sendJson(res, 400, {
                     Type: 'User',
                     message: 'Could not parse request body into json: the payload must be a JSON document',
                 });
                 return;
             }
             const clientContext = decodeClientContext(req.headers['x-amz-client-context']);
-            invoke(payload, clientContext).then((outcome) => {
-                const headers = {
-                    'Content-Type': 'application/json',
-                    'Content-Length': outcome.payload.length,
-                };
-                if (outcome.kind !== 'success')
-                    headers['X-Amz-Function-Error'] = 'Unhandled';
-                res.writeHead(200, headers);
-                res.end(outcome.payload);
-            }, (error) => send(res, 500, { Type: 'Service', message: String(error) }));
+            invoke(payload, clientContext).then((outcome) => sendJson(res, 200, outcome.payload, outcome.kind === 'success' ? {} : { 'X-Amz-Function-Error': 'Unhandled' }), (error) => sendJson(res, 500, { Type: 'Service', message: String(error) }));
         });
     });
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-    });
-    const { port: actual } = server.address();
+    const actual = await listenOnLoopback(server, port);
     return {
         url: `http://127.0.0.1:${actual}/2015-03-31/functions/function/invocations`,
-        close: async () => {
-            server.closeAllConnections();
-            await new Promise((resolve) => server.close(() => resolve()));
-        },
+        close: () => closeServer(server),
     };
 }
 function isJson(payload) {
@@ -57481,11 +57933,6 @@ function isJson(payload) {
     catch {
         return false;
     }
-}
-function send(res, status, body) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-    res.end(text);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/serve.ts
@@ -57518,92 +57965,6 @@ function serveCommand() {
     });
 }
 
-;// CONCATENATED MODULE: ./src/publish/description.ts
-/** Lambda's limit on a layer version's Description. */
-const DESCRIPTION_MAX_LENGTH = 256;
-/** Lambda's limit on LicenseInfo. */
-const LICENSE_INFO_MAX_LENGTH = 512;
-/** R itself is "GPL-2 | GPL-3" (its DESCRIPTION); this is the SPDX form Lambda suggests. */
-const R_LICENSE = 'GPL-2.0-only OR GPL-3.0-only';
-const SHA_LABEL = 'manifest sha256:';
-const SHA_IN_DESCRIPTION = /manifest sha256:([0-9a-f]{64})/;
-/**
- * Which packages a layer holds: R's own library (jsonlite for the runtime) ships in the r layer,
- * the user's site-library in r_lib; subsystem holds shared libraries only.
- */
-function packagesOf(kind, rPackages) {
-    if (kind === 'subsystem')
-        return undefined;
-    const library = kind === 'r' ? 'R' : 'site';
-    return rPackages
-        .filter((p) => p.library === library)
-        .slice()
-        .sort((a, b) => a.name.localeCompare(b.name));
-}
-function headline(kind, rVersion, architecture) {
-    switch (kind) {
-        case 'r':
-            return `R ${rVersion} for provided.al2023 ${architecture}`;
-        case 'r_lib':
-            return `R ${rVersion} packages for provided.al2023 ${architecture}`;
-        case 'subsystem':
-            return `System libraries and bootstrap for R ${rVersion} on provided.al2023 ${architecture}`;
-    }
-}
-/**
- * Fits as many packages as the length limit allows and counts the rest, because the sha must always fit:
- * without it a rerun cannot recognise the version.
- */
-function packageList(packages, room) {
-    if (packages.length === 0)
-        return 'no packages';
-    const shown = [];
-    for (let i = 0; i < packages.length; i++) {
-        const pkg = packages[i];
-        const candidate = [...shown, `${pkg.name} ${pkg.version}`].join(', ');
-        const rest = packages.length - i - 1;
-        const tail = rest > 0 ? ` +${rest} more` : '';
-        if (candidate.length + tail.length > room)
-            break;
-        shown.push(`${pkg.name} ${pkg.version}`);
-    }
-    const rest = packages.length - shown.length;
-    if (shown.length === 0)
-        return `${packages.length} packages`;
-    return shown.join(', ') + (rest > 0 ? ` +${rest} more` : '');
-}
-/** Room always left for the package list, enough for "1234 packages". */
-const MIN_PACKAGES_ROOM = 20;
-function layerDescription(input) {
-    const sha = `${SHA_LABEL}${input.manifestSha256}`;
-    // Only an absurd R version string could make the headline this long; cut it so the sha (which reruns
-    // need) and a package count always fit.
-    const head = headline(input.kind, input.rVersion, input.architecture).slice(0, DESCRIPTION_MAX_LENGTH - sha.length - 2 * '; '.length - MIN_PACKAGES_ROOM);
-    const packages = packagesOf(input.kind, input.rPackages);
-    if (packages === undefined)
-        return `${head}; ${sha}`;
-    const room = DESCRIPTION_MAX_LENGTH - head.length - sha.length - 2 * '; '.length;
-    return `${head}; ${packageList(packages, room)}; ${sha}`;
-}
-/** The manifest sha a version's description carries, if it was published by this tool. */
-function manifestShaFromDescription(description) {
-    return description?.match(SHA_IN_DESCRIPTION)?.[1];
-}
-/**
- * LicenseInfo per layer. Only the r layer is R itself; packages and system libraries carry their own
- * licenses, which the manifest does not record, so those layers point at where the licenses are.
- */
-function layerLicense(kind) {
-    switch (kind) {
-        case 'r':
-            return R_LICENSE;
-        case 'r_lib':
-            return "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library";
-        case 'subsystem':
-            return 'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)';
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/publish/inputs.ts
 /**
  * Reads what a build left in the output folder (manifest.json and the zips it lists) and checks that they
@@ -57617,18 +57978,13 @@ function layerLicense(kind) {
 
 
 const MANIFEST_FILE = 'manifest.json';
-async function sha256OfFile(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
 function isObject(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 /**
  * Checks the fields publishing relies on. The build writes the manifest, but a user may point --out at an
  * old or edited folder, and a wrong field here would end up in a public layer's name or description.
+ * Each zip's size and sha256 are checked against the zip itself by loadPublishInput.
  */
 function checkManifest(value, where) {
     const fail = (problem) => new UserError(`${where}: ${problem}. Rebuild the layers or point --out at the folder the build wrote.`);
@@ -57670,11 +58026,6 @@ function checkManifest(value, where) {
             file === '.') {
             throw fail(`layer ${String(name)} has file ${JSON.stringify(file)}; expected a file name such as r.zip`);
         }
-        if (typeof layer['sha256'] !== 'string' || !/^[0-9a-f]{64}$/.test(layer['sha256'])) {
-            throw fail(`layer ${String(name)} has no sha256`);
-        }
-        if (typeof layer['zippedBytes'] !== 'number')
-            throw fail(`layer ${String(name)} has no zippedBytes`);
     }
     return value;
 }
@@ -57722,7 +58073,7 @@ async function loadPublishInput(outDir) {
             throw new UserError(`${zip} is ${size} bytes but ${MANIFEST_FILE} records ${record.zippedBytes}: the zip and the manifest ` +
                 'come from different builds. Rebuild the layers.');
         }
-        const actual = await sha256OfFile(zip);
+        const actual = await zip_sha256File(zip);
         if (actual !== record.sha256) {
             throw new UserError(`${zip} has sha256 ${actual} but ${MANIFEST_FILE} records ${record.sha256}: the zip and the manifest ` +
                 'come from different builds. Rebuild the layers.');
@@ -57732,67 +58083,12 @@ async function loadPublishInput(outDir) {
     return { outDir: dir, manifest, manifestSha256, layers };
 }
 
-;// CONCATENATED MODULE: ./src/publish/layer-names.ts
-/**
- * Layer names: what a person sees in the console and in ARNs, so they say what is inside.
- * `<prefix>-<kind>-<R version>-<architecture>`, e.g. `r-lambda-r_lib-4_4_1-arm64`.
- * Pure: no I/O.
- */
-
-/** Lambda's rule for the name part of a layer (the API pattern is `[a-zA-Z0-9-_]+`). */
-const LAYER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
-/** Lambda rejects longer names; the 140 in the API reference counts a full ARN. */
-const LAYER_NAME_MAX_LENGTH = 64;
-/**
- * An R version as it may appear in a layer name: dots (and anything else Lambda refuses, as in
- * `4.5.0-patched` or `devel (r87000)`) become `_`, so `4.4.1` reads `4_4_1`.
- */
-function rVersionForName(rVersion) {
-    const safe = rVersion
-        .trim()
-        .replace(/[^A-Za-z0-9-]+/g, '_')
-        .replace(/^_+|_+$/g, '');
-    return safe === '' ? 'unknown' : safe;
-}
-function layerName(parts) {
-    return [parts.prefix, parts.kindName, rVersionForName(parts.rVersion), parts.architecture]
-        .filter((part) => part !== '')
-        .join('-');
-}
-/**
- * Names for every kind, checked against Lambda's rules here rather than by a failed API call.
- * Two kinds renamed to the same name would publish into one layer, so that is refused too.
- */
-function layerNamesFor(kinds, kindNames, prefix, rVersion, architecture) {
-    const names = {};
-    const seen = new Map();
-    for (const kind of kinds) {
-        const name = layerName({ prefix, kindName: kindNames[kind], rVersion, architecture });
-        if (!LAYER_NAME_PATTERN.test(name)) {
-            throw new UserError(`Layer name "${name}" for the ${kind} layer has characters Lambda refuses; ` +
-                'use only letters, digits, "-" and "_" in layer-prefix and layer-names.');
-        }
-        if (name.length > LAYER_NAME_MAX_LENGTH) {
-            throw new UserError(`Layer name "${name}" for the ${kind} layer is ${name.length} characters; Lambda allows ` +
-                `${LAYER_NAME_MAX_LENGTH}. Shorten layer-prefix ("${prefix}") or the kind's name in layer-names.`);
-        }
-        const clash = seen.get(name);
-        if (clash !== undefined) {
-            throw new UserError(`The ${clash} and ${kind} layers would both be named "${name}"; give them different names in layer-names.`);
-        }
-        seen.set(name, kind);
-        names[kind] = name;
-    }
-    return names;
-}
-
 ;// CONCATENATED MODULE: ./src/publish/options.ts
 /**
  * The publishing inputs, named once and validated in one place. The CLI (`--regions …`) and the action
  * (`regions: …`) both hand their raw strings to parsePublishOptions, so both fronts accept and refuse the same
  * things with the same messages. Pure: no I/O.
  */
-
 
 
 /** Input names as the action's `with:` keys; the CLI flag is the same name with `--`. */
@@ -57812,6 +58108,10 @@ const PUBLISH_DEFAULTS = {
     layerPrefix: 'r-lambda',
     s3Prefix: 'r-lambda-layer/',
 };
+/** Lambda's rule for the name part of a layer (the API pattern is `[a-zA-Z0-9-_]+`). */
+const LAYER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** Lambda rejects longer names; the 140 in the API reference counts a full ARN. */
+const LAYER_NAME_MAX_LENGTH = 64;
 /** Written in an S3 bucket name, replaced by each region: Lambda only reads layer zips from its own region. */
 const REGION_PLACEHOLDER = '{region}';
 function inputError(key, problem, accepted) {
@@ -58004,118 +58304,145 @@ function formatSharing(grants) {
             : `organization:${g.organizationId}`)
         .join(',');
 }
-function principalOf(statement) {
-    const principal = statement['Principal'];
-    if (typeof principal === 'string')
-        return principal;
-    if (principal !== null && typeof principal === 'object') {
-        const aws = principal['AWS'];
-        if (typeof aws === 'string')
-            return aws;
-    }
-    return undefined;
-}
-function orgConditionOf(statement) {
-    const condition = statement['Condition'];
-    const value = condition?.['StringEquals']?.['aws:PrincipalOrgID'];
-    return typeof value === 'string' ? value : undefined;
-}
 /**
- * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns)
- * grants what `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`.
- * Returns undefined when the policy has no statement with that id.
+ * Whether the statement with our id in a layer version's policy (the JSON GetLayerVersionPolicy returns) grants what
+ * `permission` asks. Lambda writes an account principal as `arn:aws:iam::<id>:root`. Returns undefined when the
+ * policy has no statement with that id.
  */
 function policyGrants(policyJson, permission) {
-    let policy;
+    let statements;
     try {
-        policy = JSON.parse(policyJson);
+        statements = JSON.parse(policyJson)?.Statement;
     }
     catch {
         return undefined;
     }
-    const statements = policy?.Statement;
     if (!Array.isArray(statements))
         return undefined;
-    const statement = statements.find((s) => s !== null && typeof s === 'object' && s['Sid'] === permission.statementId);
-    if (statement === undefined)
+    const statement = statements.find((s) => s?.['Sid'] === permission.statementId);
+    if (!statement)
         return undefined;
-    const principal = principalOf(statement);
-    const principalMatches = principal === permission.principal ||
-        (permission.principal !== '*' && principal === `arn:aws:iam::${permission.principal}:root`);
-    const actions = statement['Action'];
+    const { Principal: principal, Action: actions, Condition: condition, } = statement;
+    const who = typeof principal === 'object' && principal !== null ? principal.AWS : principal;
+    const principalMatches = who === permission.principal ||
+        (permission.principal !== '*' && who === `arn:aws:iam::${permission.principal}:root`);
     const actionMatches = actions === permission.action || (Array.isArray(actions) && actions.includes(permission.action));
     return (statement['Effect'] === 'Allow' &&
         principalMatches &&
         actionMatches &&
-        orgConditionOf(statement) === permission.organizationId);
-}
-function describeStatement(statement) {
-    const principal = principalOf(statement);
-    const org = orgConditionOf(statement);
-    if (principal === '*')
-        return org === undefined ? 'everyone (public)' : `organization ${org}`;
-    const account = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/.exec(principal ?? '')?.[1];
-    return account === undefined ? `principal ${principal ?? 'unknown'}` : `account ${account}`;
-}
-/**
- * The statements of a layer version's policy (GetLayerVersionPolicy's JSON) that this tool added, with what
- * each grants. Statements anyone else added are none of our business and are left out.
- */
-function toolStatements(policyJson) {
-    let policy;
-    try {
-        policy = JSON.parse(policyJson);
-    }
-    catch {
-        return [];
-    }
-    const statements = policy?.Statement;
-    if (!Array.isArray(statements))
-        return [];
-    return statements
-        .filter((s) => s !== null &&
-        typeof s === 'object' &&
-        typeof s['Sid'] === 'string' &&
-        s['Sid'].startsWith(`${STATEMENT_PREFIX}-`))
-        .map((s) => ({ statementId: s['Sid'], grants: describeStatement(s) }));
-}
-/**
- * Grants an earlier run of this tool left on a layer version that the sharing asked for now does not include
- * (say, public before and private now). Publishing never removes a grant by itself: it reports these.
- */
-function staleGrants(policyJson, wanted) {
-    const keep = new Set(wanted.map((g) => layerPermission(g).statementId));
-    return toolStatements(policyJson).filter((s) => !keep.has(s.statementId));
-}
-/** The AWS CLI command that removes one statement from a layer version's policy. */
-function removePermissionCommand(region, layerName, version, statementId) {
-    return (`aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
-        `--statement-id ${statementId} --region ${region}`);
+        condition?.StringEquals?.['aws:PrincipalOrgID'] === permission.organizationId);
 }
 
 ;// CONCATENATED MODULE: ./src/publish/plan.ts
 /**
- * What a publish run will do, computed before any API call: layer names, descriptions, which zips go directly
- * and which through S3, in which regions, shared with whom. Every check that can fail without AWS fails here.
- * Pure: no I/O.
+ * What a publish run will do, computed before any API call: each layer's name (`<prefix>-<kind>-<R version>-<arch>`,
+ * e.g. `r-lambda-r_lib-4_4_1-arm64`), description and license, which zips go directly and which through S3, in which
+ * regions, shared with whom. Every check that can fail without AWS fails here. Pure: no I/O.
  */
 
 
 
 
-
-
-/** The runtime the bootstrap in the subsystem layer is built for. */
-const COMPATIBLE_RUNTIMES = ['provided.al2023'];
-function bucketForRegion(bucket, region) {
-    return bucket.split(REGION_PLACEHOLDER).join(region);
+/** Lambda's limit on a layer version's Description. */
+const DESCRIPTION_MAX_LENGTH = 256;
+/** Room always left for the package list in a description, enough for "1234 packages". */
+const MIN_PACKAGES_ROOM = 20;
+const SHA_LABEL = 'manifest sha256:';
+/**
+ * An R version as it may appear in a layer name: dots (and anything else Lambda refuses, as in `4.5.0-patched` or
+ * `devel (r87000)`) become `_`, so `4.4.1` reads `4_4_1`.
+ */
+function rVersionForName(rVersion) {
+    const safe = rVersion
+        .trim()
+        .replace(/[^A-Za-z0-9-]+/g, '_')
+        .replace(/^_+|_+$/g, '');
+    return safe === '' ? 'unknown' : safe;
 }
 /**
- * The S3 key names the build (manifest sha), so a rerun of the same build overwrites its own object and a
- * different build never replaces the zip an earlier layer version was published from.
+ * Names for every kind, checked against Lambda's length limit here rather than by a failed API call (each part's
+ * characters were checked by parsePublishOptions). Two kinds renamed to the same name would publish into one layer,
+ * so that is refused too.
  */
-function s3KeyFor(s3Prefix, layerName, manifestSha256, file) {
-    return `${s3Prefix}${layerName}/${manifestSha256}/${file}`;
+function layerNames(kinds, options, rVersion, architecture) {
+    const names = {};
+    const seen = new Map();
+    for (const kind of kinds) {
+        const name = [options.layerPrefix, options.kindNames[kind], rVersionForName(rVersion), architecture]
+            .filter((part) => part !== '')
+            .join('-');
+        if (name.length > LAYER_NAME_MAX_LENGTH) {
+            throw new UserError(`Layer name "${name}" for the ${kind} layer is ${name.length} characters; Lambda allows ` +
+                `${LAYER_NAME_MAX_LENGTH}. Shorten layer-prefix ("${options.layerPrefix}") or the kind's name in layer-names.`);
+        }
+        const clash = seen.get(name);
+        if (clash !== undefined) {
+            throw new UserError(`The ${clash} and ${kind} layers would both be named "${name}"; give them different names in layer-names.`);
+        }
+        seen.set(name, kind);
+        names[kind] = name;
+    }
+    return names;
+}
+/**
+ * Fits as many packages as the length limit allows and counts the rest, because the sha must always fit: without it
+ * a rerun cannot recognise the version.
+ */
+function packageList(packages, room) {
+    if (packages.length === 0)
+        return 'no packages';
+    const shown = [];
+    for (const [i, pkg] of packages.entries()) {
+        const rest = packages.length - i - 1;
+        const candidate = [...shown, `${pkg.name} ${pkg.version}`].join(', ');
+        if (candidate.length + (rest > 0 ? ` +${rest} more` : '').length > room)
+            break;
+        shown.push(`${pkg.name} ${pkg.version}`);
+    }
+    const rest = packages.length - shown.length;
+    if (shown.length === 0)
+        return `${packages.length} packages`;
+    return shown.join(', ') + (rest > 0 ? ` +${rest} more` : '');
+}
+/**
+ * A layer version's description: what it holds (R's own library, with the runtime's jsonlite, ships in the r layer,
+ * the user's site-library in r_lib, subsystem holds shared libraries only) and the manifest sha, which is how a
+ * rerun recognises a version it already published.
+ */
+function layerDescription(kind, manifest, manifestSha256) {
+    const sha = `${SHA_LABEL}${manifestSha256}`;
+    const on = `provided.al2023 ${manifest.architecture}`;
+    const headline = {
+        r: `R ${manifest.rVersion} for ${on}`,
+        r_lib: `R ${manifest.rVersion} packages for ${on}`,
+        subsystem: `System libraries and bootstrap for R ${manifest.rVersion} on ${on}`,
+    }[kind];
+    // Only an absurd R version string could make the headline this long; cut it so the sha and a count always fit.
+    const head = headline.slice(0, DESCRIPTION_MAX_LENGTH - sha.length - 2 * '; '.length - MIN_PACKAGES_ROOM);
+    if (kind === 'subsystem')
+        return `${head}; ${sha}`;
+    const library = kind === 'r' ? 'R' : 'site';
+    const packages = (manifest.rPackages ?? [])
+        .filter((p) => p.library === library)
+        .sort((a, b) => a.name.localeCompare(b.name));
+    const room = DESCRIPTION_MAX_LENGTH - head.length - sha.length - 2 * '; '.length;
+    return `${head}; ${packageList(packages, room)}; ${sha}`;
+}
+/** The manifest sha a version's description carries, if it was published by this tool. */
+function manifestShaFromDescription(description) {
+    return description?.match(/manifest sha256:([0-9a-f]{64})/)?.[1];
+}
+/**
+ * LicenseInfo per layer. Only the r layer is R itself ("GPL-2 | GPL-3" in its DESCRIPTION, in the SPDX form Lambda
+ * suggests); packages and system libraries carry their own licenses, which the manifest does not record, so those
+ * layers point at where the licenses are.
+ */
+function layerLicense(kind) {
+    return {
+        r: 'GPL-2.0-only OR GPL-3.0-only',
+        r_lib: "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library",
+        subsystem: 'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
+    }[kind];
 }
 function humanBytes(bytes) {
     if (bytes < 1024 * 1024)
@@ -58123,11 +58450,10 @@ function humanBytes(bytes) {
     return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 /**
- * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc
- * newer than provided.al2023's) is published only with a loud warning, since the user may know better.
+ * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc newer
+ * than provided.al2023's) is published only with a loud warning, since the user may know better.
  */
-function manifestWarnings(input) {
-    const { manifest } = input;
+function manifestWarnings({ manifest }) {
     if (manifest.lambdaCompatible !== false)
         return [];
     const glibc = manifest.glibcRequired === null
@@ -58140,53 +58466,49 @@ function manifestWarnings(input) {
 }
 function planPublish(input, options) {
     const { manifest, manifestSha256 } = input;
-    const kinds = input.layers.map((l) => l.record.name);
-    const names = layerNamesFor(kinds, options.kindNames, options.layerPrefix, manifest.rVersion, manifest.architecture);
-    const tooLarge = input.layers.filter((l) => l.bytes > LAMBDA_LIMITS.directUploadZippedBytes);
-    const limit = `${humanBytes(LAMBDA_LIMITS.directUploadZippedBytes)} (${LAMBDA_LIMITS.directUploadZippedBytes} bytes)`;
+    const names = layerNames(input.layers.map((l) => l.record.name), options, manifest.rVersion, manifest.architecture);
+    const direct = LAMBDA_LIMITS.directUploadZippedBytes;
+    const tooLarge = input.layers.filter((l) => l.bytes > direct);
+    const limit = `${humanBytes(direct)} (${direct} bytes)`;
+    const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
     if (tooLarge.length > 0 && options.s3Bucket === undefined) {
         const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
         throw new UserError(`${list} ${tooLarge.length === 1 ? 'is' : 'are'} over Lambda's ${limit} limit for a direct upload. ` +
-            `Give an S3 bucket in the same region with "${PUBLISH_INPUTS.s3Bucket}" (--${PUBLISH_INPUTS.s3Bucket}) ` +
+            `Give an S3 bucket in the same region with ${bucketInput} (--${PUBLISH_INPUTS.s3Bucket}) ` +
             'to publish through S3, or prune the build so each zip stays under the limit.');
     }
     // Lambda reads a layer zip only from a bucket in the layer's own region; one bucket cannot serve two regions.
     if (tooLarge.length > 0 &&
         options.regions.length > 1 &&
-        options.s3Bucket !== undefined &&
-        !options.s3Bucket.includes(REGION_PLACEHOLDER)) {
+        options.s3Bucket?.includes(REGION_PLACEHOLDER) === false) {
         throw new UserError(`Publishing a zip over ${limit} to ${options.regions.join(', ')} needs a bucket in each region, because ` +
-            `Lambda reads layer zips only from its own region. Put ${REGION_PLACEHOLDER} in "${PUBLISH_INPUTS.s3Bucket}", ` +
+            `Lambda reads layer zips only from its own region. Put ${REGION_PLACEHOLDER} in ${bucketInput}, ` +
             `e.g. ${options.s3Bucket}-${REGION_PLACEHOLDER}, and create one bucket per region.`);
     }
     const regions = options.regions.map((region) => ({
         region,
-        layers: input.layers.map((layer) => {
-            const kind = layer.record.name;
-            const layerName = names[kind];
-            const upload = layer.bytes > LAMBDA_LIMITS.directUploadZippedBytes && options.s3Bucket !== undefined
+        layers: input.layers.map(({ record, path, bytes }) => {
+            const layerName = names[record.name];
+            // The key names the build (manifest sha), so a rerun of the same build overwrites its own object and a
+            // different build never replaces the zip an earlier layer version was published from.
+            const upload = bytes > direct && options.s3Bucket !== undefined
                 ? {
                     method: 's3',
-                    bucket: bucketForRegion(options.s3Bucket, region),
-                    key: s3KeyFor(options.s3Prefix, layerName, manifestSha256, layer.record.file),
+                    bucket: options.s3Bucket.split(REGION_PLACEHOLDER).join(region),
+                    key: `${options.s3Prefix}${layerName}/${manifestSha256}/${record.file}`,
                 }
                 : { method: 'direct' };
             return {
-                kind,
+                kind: record.name,
                 layerName,
-                file: layer.path,
-                zippedBytes: layer.bytes,
-                sha256: layer.record.sha256,
+                file: path,
+                zippedBytes: bytes,
+                sha256: record.sha256,
                 upload,
-                description: layerDescription({
-                    kind,
-                    rVersion: manifest.rVersion,
-                    architecture: manifest.architecture,
-                    rPackages: manifest.rPackages ?? [],
-                    manifestSha256,
-                }),
-                licenseInfo: layerLicense(kind),
-                compatibleRuntimes: [...COMPATIBLE_RUNTIMES],
+                description: layerDescription(record.name, manifest, manifestSha256),
+                licenseInfo: layerLicense(record.name),
+                // The runtime the bootstrap in the subsystem layer is built for.
+                compatibleRuntimes: ['provided.al2023'],
                 compatibleArchitectures: [manifest.architecture],
             };
         }),
@@ -58200,18 +58522,18 @@ function planPublish(input, options) {
         warnings: manifestWarnings(input),
     };
 }
-/** The plan as lines a person reads: what a dry run prints, and what a real run announces first. */
+/** The plan as lines a person reads, logged before anything is published (and all a dry run does). */
 function formatPlan(plan) {
     const lines = [
         `R ${plan.rVersion} (${plan.architecture}), manifest sha256 ${plan.manifestSha256}`,
         `regions: ${plan.regions.map((r) => r.region).join(', ')}; sharing: ${formatSharing(plan.sharing)}`,
     ];
-    for (const region of plan.regions) {
-        for (const layer of region.layers) {
+    for (const { region, layers } of plan.regions) {
+        for (const layer of layers) {
             const how = layer.upload.method === 'direct'
                 ? 'direct upload'
                 : `via s3://${layer.upload.bucket}/${layer.upload.key}`;
-            lines.push(`  ${region.region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
+            lines.push(`  ${region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
         }
     }
     return lines;
@@ -58239,10 +58561,7 @@ const IAM_ACTIONS = {
     /** A rerun checks that the version it would reuse holds exactly the zip (its CodeSha256). */
     getLayerVersion: 'lambda:GetLayerVersion',
     addLayerVersionPermission: 'lambda:AddLayerVersionPermission',
-    /**
-     * On reruns: to confirm a sharing statement already there is ours, and to find grants an earlier run left that
-     * the sharing asked for now no longer includes.
-     */
+    /** On reruns: to confirm a sharing statement already there is ours. */
     getLayerVersionPolicy: 'lambda:GetLayerVersionPolicy',
     /** Covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload too. */
     putObject: 's3:PutObject',
@@ -58322,8 +58641,8 @@ function explainAwsError(error, context) {
 
 ;// CONCATENATED MODULE: ./src/publish/publisher.ts
 /**
- * The side-effecting part of publishing, behind a small interface so the orchestration can be tested
- * without AWS and the AWS implementation can be tested against a local endpoint.
+ * The side-effecting part of publishing, behind a small interface, and its AWS SDK implementation (tested against
+ * the local fake in test/support/fake-aws.ts).
  *
  * Credentials, region endpoints and endpoint overrides (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_S3,
  * profiles, OIDC web identity) all come from the SDK's standard chain; nothing here reads or logs them.
@@ -58335,9 +58654,8 @@ function explainAwsError(error, context) {
 
 
 
-const DEFAULT_MAX_ATTEMPTS = 6;
 /** 8 MiB: above S3's 5 MiB minimum, and a 250 MB zip stays far below the 10,000-part maximum. */
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 /**
  * Local S3 endpoints (MinIO, LocalStack, test servers) have no per-bucket DNS names, so an endpoint override
  * means path-style URLs. The override itself is applied by the SDK; this only reads whether there is one.
@@ -58355,11 +58673,10 @@ class AwsLayerPublisher {
     log;
     lambda;
     s3;
-    partSize;
-    constructor(region, log, config = {}) {
+    /** maxAttempts: SDK attempts per call, throttling included (standard retry mode). */
+    constructor(region, log, maxAttempts = 6) {
         this.region = region;
         this.log = log;
-        const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
         // The SDK prints a multi-line banner about its future Node.js versions into the user's output on Node 20 (which
         // this tool supports, see package.json engines); a user who wants it back sets the variable to false.
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -58368,20 +58685,25 @@ class AwsLayerPublisher {
             region,
             maxAttempts,
             retryMode: 'standard',
-            forcePathStyle: hasS3EndpointOverride(config.env ?? process.env),
+            forcePathStyle: hasS3EndpointOverride(process.env),
         });
-        this.partSize = config.partSize ?? DEFAULT_PART_SIZE;
     }
     close() {
         this.lambda.destroy();
         this.s3.destroy();
     }
-    /** Runs one AWS call and turns its failure into a message that names the IAM action and region. */
-    async call(context, run) {
+    /**
+     * Runs one AWS call and turns its failure into a message that names the IAM action and region; an error named in
+     * `expected` (say, a layer that does not exist yet) is an answer, not a failure.
+     */
+    async call(context, run, expected = {}) {
         try {
             return await run();
         }
         catch (error) {
+            const name = error.name ?? '';
+            if (Object.hasOwn(expected, name))
+                return expected[name];
             throw explainAwsError(error, { ...context, region: this.region });
         }
     }
@@ -58390,19 +58712,10 @@ class AwsLayerPublisher {
         let marker;
         // Lambda lists newest first today, but does not promise it; take the highest number over all pages.
         do {
-            const page = await this.call({ action: IAM_ACTIONS.listLayerVersions, resource: `layer ${layerName}` }, async () => {
-                try {
-                    const out = await this.lambda.send(new dist_cjs/* ListLayerVersionsCommand */.icq({ LayerName: layerName, Marker: marker, MaxItems: 50 }));
-                    return { versions: out.LayerVersions ?? [], next: out.NextMarker };
-                }
-                catch (error) {
-                    // A layer that was never published is simply empty.
-                    if (error.name === 'ResourceNotFoundException')
-                        return { versions: [], next: undefined };
-                    throw error;
-                }
-            });
-            for (const v of page.versions) {
+            const page = await this.call({ action: IAM_ACTIONS.listLayerVersions, resource: `layer ${layerName}` }, () => this.lambda.send(new dist_cjs/* ListLayerVersionsCommand */.icq({ LayerName: layerName, Marker: marker, MaxItems: 50 })), 
+            // A layer that was never published is simply empty.
+            { ResourceNotFoundException: {} });
+            for (const v of page.LayerVersions ?? []) {
                 if (v.Version === undefined || v.LayerVersionArn === undefined)
                     continue;
                 if (latest === undefined || v.Version > latest.version) {
@@ -58414,7 +58727,7 @@ class AwsLayerPublisher {
                     };
                 }
             }
-            marker = page.next;
+            marker = page.NextMarker;
         } while (marker !== undefined && marker !== '');
         return latest;
     }
@@ -58423,7 +58736,7 @@ class AwsLayerPublisher {
             const upload = new lib_storage_dist_cjs/* Upload */._({
                 client: this.s3,
                 params: { Bucket: bucket, Key: key, Body: (0,external_node_fs_.createReadStream)(file), ContentType: 'application/zip' },
-                partSize: this.partSize,
+                partSize: PART_SIZE,
                 queueSize: 4,
                 // Abort on failure so no orphaned parts keep costing storage.
                 leavePartsOnError: false,
@@ -58439,38 +58752,23 @@ class AwsLayerPublisher {
         const response = await this.call({ action: IAM_ACTIONS.getLayerVersion, resource: `layer ${layerName} version ${version}` }, () => this.lambda.send(new dist_cjs/* GetLayerVersionCommand */.VK5({ LayerName: layerName, VersionNumber: version })));
         return response.Content?.CodeSha256;
     }
-    async toolStatements(layerName, version) {
-        const policy = await this.call({ action: IAM_ACTIONS.getLayerVersionPolicy, resource: `layer ${layerName} version ${version}` }, async () => {
-            try {
-                const out = await this.lambda.send(new dist_cjs/* GetLayerVersionPolicyCommand */.fCq({ LayerName: layerName, VersionNumber: version }));
-                return out.Policy ?? '';
-            }
-            catch (error) {
-                // A version nobody shared has no policy at all.
-                if (error.name === 'ResourceNotFoundException')
-                    return '';
-                throw error;
-            }
-        });
-        return toolStatements(policy);
-    }
-    async publish(request) {
-        const content = 'zipFile' in request.content
-            ? { ZipFile: request.content.zipFile }
-            : { S3Bucket: request.content.s3Bucket, S3Key: request.content.s3Key };
-        const resource = 'zipFile' in request.content
-            ? `layer ${request.layerName}`
-            : `layer ${request.layerName} (from s3://${request.content.s3Bucket}/${request.content.s3Key})`;
+    async publish(layer, content) {
+        const fromS3 = 'zipFile' in content ? undefined : content;
+        const resource = fromS3 === undefined
+            ? `layer ${layer.layerName}`
+            : `layer ${layer.layerName} (from s3://${fromS3.s3Bucket}/${fromS3.s3Key})`;
         const response = await this.call({ action: IAM_ACTIONS.publishLayerVersion, resource }, () => this.lambda.send(new dist_cjs/* PublishLayerVersionCommand */.cl_({
-            LayerName: request.layerName,
-            Description: request.description,
-            LicenseInfo: request.licenseInfo,
-            CompatibleRuntimes: request.compatibleRuntimes,
-            CompatibleArchitectures: request.compatibleArchitectures,
-            Content: content,
+            LayerName: layer.layerName,
+            Description: layer.description,
+            LicenseInfo: layer.licenseInfo,
+            CompatibleRuntimes: layer.compatibleRuntimes,
+            CompatibleArchitectures: layer.compatibleArchitectures,
+            Content: fromS3 === undefined
+                ? { ZipFile: content.zipFile }
+                : { S3Bucket: fromS3.s3Bucket, S3Key: fromS3.s3Key },
         })));
         if (response.Version === undefined || response.LayerVersionArn === undefined) {
-            throw new Error(`PublishLayerVersion for ${request.layerName} in ${this.region} returned no version or ARN`);
+            throw new Error(`PublishLayerVersion for ${layer.layerName} in ${this.region} returned no version or ARN`);
         }
         return {
             version: response.Version,
@@ -58483,23 +58781,16 @@ class AwsLayerPublisher {
         const permission = layerPermission(grant);
         const resource = `layer ${layerName} version ${version}`;
         const added = await this.call({ action: IAM_ACTIONS.addLayerVersionPermission, resource }, async () => {
-            try {
-                await this.lambda.send(new dist_cjs/* AddLayerVersionPermissionCommand */.zjw({
-                    LayerName: layerName,
-                    VersionNumber: version,
-                    StatementId: permission.statementId,
-                    Action: permission.action,
-                    Principal: permission.principal,
-                    OrganizationId: permission.organizationId,
-                }));
-                return true;
-            }
-            catch (error) {
-                if (error.name === 'ResourceConflictException')
-                    return false;
-                throw error;
-            }
-        });
+            await this.lambda.send(new dist_cjs/* AddLayerVersionPermissionCommand */.zjw({
+                LayerName: layerName,
+                VersionNumber: version,
+                StatementId: permission.statementId,
+                Action: permission.action,
+                Principal: permission.principal,
+                OrganizationId: permission.organizationId,
+            }));
+            return true;
+        }, { ResourceConflictException: false });
         if (added)
             return 'added';
         // The statement id is taken: a rerun left it there. Make sure it grants the same thing before calling that fine.
@@ -58509,15 +58800,16 @@ class AwsLayerPublisher {
             return 'present';
         throw new UserError(`${resource} in ${this.region} already has a statement "${permission.statementId}" that grants something ` +
             `other than ${describeGrant(grant)}. Remove it ` +
-            `(${removePermissionCommand(this.region, layerName, version, permission.statementId)}) and rerun.`);
+            `(aws lambda remove-layer-version-permission --layer-name ${layerName} --version-number ${version} ` +
+            `--statement-id ${permission.statementId} --region ${this.region}) and rerun.`);
     }
 }
 const awsPublisherFactory = (region, log) => new AwsLayerPublisher(region, log);
 
 ;// CONCATENATED MODULE: ./src/publish/publish-layers.ts
 /**
- * Publishing as one call for both fronts: validate and plan everything first (no API call), then per region
- * reuse or publish each layer and apply the sharing grants.
+ * Publishing as one call for both fronts: read the output folder and plan everything first (no API call), then per
+ * region reuse or publish each layer and apply the sharing grants. A dry run stops after the plan.
  */
 
 
@@ -58526,15 +58818,6 @@ const awsPublisherFactory = (region, log) => new AwsLayerPublisher(region, log);
 
 
 
-
-/** Reads and checks the output folder and computes the plan. Makes no API call; throws UserError on any problem. */
-async function preparePublish(options) {
-    const input = await loadPublishInput(options.outDir);
-    return planPublish(input, options);
-}
-function base64Sha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('base64');
-}
 async function publishOne(publisher, layer, manifestSha256, log) {
     const where = `${layer.layerName} in ${publisher.region}`;
     const latest = await publisher.latestVersion(layer.layerName);
@@ -58565,16 +58848,9 @@ async function publishOne(publisher, layer, manifestSha256, log) {
         const zipFile = await (0,promises_.readFile)(layer.file);
         content = { zipFile };
         // Hash what is sent, not what was checked earlier: the file could have changed in between.
-        expectedSha = base64Sha256(zipFile);
+        expectedSha = (0,external_node_crypto_.createHash)('sha256').update(zipFile).digest('base64');
     }
-    const published = await publisher.publish({
-        layerName: layer.layerName,
-        description: layer.description,
-        licenseInfo: layer.licenseInfo,
-        compatibleRuntimes: layer.compatibleRuntimes,
-        compatibleArchitectures: layer.compatibleArchitectures,
-        content,
-    });
+    const published = await publisher.publish(layer, content);
     // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
     if (published.codeSha256 !== undefined && published.codeSha256 !== expectedSha) {
         throw new UserError(`${where}: Lambda stored version ${published.version} with CodeSha256 ${published.codeSha256}, but the zip ` +
@@ -58586,66 +58862,34 @@ async function publishOne(publisher, layer, manifestSha256, log) {
     return { arn: published.arn, version: published.version, layerArn: published.layerArn, reused: false };
 }
 /**
- * A reused version may carry grants an earlier run added with wider sharing (public, then private). Publishing
- * never takes a grant away on its own, so it names them and the command that removes each. Advisory: a failure to
- * read the policy is a warning, not a failed run.
- */
-async function reportStaleGrants(publisher, layerName, version, sharing, log) {
-    const where = `${layerName}:${version} in ${publisher.region}`;
-    let statements;
-    try {
-        statements = await publisher.toolStatements(layerName, version);
-    }
-    catch (error) {
-        log.warn(`could not check ${where} for grants left by earlier runs: ${errorMessage(error)}`);
-        return;
-    }
-    const wanted = new Set(sharing.map((g) => layerPermission(g).statementId));
-    const stale = statements.filter((s) => !wanted.has(s.statementId));
-    if (stale.length === 0)
-        return;
-    const list = stale.map((s) => `${s.statementId} (${s.grants})`).join(', ');
-    log.warn(`${where} is still shared by ${stale.length === 1 ? 'a grant' : 'grants'} an earlier run added that sharing ` +
-        `"${formatSharing(sharing)}" no longer includes: ${list}. Publishing never removes grants; if ` +
-        `${stale.length === 1 ? 'it' : 'they'} should go, run:\n` +
-        stale
-            .map((s) => `  ${removePermissionCommand(publisher.region, layerName, version, s.statementId)}`)
-            .join('\n'));
-}
-/**
- * Publishes the layers in options.outDir to every region in options.regions.
- * A dry run logs the plan and returns {} without any API call.
+ * Publishes the layers in options.outDir to every region in options.regions and returns the plan with what was
+ * published; a dry run logs the plan, makes no API call and publishes nothing.
  */
 async function publishLayers(options, deps) {
     const { log } = deps;
     const factory = deps.clientFactory ?? awsPublisherFactory;
-    const plan = await preparePublish(options);
+    const plan = planPublish(await loadPublishInput(options.outDir), options);
     await log.group(options.dryRun ? 'Publish plan (dry run: nothing is published)' : 'Publish plan', async () => {
         for (const line of formatPlan(plan))
             log.info(line);
         for (const warning of plan.warnings)
             log.warn(warning);
     });
-    if (options.dryRun)
-        return {};
-    const result = {};
-    for (const regionPlan of plan.regions) {
+    const published = {};
+    for (const regionPlan of options.dryRun ? [] : plan.regions) {
         const publisher = factory(regionPlan.region, log);
         try {
-            result[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
+            published[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
                 const layers = {};
                 for (const layer of regionPlan.layers) {
-                    const published = await publishOne(publisher, layer, plan.manifestSha256, log);
+                    const layerVersion = await publishOne(publisher, layer, plan.manifestSha256, log);
                     // Grants go on reused versions too: the sharing may have changed since they were published.
                     for (const grant of plan.sharing) {
-                        const outcome = await publisher.grant(layer.layerName, published.version, grant);
+                        const outcome = await publisher.grant(layer.layerName, layerVersion.version, grant);
                         const verb = outcome === 'added' ? 'shared' : 'already shared';
-                        log.info(`${verb} ${layer.layerName}:${published.version} with ${describeGrant(grant)}`);
+                        log.info(`${verb} ${layer.layerName}:${layerVersion.version} with ${describeGrant(grant)}`);
                     }
-                    // A version published just now holds only the grants above; a reused one may hold older ones.
-                    if (published.reused)
-                        await reportStaleGrants(publisher, layer.layerName, published.version, plan.sharing, log);
-                    layers[layer.kind] = published;
+                    layers[layer.kind] = layerVersion;
                 }
                 return layers;
             });
@@ -58654,17 +58898,11 @@ async function publishLayers(options, deps) {
             publisher.close?.();
         }
     }
-    return result;
+    return { plan, published };
 }
 
 ;// CONCATENATED MODULE: ./src/publish/index.ts
-/**
- * The publisher's public surface, used by the CLI (`r-lambda-layer publish`) and the action (`publish: true`).
- */
-
-
-
-
+/** The publisher's surface for the CLI (`r-lambda-layer publish`) and the action (`publish: true`). */
 
 
 
@@ -58695,20 +58933,8 @@ function publishCommand() {
         .action(async (flags) => {
         const options = parsePublishOptions(flags);
         const log = consoleLogger({ verbose: flags.verbose === true });
-        let output;
-        if (options.dryRun) {
-            const plan = await preparePublish(options);
-            await log.group('Publish plan (dry run: nothing is published)', async () => {
-                for (const line of formatPlan(plan))
-                    log.info(line);
-                for (const warning of plan.warnings)
-                    log.warn(warning);
-            });
-            output = plan;
-        }
-        else {
-            output = await publishLayers(options, { log });
-        }
+        const { plan, published } = await publishLayers(options, { log });
+        const output = options.dryRun ? plan : published;
         process.stdout.write(JSON.stringify(output, null, 2) + '\n');
     });
 }

@@ -3435,7 +3435,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _pipeline_r_versions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8248);
 /* harmony import */ var _cran_releases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2842);
-/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7638);
+/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7438);
 /* harmony import */ var _new_releases_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2662);
 /* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9691);
 /**
@@ -3529,7 +3529,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7638:
+/***/ 7438:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3551,11 +3551,133 @@ function defaultArtifactName(rVersion, architecture) {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/pipeline/lockfile.ts
+/**
+ * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
+ * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
+ * repository, and checks the installed version afterwards.
+ */
+
+// R's own rule for package names (Writing R Extensions 1.1.1); versions are numbers separated by . or -.
+const R_PACKAGE = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
+const PACKAGE_VERSION = /^\d+([.-]\d+)+$/;
+/** renv writes CRAN-like records as Source "Repository"; lockfiles of renv before 0.15 say "CRAN". */
+const REPOSITORY_SOURCES = new Set(['Repository', 'CRAN']);
+const isUrl = (text) => /^(https?|file):\/\/./.test(text);
+const trimSlash = (url) => url.replace(/\/+$/, '');
+/** Parse an renv.lock. `file` names it in messages. */
+function lockfile_parseRenvLock(text, file) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (error) {
+        throw new UserError(`lockfile: ${file} is not JSON (${error.message}); give an renv.lock written by renv::snapshot().`);
+    }
+    if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
+        throw new UserError(`lockfile: ${file} has no "Packages" object; give an renv.lock written by renv::snapshot().`);
+    }
+    const repositories = new Map();
+    if (Array.isArray(doc.R?.Repositories)) {
+        for (const repo of doc.R.Repositories) {
+            if (typeof repo?.Name === 'string' && typeof repo.URL === 'string' && isUrl(repo.URL)) {
+                repositories.set(repo.Name, trimSlash(repo.URL));
+            }
+        }
+    }
+    const pins = [];
+    const unsupported = [];
+    const malformed = [];
+    for (const [key, value] of Object.entries(doc.Packages)) {
+        const name = typeof value?.Package === 'string' ? value.Package : key;
+        const version = typeof value?.Version === 'string' ? value.Version : '';
+        const source = typeof value?.Source === 'string' ? value.Source : '';
+        if (!R_PACKAGE.test(name) || !PACKAGE_VERSION.test(version)) {
+            malformed.push(`${key} (Package "${String(value?.Package)}", Version "${String(value?.Version)}")`);
+            continue;
+        }
+        if (!REPOSITORY_SOURCES.has(source)) {
+            unsupported.push(`${name} ${version} (Source: ${source || 'none'})`);
+            continue;
+        }
+        const repository = typeof value.Repository === 'string' ? value.Repository : '';
+        const url = isUrl(repository) ? trimSlash(repository) : repositories.get(repository || 'CRAN');
+        pins.push({ name, version, repos: url ? [url] : [] });
+    }
+    if (malformed.length) {
+        throw new UserError(`lockfile: ${file} has records without a valid package name and version: ${malformed.join(', ')}.`);
+    }
+    if (unsupported.length) {
+        throw new UserError(`lockfile: ${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
+            'Only CRAN-like repository records (Source: Repository) are supported; install those packages from a ' +
+            'CRAN-like repository and snapshot again, or remove them from the lock.');
+    }
+    pins.sort((a, b) => a.name.localeCompare(b.name));
+    const rVersion = typeof doc.R?.Version === 'string' ? doc.R.Version : undefined;
+    return { rVersion, pins };
+}
+/**
+ * The packages option: names, or `name@version` for an exact version; separated by commas, spaces or new lines;
+ * "none" for none.
+ */
+function lockfile_parsePackageList(value) {
+    const entries = value
+        .split(/[\s,]+/)
+        .map((p) => p.trim())
+        .filter(Boolean);
+    if (entries.length === 1 && entries[0] === 'none')
+        return { names: [], pins: [] };
+    const names = [];
+    const pins = new Map();
+    for (const entry of entries) {
+        const [name = '', version, ...rest] = entry.split('@');
+        if (!R_PACKAGE.test(name) || rest.length) {
+            throw new UserError(`packages: "${entry}" is not a valid R package name (letters, digits and dots, starting with a letter), ` +
+                'optionally with @VERSION (e.g. jsonlite@1.8.4); separate entries with commas or spaces.');
+        }
+        if (version !== undefined) {
+            if (!PACKAGE_VERSION.test(version)) {
+                throw new UserError(`packages: "${entry}" has no valid version after @; write NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4.`);
+            }
+            const earlier = pins.get(name);
+            if (earlier && earlier.version !== version) {
+                throw new UserError(`packages: ${name} is asked for at two versions, ${earlier.version} and ${version}.`);
+            }
+            pins.set(name, { name, version, repos: [] });
+        }
+        if (!names.includes(name))
+            names.push(name);
+    }
+    return { names, pins: [...pins.values()] };
+}
+/**
+ * The packages of a build with a lockfile: every record of the lock; the packages option may repeat lock entries
+ * (at the lock's version) but not add any, since a package outside the lock would not be reproducible.
+ */
+function lockfile_packagesWithLock(listed, lock, file) {
+    const locked = new Map(lock.pins.map((p) => [p.name, p]));
+    const outside = listed.names.filter((n) => !locked.has(n));
+    if (outside.length) {
+        throw new UserError(`packages: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
+            'package comes from the lock. Add it to the project (renv::install, then renv::snapshot) or leave it out of packages.');
+    }
+    const conflicting = listed.pins.filter((p) => locked.get(p.name)?.version !== p.version);
+    if (conflicting.length) {
+        throw new UserError(`packages: ${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')}; ` +
+            `drop the version or change ${file}.`);
+    }
+    return { names: lock.pins.map((p) => p.name), pins: lock.pins };
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:child_process"
@@ -4165,6 +4287,9 @@ async function pruneTree(prefix, options, log, rules = PRUNE_RULES) {
 
 
 
+
+
+
 const PRUNE_INPUTS = {
     'prune-translations': 'translations',
     'prune-strip': 'strip',
@@ -4179,6 +4304,7 @@ const BUILD_OPTION_NAMES = [
     'r-version',
     'r-sha256',
     'packages',
+    'lockfile',
     'cran-repo',
     'prefix',
     'out-dir',
@@ -4203,8 +4329,6 @@ const DEFAULTS = {
 };
 const SHA256 = /^[0-9a-f]{64}$/;
 const R_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-// R's own rule for package names (Writing R Extensions 1.1.1).
-const R_PACKAGE = /^[A-Za-z][A-Za-z0-9.]*[A-Za-z0-9]$/;
 function parseBoolean(name, value, fallback) {
     const v = (value ?? '').trim();
     if (v === '')
@@ -4235,20 +4359,34 @@ function parseSha256(name, value) {
         throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
     return v;
 }
-/** Package lists: separated by commas, spaces or new lines; "none" or empty means no packages. */
-function parsePackages(value) {
-    const names = value
-        .split(/[\s,]+/)
-        .map((p) => p.trim())
-        .filter(Boolean);
-    if (names.length === 1 && names[0] === 'none')
-        return [];
-    for (const name of names) {
-        if (!R_PACKAGE.test(name)) {
-            throw new UserError(`packages: "${name}" is not a valid R package name (letters, digits and dots, starting with a letter); separate names with commas or spaces.`);
-        }
+/**
+ * The packages and exact versions: the packages option (names or name@version; empty means the default, aws.s3, or
+ * none with a lockfile; "none" means none) and the renv lockfile, read here so the build sees its content.
+ */
+function parsePackageRequest(packagesText, lockfileText, cwd) {
+    if (!lockfileText) {
+        const { names, pins } = parsePackageList(packagesText || DEFAULTS.packages);
+        return { packages: names, pins };
     }
-    return [...new Set(names)];
+    const file = path.resolve(cwd, lockfileText);
+    let text;
+    try {
+        text = readFileSync(file, 'utf8');
+    }
+    catch (error) {
+        throw new UserError(`lockfile: cannot read ${file} (${error.code ?? error.message}); give the path of an renv.lock.`);
+    }
+    const lock = parseRenvLock(text, file);
+    const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
+    return {
+        packages: names,
+        pins,
+        lockfile: {
+            path: file,
+            sha256: createHash('sha256').update(text).digest('hex'),
+            rVersion: lock.rVersion,
+        },
+    };
 }
 function parseRepoUrl(name, value) {
     const v = value.trim().replace(/\/+$/, '');
@@ -4345,7 +4483,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     return {
         rVersion: parseRVersion(get('r-version') || DEFAULTS['r-version']),
         rSha256: rSha ? parseSha256('r-sha256', rSha) : undefined,
-        packages: parsePackages(raw.packages ?? DEFAULTS.packages),
+        ...parsePackageRequest(get('packages'), get('lockfile'), cwd),
         cranRepo: parseRepoUrl('cran-repo', get('cran-repo') || DEFAULTS['cran-repo']),
         prefix: path.resolve(prefix),
         outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),
