@@ -18,8 +18,8 @@ const mirror = localMirror();
 const recipe = loadRecipe();
 const packages = 'xml2,curl';
 /** The recipe's stages (data/stages.yml), in build order. */
-const SOURCE_STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
-const PACKAGE_STAGES = ['r-runtime-packages', 'r-packages'];
+const SOURCE_STAGES = recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
+const PACKAGE_STAGES = recipe.stages.filter((s) => s.kind === 'r-packages').map((s) => s.name);
 
 interface BuildSummary {
   rVersion: string;
