@@ -3,7 +3,7 @@
  * build's result and the publisher's; main.ts sets them with core.setOutput and core.summary.
  */
 import type { BuildResult } from '../pipeline/build.js';
-import { formatBytes } from '../pipeline/sizes.js';
+import { formatBytes } from '../util/format.js';
 import { LAMBDA_LIMITS, LAYER_NAMES, type LayerName } from '../pipeline/types.js';
 import type { PublishResult } from '../publish/index.js';
 

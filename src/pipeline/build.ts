@@ -6,6 +6,10 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { run } from '../util/exec.js';
+import { fetchText } from '../util/fetch.js';
+import { copyTree } from '../util/fs.js';
+import { sha256, sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import { dataFile, layerDir } from '../paths.js';
 import { addMissingLibraries } from './closure.js';
@@ -13,19 +17,17 @@ import { findElfFiles } from './elf.js';
 import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
 import { detectHost, hostWarning } from './host.js';
 import { packageClosure, parsePackagesIndex } from './cran-index.js';
-import { fetchText } from './fetch.js';
 import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
 import { owningPackage } from './os-packages.js';
 import type { BuildOptions } from './options.js';
-import { planStages, sha256Hex, type PlannedStage } from './plan.js';
+import { planStages, type PlannedStage } from './plan.js';
 import { Prefix } from './prefix.js';
-import { run, copyTree } from './process.js';
 import { pruneTree, type PruneReport } from './prune.js';
 import { resolveRelease } from './r-versions.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
 import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
-import { fetchSource, sha256File } from './sources.js';
+import { fetchSource } from './sources.js';
 import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
 import type {
@@ -360,7 +362,7 @@ async function fingerprintPackages(
   for (const stage of recipe.stages) {
     if (stage.kind !== 'r-packages') continue;
     const wanted = stage.library === 'site' ? options.packages : stage.packages;
-    fingerprints[stage.name] = sha256Hex(packageClosure(wanted, available).join('\n')).slice(0, 16);
+    fingerprints[stage.name] = sha256(packageClosure(wanted, available).join('\n')).slice(0, 16);
   }
   return fingerprints;
 }

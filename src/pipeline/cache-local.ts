@@ -2,7 +2,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CacheBackend } from './types.js';
-import { copyTree } from './process.js';
+import { copyTree } from '../util/fs.js';
 
 /**
  * The CLI's cache: one folder per key under a local directory. A save copies to a hidden temporary folder and

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { compareVersions } from './glibc.js';
 import { LAMBDA_LIMITS, type Architecture, type HostInfo } from './types.js';
 import { UserError } from '../errors.js';
+import { runSync } from '../util/exec.js';
 
 /** Pure: the fields of /etc/os-release. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -37,7 +37,7 @@ export function detectHost(): HostInfo {
   }
   let glibc = 'unknown';
   try {
-    glibc = parseGlibcVersion(execFileSync('ldd', ['--version'], { encoding: 'utf8' }));
+    glibc = parseGlibcVersion(runSync('ldd', ['--version']));
   } catch {
     // musl or no ldd: unknown
   }

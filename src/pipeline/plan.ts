@@ -2,8 +2,8 @@
  * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
  * recipe, the options and the host before anything runs, and tested as data.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { sha256 } from '../util/hash.js';
 import type { PackagePin } from './lockfile.js';
 import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
@@ -69,8 +69,6 @@ export interface PlanInputs {
   /** sha256 of data/install-packages.R, which installs every R-packages stage. */
   installerSha256?: string;
 }
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
 export function fillTemplate(text: string, values: Record<string, string>): string {
@@ -227,5 +225,5 @@ function transitiveDeps(name: string, recipe: Recipe): string[] {
 
 /** Readable and unique: `r-lambda-layer-<stage>-<hash>`. Keys are GitHub cache keys too (≤ 512 chars, no commas). */
 export function cacheKey(stage: string, parts: unknown): string {
-  return `r-lambda-layer-v1-${stage}-${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
+  return `r-lambda-layer-v1-${stage}-${sha256(JSON.stringify(parts)).slice(0, 32)}`;
 }

@@ -9,8 +9,10 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { batches, ELF_TYPE, elfType, findElfFiles, runTool } from './elf.js';
-import { formatBytes } from './sizes.js';
+import { run } from '../util/exec.js';
+import { formatBytes } from '../util/format.js';
+import { globToRegExp } from '../util/glob.js';
+import { batches, ELF_TYPE, elfType, findElfFiles } from './elf.js';
 
 export interface PruneOptions {
   /** tcltk and every translation except English (the guide's step). */
@@ -187,27 +189,6 @@ export const PRUNE_RULES: readonly PruneRule[] = [
   },
 ];
 
-/** An anchored regular expression for a glob over '/'-separated relative paths. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob.charAt(i);
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
-      if (glob[i + 2] === '/') {
-        out += '(?:[^/]+/)*';
-        i += 2;
-      } else {
-        out += '.*';
-        i += 1;
-      }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
 interface CompiledSelector {
   include: RegExp[];
   exclude: RegExp[];
@@ -295,16 +276,16 @@ export async function stripElfFiles(prefix: string, log: Logger): Promise<Transf
   const result: TransformResult = { bytesSaved: 0, filesChanged: 0, failed: [] };
   const sizes = async (files: string[]): Promise<number[]> =>
     Promise.all(files.map(async (f) => (await stat(f)).size));
-  const run = async (flag: string, files: string[]): Promise<void> => {
+  const stripAll = async (flag: string, files: string[]): Promise<void> => {
     for (const batch of batches(files)) {
       const before = await sizes(batch);
-      const { code, stderr } = await runTool('strip', [flag, ...batch]);
+      const { code, stderr } = await run('strip', [flag, ...batch]);
       if (code !== 0) {
         log.debug(
           `strip ${flag} failed on a batch of ${batch.length}, retrying one by one: ${stderr.trim()}`,
         );
         for (const file of batch) {
-          const one = await runTool('strip', [flag, file]);
+          const one = await run('strip', [flag, file]);
           if (one.code !== 0) {
             result.failed.push(file);
             log.warn(`strip could not handle ${file}, left as is: ${one.stderr.trim()}`);
@@ -319,8 +300,8 @@ export async function stripElfFiles(prefix: string, log: Logger): Promise<Transf
       });
     }
   };
-  await run('--strip-unneeded', shared);
-  await run('--strip-all', executables);
+  await stripAll('--strip-unneeded', shared);
+  await stripAll('--strip-all', executables);
   return result;
 }
 

@@ -3,12 +3,14 @@
  * (`R/bin/R`, `bootstrap`, `lib/libssl.so.3`). Deterministic: entries sorted byte-wise, one fixed timestamp,
  * no per-entry data that depends on the machine, the clock or the time zone; the same tree gives the same bytes.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yazl from 'yazl';
 import { UserError } from '../errors.js';
+import { isInside } from '../util/fs.js';
+import { sha256File } from '../util/hash.js';
 import type { LayerName, LayerRecord } from './types.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
@@ -59,11 +61,6 @@ function fixedTime(): Date {
 
 const S_IFLNK = 0o120000;
 const SYMLINK_MODE = S_IFLNK | 0o777;
-
-function isInside(file: string, root: string): boolean {
-  const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
-}
 
 export interface ZipOptions {
   /**
@@ -165,13 +162,6 @@ export async function collectEntries(
     await visit(path.join(absRoot, top), top, new Set());
   }
   return entries.sort((a, b) => byteOrder(a.name, b.name));
-}
-
-/** sha256 of a file, hex. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

@@ -3,12 +3,11 @@
  * belong together, so that nothing is published from a half-written or mixed-up folder.
  * Reads files only; no network.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { ARCHITECTURES, LAYER_NAMES, type LayerRecord, type Manifest } from '../pipeline/types.js';
-import { sha256File } from '../pipeline/zip.js';
+import { sha256, sha256File } from '../util/hash.js';
 
 const MANIFEST_FILE = 'manifest.json';
 
@@ -111,7 +110,7 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
     throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
   }
   const manifest = checkManifest(parsed, manifestPath);
-  const manifestSha256 = createHash('sha256').update(bytes).digest('hex');
+  const manifestSha256 = sha256(bytes);
 
   const layers: LoadedLayer[] = [];
   for (const record of manifest.layers) {

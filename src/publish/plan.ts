@@ -4,6 +4,7 @@
  * regions, shared with whom. Every check that can fail without AWS fails here. Pure: no I/O.
  */
 import { UserError } from '../errors.js';
+import { formatBytes } from '../util/format.js';
 import { LAMBDA_LIMITS, type Architecture, type LayerName, type RPackageRecord } from '../pipeline/types.js';
 import type { PublishInput } from './inputs.js';
 import { LAYER_NAME_MAX_LENGTH, PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
@@ -158,11 +159,6 @@ export function layerLicense(kind: LayerName): string {
   }[kind];
 }
 
-function humanBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 /**
  * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc newer
  * than provided.al2023's) is published only with a loud warning, since the user may know better.
@@ -189,7 +185,7 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
   );
   const direct = LAMBDA_LIMITS.directUploadZippedBytes;
   const tooLarge = input.layers.filter((l) => l.bytes > direct);
-  const limit = `${humanBytes(direct)} (${direct} bytes)`;
+  const limit = `${formatBytes(direct)} (${direct} bytes)`;
   const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
   if (tooLarge.length > 0 && options.s3Bucket === undefined) {
     const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
@@ -263,7 +259,7 @@ export function formatPlan(plan: PublishPlan): string[] {
         layer.upload.method === 'direct'
           ? 'direct upload'
           : `via s3://${layer.upload.bucket}/${layer.upload.key}`;
-      lines.push(`  ${region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
+      lines.push(`  ${region}  ${layer.layerName}  ${formatBytes(layer.zippedBytes)}  ${how}`);
     }
   }
   return lines;

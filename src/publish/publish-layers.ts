@@ -2,10 +2,10 @@
  * Publishing as one call for both fronts: read the output folder and plan everything first (no API call), then per
  * region reuse or publish each layer and apply the sharing grants. A dry run stops after the plan.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { sha256 } from '../util/hash.js';
 import type { LayerName } from '../pipeline/types.js';
 import { loadPublishInput } from './inputs.js';
 import type { PublishOptions } from './options.js';
@@ -76,7 +76,7 @@ async function publishOne(
     const zipFile = await readFile(layer.file);
     content = { zipFile };
     // Hash what is sent, not what was checked earlier: the file could have changed in between.
-    expectedSha = createHash('sha256').update(zipFile).digest('base64');
+    expectedSha = sha256(zipFile, 'base64');
   }
   const published = await publisher.publish(layer, content);
   // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.

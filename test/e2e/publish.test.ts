@@ -331,7 +331,7 @@ describe('publish with the real SDK against a local endpoint', () => {
       {},
     );
     expect(fake.requests).toEqual([]);
-    expect(log.lines).toContain(`  eu-west-1  ${nameOf('subsystem')}  4.1 KiB  direct upload`);
+    expect(log.lines).toContain(`  eu-west-1  ${nameOf('subsystem')}  4.1 KB  direct upload`);
   });
 });
 
@@ -383,7 +383,7 @@ describe('zips over the direct-upload limit', () => {
       log: memoryLogger(),
     });
     await expect(run).rejects.toThrow(
-      /r_lib\.zip \(\d+ bytes\) is over Lambda's 50\.0 MiB .* limit for a direct upload\. Give an S3 bucket/,
+      /r_lib\.zip \(\d+ bytes\) is over Lambda's 50\.0 MB .* limit for a direct upload\. Give an S3 bucket/,
     );
     expect(fake.requests).toEqual([]);
   });

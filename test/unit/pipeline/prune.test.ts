@@ -6,7 +6,6 @@ import { memoryLogger } from '../../../src/log.js';
 import {
   DEFAULT_PRUNE,
   PRUNE_RULES,
-  globToRegExp,
   pruneTree,
   selects,
   stripElfFiles,
@@ -100,15 +99,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
-});
-
-test('globs: * stays in one segment, ** spans segments', () => {
-  expect(globToRegExp('**/*.a').test('lib/libssl.a')).toBe(true);
-  expect(globToRegExp('**/*.a').test('libssl.a')).toBe(true);
-  expect(globToRegExp('**/*.a').test('lib/libssl.a/x')).toBe(false);
-  expect(globToRegExp('R/lib/R/library/*/html').test('R/lib/R/library/stats/html')).toBe(true);
-  expect(globToRegExp('R/lib/R/library/*/html').test('R/lib/R/library/stats/sub/html')).toBe(false);
-  expect(globToRegExp('a.b').test('axb')).toBe(false);
 });
 
 test('the help rule picks help databases only, never the lazy-load database of the R code', () => {

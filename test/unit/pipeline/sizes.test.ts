@@ -4,7 +4,6 @@ import path from 'node:path';
 import {
   checkLayerLimits,
   directorySizes,
-  formatBytes,
   formatSizeTable,
   largestDirectories,
 } from '../../../src/pipeline/sizes.js';
@@ -18,13 +17,6 @@ const layer = (name: LayerRecord['name'], zippedMB: number, unzippedMB: number, 
   zippedBytes: Math.round(zippedMB * MB),
   unzippedBytes: Math.round(unzippedMB * MB),
   files,
-});
-
-test('formatBytes uses binary units, as Lambda does', () => {
-  expect(formatBytes(812)).toBe('812 B');
-  expect(formatBytes(3482)).toBe('3.4 KB');
-  expect(formatBytes(50 * MB)).toBe('50.0 MB');
-  expect(formatBytes(3 * 1024 * MB)).toBe('3.00 GB');
 });
 
 describe('checkLayerLimits', () => {

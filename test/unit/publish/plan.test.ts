@@ -94,7 +94,7 @@ describe('planPublish', () => {
       );
     expect(run).toThrow(UserError);
     expect(run).toThrow(
-      `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MiB (${LIMIT} bytes) limit for a direct upload`,
+      `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MB (${LIMIT} bytes) limit for a direct upload`,
     );
     expect(run).toThrow(/"s3-bucket" \(--s3-bucket\)/);
   });
@@ -132,9 +132,9 @@ describe('planPublish', () => {
     );
     const lines = formatPlan(plan);
     expect(lines[1]).toBe('regions: us-east-1; sharing: public');
-    expect(lines).toContain('  us-east-1  r-lambda-r-4_4_1-arm64  2.0 KiB  direct upload');
+    expect(lines).toContain('  us-east-1  r-lambda-r-4_4_1-arm64  2.0 KB  direct upload');
     expect(lines).toContain(
-      `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MiB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
+      `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
     );
   });
 
