@@ -13,7 +13,8 @@ import path from 'node:path';
 import { memoryLogger } from '../src/log.js';
 import { toolHome } from '../src/pipeline/options.js';
 import { copyTree } from '../src/util/fs.js';
-import { DEFAULT_PRUNE, pruneTree, type PruneOptions } from '../src/pipeline/prune.js';
+import { pruneTree } from '../src/pipeline/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../src/pipeline/prune-options.js';
 import { formatBytes } from '../src/util/format.js';
 import { writeLayerZip } from '../src/pipeline/zip.js';
 

@@ -3,7 +3,7 @@
  * so they can be tested as data. main.ts acts on them.
  */
 import { isLambdaHost } from '../pipeline/host.js';
-import { LAMBDA_LIMITS, type HostInfo } from '../pipeline/types.js';
+import { LAMBDA_LIMITS, type HostInfo } from '../layers.js';
 
 export interface RunContext {
   /** GITHUB_ACTIONS=true: a GitHub Actions job (hosted or self-hosted). */

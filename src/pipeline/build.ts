@@ -30,16 +30,17 @@ import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories }
 import { fetchSource } from './sources.js';
 import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
-import type {
-  CacheBackend,
-  HostInfo,
-  HostLibraryRecord,
-  LayerName,
-  LayerRecord,
-  Manifest,
-  StageRecord,
-} from './types.js';
-import { LAYER_NAMES } from './types.js';
+import type { CacheBackend } from '../cache/backend.js';
+import {
+  LAYER_FILES,
+  LAYER_KINDS,
+  type HostInfo,
+  type HostLibraryRecord,
+  type LayerKind,
+  type LayerRecord,
+  type Manifest,
+  type StageRecord,
+} from '../layers.js';
 import { partitionLayers, writeLayerZip } from './zip.js';
 
 export interface BuildDeps {
@@ -61,15 +62,13 @@ export interface BuildResult {
   outDir: string;
   manifestPath: string;
   sbomPath: string;
-  zips: Record<LayerName, string>;
+  zips: Record<LayerKind, string>;
   manifest: Manifest;
   stages: StageOutcome[];
   limits: { ok: boolean; problems: string[] };
   prune: PruneReport;
   sizeTable: string;
 }
-
-const LAYER_FILES: Record<LayerName, string> = { r: 'r.zip', r_lib: 'r_lib.zip', subsystem: 'subsystem.zip' };
 
 /** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
 const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
@@ -310,8 +309,8 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
       await prefix.add(tree);
 
       const zips = Object.fromEntries(
-        LAYER_NAMES.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])]),
-      ) as Record<LayerName, string>;
+        LAYER_KINDS.map((n) => [n, path.join(options.outDir, LAYER_FILES[n])]),
+      ) as Record<LayerKind, string>;
       log.info(`wrote ${Object.values(zips).join(', ')}, ${manifestPath} and ${sbomPath}`);
       return {
         rVersion,
@@ -382,7 +381,7 @@ async function writeZips(tree: string, outDir: string, installedPrefix: string):
   try {
     const parts = await partitionLayers(tree);
     const layers: LayerRecord[] = [];
-    for (const name of LAYER_NAMES) {
+    for (const name of LAYER_KINDS) {
       const file = LAYER_FILES[name];
       const info = await writeLayerZip(tree, parts[name], path.join(staging, file), { installedPrefix });
       layers.push({ name, file, ...info });

@@ -4,7 +4,7 @@
  */
 import { run } from '../util/exec.js';
 import { batches, splitByFileHeader } from './elf.js';
-import { LAMBDA_LIMITS } from './types.js';
+import { LAMBDA_LIMITS } from '../layers.js';
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
 

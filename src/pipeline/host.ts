@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { compareVersions } from './glibc.js';
-import { LAMBDA_LIMITS, type Architecture, type HostInfo } from './types.js';
+import { LAMBDA_LIMITS, type Architecture, type HostInfo } from '../layers.js';
 import { UserError } from '../errors.js';
 import { runSync } from '../util/exec.js';
 

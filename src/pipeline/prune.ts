@@ -13,35 +13,7 @@ import { run } from '../util/exec.js';
 import { formatBytes } from '../util/format.js';
 import { globToRegExp } from '../util/glob.js';
 import { batches, ELF_TYPE, elfType, findElfFiles } from './elf.js';
-
-export interface PruneOptions {
-  /** tcltk and every translation except English (the guide's step). */
-  translations: boolean;
-  /** Strip symbols from ELF files. */
-  strip: boolean;
-  /** R's manuals, share/doc, share/info, gtk-doc (openssl's html docs live in share/doc). */
-  docs: boolean;
-  manPages: boolean;
-  /** `*.a` and libtool `*.la` files: nothing links at run time. */
-  staticLibs: boolean;
-  /** Installed packages' html, doc (vignettes), tests and demo folders. */
-  packageExtras: boolean;
-  /** Packages' help databases: `?topic` stops working; packages still load. */
-  help: boolean;
-  /** C headers: only needed to compile against the tree, which happens before pruning. */
-  headers: boolean;
-}
-
-export const DEFAULT_PRUNE: PruneOptions = {
-  translations: true,
-  strip: true,
-  docs: true,
-  manPages: true,
-  staticLibs: true,
-  packageExtras: true,
-  help: true,
-  headers: true,
-};
+import type { PruneOptions } from './prune-options.js';
 
 /** Where R's home may be under the prefix. */
 const R_HOMES = ['R/lib/R', 'R/lib64/R'];

@@ -9,7 +9,7 @@
  * the other way round.
  */
 import { sha256 } from '../util/hash.js';
-import type { HostLibraryRecord, Manifest, RPackageRecord, StageRecord } from './types.js';
+import type { HostLibraryRecord, Manifest, RPackageRecord, StageRecord } from '../layers.js';
 
 export const SBOM_FILE = 'sbom.cdx.json';
 

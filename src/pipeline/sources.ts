@@ -10,7 +10,7 @@ import { downloadFile, HttpStatusError } from '../util/fetch.js';
 import { sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import type { SourceSpec } from './plan.js';
-import type { Sha256Source } from './types.js';
+import type { Sha256Source } from '../layers.js';
 
 export interface FetchedSource {
   file: string;

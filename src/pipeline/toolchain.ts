@@ -1,7 +1,7 @@
 /** The build toolchain, as data per package manager, and the one command that installs it. */
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { HostInfo } from './types.js';
+import type { HostInfo } from '../layers.js';
 import { run } from '../util/exec.js';
 
 export const TOOLCHAIN = {

@@ -11,21 +11,21 @@ import yazl from 'yazl';
 import { UserError } from '../errors.js';
 import { isInside } from '../util/fs.js';
 import { sha256File } from '../util/hash.js';
-import type { LayerName, LayerRecord } from './types.js';
+import type { LayerKind, LayerRecord } from '../layers.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 export const MARKER_PREFIX = '.r-lambda-layer';
 
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
-export function layerOf(topEntry: string): LayerName {
+export function layerOf(topEntry: string): LayerKind {
   if (topEntry === 'R') return 'r';
   if (topEntry === 'local') return 'r_lib';
   return 'subsystem';
 }
 
 /** The prefix's top-level entries, by layer, sorted. The build's marker file is left out. */
-export async function partitionLayers(prefix: string): Promise<Record<LayerName, string[]>> {
-  const layers: Record<LayerName, string[]> = { r: [], r_lib: [], subsystem: [] };
+export async function partitionLayers(prefix: string): Promise<Record<LayerKind, string[]>> {
+  const layers: Record<LayerKind, string[]> = { r: [], r_lib: [], subsystem: [] };
   const names = (await readdir(prefix)).sort(byteOrder);
   for (const name of names) {
     if (name.startsWith(MARKER_PREFIX)) continue;

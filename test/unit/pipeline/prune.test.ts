@@ -3,14 +3,8 @@ import { cp, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../../src/log.js';
-import {
-  DEFAULT_PRUNE,
-  PRUNE_RULES,
-  pruneTree,
-  selects,
-  stripElfFiles,
-  type PruneOptions,
-} from '../../../src/pipeline/prune.js';
+import { PRUNE_RULES, pruneTree, selects, stripElfFiles } from '../../../src/pipeline/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../../../src/pipeline/prune-options.js';
 
 const NONE: PruneOptions = {
   translations: false,

@@ -7,7 +7,7 @@ import {
   formatSizeTable,
   largestDirectories,
 } from '../../../src/pipeline/sizes.js';
-import { LAMBDA_LIMITS, type LayerRecord } from '../../../src/pipeline/types.js';
+import { LAMBDA_LIMITS, type LayerRecord } from '../../../src/layers.js';
 
 const MB = 1024 * 1024;
 const layer = (name: LayerRecord['name'], zippedMB: number, unzippedMB: number, files = 10): LayerRecord => ({

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CacheBackend } from './types.js';
+import type { CacheBackend } from './backend.js';
 import { copyTree } from '../util/fs.js';
 
 /**
