@@ -1,7 +1,7 @@
 /**
- * ELF files (executables, shared libraries) in an installed tree, and running the binutils/glibc tools
- * (readelf, ldd, strip) on them. The closure, the glibc scan and strip all start from this list.
- * One process per file is the slow part of scanning a tree of hundreds of ELF files, so callers batch.
+ * ELF files (executables, shared libraries) in an installed tree, and batching the binutils/glibc tools (readelf, ldd,
+ * strip) over them. The shared-library closure, the glibc scan and strip all start from this list. One process per
+ * file is the slow part of scanning a tree of hundreds of ELF files, so callers batch (and run through util/exec.ts).
  */
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -25,8 +25,8 @@ export interface SourceSpec {
 interface PlannedBase {
   name: string;
   dependsOn: string[];
-  /** All stages this one needs, transitively, in build order. */
-  closure: string[];
+  /** All stages this one needs, transitively, in build order: what is in the prefix while it builds. */
+  allDependsOn: string[];
   key: string;
 }
 
@@ -131,7 +131,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
   const environment = recipe.environment;
 
   for (const stage of recipe.stages) {
-    const closure = transitiveDeps(stage.name, recipe);
+    const allDependsOn = transitiveDeps(stage.name, recipe);
     const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
     // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
     const keyOf = (recipePart: object): string =>
@@ -166,7 +166,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         kind: 'source',
         name: stage.name,
         dependsOn: stage.dependsOn,
-        closure,
+        allDependsOn,
         key,
         version,
         source,
@@ -194,7 +194,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         kind: 'r-packages',
         name: stage.name,
         dependsOn: stage.dependsOn,
-        closure,
+        allDependsOn,
         key,
         library: stage.library,
         packages,
