@@ -10,7 +10,7 @@ import { buildLayers } from '../pipeline/build.js';
 import { NoCache, type CacheBackend } from '../cache/backend.js';
 import { GitHubCache } from '../cache/github.js';
 import { LocalDirectoryCache } from '../cache/local-directory.js';
-import { detectHost } from '../pipeline/host.js';
+import { detectHost, hostLine } from '../pipeline/host.js';
 import { loadRecipe } from '../pipeline/recipe.js';
 import { defaultArtifactName, LAYER_KINDS } from '../layers.js';
 import { publishLayers, type PublishResult } from '../publish/index.js';
@@ -43,7 +43,7 @@ export async function run(): Promise<void> {
 
     const { backends, host } = await core.group('Host and backends', async () => {
       const host = detectHost();
-      core.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
+      core.info(hostLine(host));
       const problem = hostProblem(host, context, inputs.allowAnyHost);
       if (problem) throw new Error(problem);
       const backends = chooseBackends(

@@ -3,6 +3,7 @@
  * build's result and the publisher's; main.ts sets them with core.setOutput and core.summary.
  */
 import type { BuildResult } from '../pipeline/build.js';
+import { describeHost } from '../pipeline/host.js';
 import { formatBytes } from '../util/format.js';
 import { LAMBDA_LIMITS, LAYER_KINDS, type LayerKind } from '../layers.js';
 import type { PublishResult } from '../publish/index.js';
@@ -92,7 +93,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     `- **R version:** ${build.rVersion}`,
     `- **Architecture:** ${m.architecture}; compatible runtimes: ${m.compatibleRuntimes.join(', ')}`,
     `- **glibc required:** ${glibc} — ${verdict}`,
-    `- **Built on:** ${m.host.osId} ${m.host.osVersion} (glibc ${m.host.glibc})`,
+    `- **Built on:** ${describeHost(m.host)}`,
     `- **Layers:** ${input.artifactWhere}`,
     '',
   );

@@ -17,7 +17,7 @@ import { dataFile, layerDir } from '../paths.js';
 import { addMissingLibraries } from './closure.js';
 import { findElfFiles } from './elf.js';
 import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
-import { detectHost, hostWarning } from './host.js';
+import { detectHost, hostLine, hostWarning } from './host.js';
 import { versionsWithDependencies, parsePackagesIndex } from './cran-index.js';
 import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
 import { owningPackage } from './os-packages.js';
@@ -137,7 +137,7 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
 /** Say what the host is and what that means for Lambda; install the compilers unless told not to. */
 async function prepareHost(b: Build): Promise<void> {
   const { host, log, options } = b;
-  log.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
+  log.info(hostLine(host));
   const warning = hostWarning(host);
   if (warning) warn(b, warning);
   if (options.installToolchain) await installToolchain(host, log, path.join(logDir(b), 'toolchain.log'));

@@ -49,6 +49,16 @@ export function detectHost(): HostInfo {
   };
 }
 
+/** How every message names a build host: `ubuntu 24.04 (glibc 2.39)`. */
+export function describeHost(host: HostInfo): string {
+  return `${host.osId} ${host.osVersion} (glibc ${host.glibc})`;
+}
+
+/** The log line the CLI and the action print first: `host: ubuntu 24.04, x86_64, glibc 2.39`. */
+export function hostLine(host: HostInfo): string {
+  return `host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`;
+}
+
 /** Lambda's provided.al2023 is Amazon Linux 2023: binaries built there load there. */
 export function isLambdaHost(host: HostInfo): boolean {
   return host.osId === 'amzn' && host.osVersion === '2023';
@@ -62,7 +72,7 @@ export function isLambdaHost(host: HostInfo): boolean {
 export function hostWarning(host: HostInfo): string | undefined {
   if (isLambdaHost(host)) return undefined;
   const lambda = LAMBDA_LIMITS.glibc;
-  const where = `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023.`;
+  const where = `This build host is ${describeHost(host)}, not Amazon Linux 2023.`;
   const container =
     "an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023)";
   if (host.glibc === 'unknown') {
