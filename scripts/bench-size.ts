@@ -31,7 +31,10 @@ const none: PruneOptions = Object.fromEntries(
 ) as unknown as PruneOptions;
 const variants: { name: string; options: PruneOptions }[] = [
   { name: 'unpruned', options: none },
-  { name: "the guide's pruning (tcltk, translations)", options: { ...none, translations: true } },
+  {
+    name: "the original blog recipe's pruning (tcltk, translations)",
+    options: { ...none, translations: true },
+  },
   {
     name: '+ strip, docs, man pages, static libs, package html/doc/tests/demo',
     options: {

@@ -5,9 +5,10 @@
  */
 
 /**
- * The three layer kinds, named as in AWS's original blog recipe for R on Lambda that this project replaces (see the
- * README). Lambda unpacks every layer into /opt. A published layer's own name (`r-lambda-r-4_5_2-x86_64`) is
- * something else: see publish/.
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
  */
 export const LAYER_KINDS = ['r', 'r_lib', 'subsystem'] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];

@@ -1,6 +1,6 @@
 /**
  * The shared-library closure: every library an ELF file under the prefix needs must either be under the prefix
- * or be part of Lambda's provided.al2023 image (the allowlist). The guide copied libgfortran and libquadmath by hand;
+ * or be part of Lambda's provided.al2023 image (the allowlist). The original blog recipe copied libgfortran and libquadmath by hand;
  * this finds all of them (libgomp, libstdc++, libgcc_s, libz, ...) with ldd and copies them into <prefix>/lib.
  */
 import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
