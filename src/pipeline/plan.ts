@@ -131,7 +131,11 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
   const environment = recipe.environment;
 
   for (const stage of recipe.stages) {
-    const allDependsOn = transitiveDeps(stage.name, recipe);
+    const base = {
+      name: stage.name,
+      dependsOn: stage.dependsOn,
+      allDependsOn: transitiveDeps(stage.name, recipe),
+    };
     const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
     // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
     const keyOf = (recipePart: object): string =>
@@ -161,13 +165,10 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         flags,
         commands,
       };
-      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'source',
-        name: stage.name,
-        dependsOn: stage.dependsOn,
-        allDependsOn,
-        key,
+        ...base,
+        key: keyOf(recipePart),
         version,
         source,
         flags,
@@ -189,13 +190,10 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
       };
-      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'r-packages',
-        name: stage.name,
-        dependsOn: stage.dependsOn,
-        allDependsOn,
-        key,
+        ...base,
+        key: keyOf(recipePart),
         library: stage.library,
         packages,
         pins,
