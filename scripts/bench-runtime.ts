@@ -7,11 +7,12 @@
  *    answering GET /next with the event to it receiving the response POST. The echo handler itself
  *    takes microseconds, so this is what the runtime adds per event (read, parse, context, call,
  *    serialise, post);
- *  - throughput in events per second, against the original guide's way (a shell loop running curl
+ *  - throughput in events per second, against the original blog recipe's way (a shell loop running curl
  *    and a new Rscript per event) measured in the same run.
  *
  * Usage: npx tsx scripts/bench-runtime.ts [--out FILE] [--rscript PATH] [--events N] [--cold-runs N] [--guide-events N]
- * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table.
+ * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table. `guide` in
+ * --guide-events and in the JSON means the original blog recipe's way.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -116,7 +117,7 @@ async function warmEcho(emulator: LambdaEmulator, payload: Buffer) {
   return { endToEnd, overhead, eventsPerSecond: events / seconds };
 }
 
-/** The original guide's bootstrap: curl for the Runtime API and a new Rscript per event. */
+/** The original blog recipe's bootstrap: curl for the Runtime API and a new Rscript per event. */
 const GUIDE_BOOTSTRAP = `#!/bin/sh
 set -eu
 API="http://\${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
   } finally {
     await emulator.close();
   }
-  process.stderr.write(`bench: the guide's way, ${guideEvents} events…\n`);
+  process.stderr.write(`bench: the original blog recipe's way, ${guideEvents} events…\n`);
   const guide = await guideThroughput(payload);
 
   const coldRatio = median(cold.runtime) / median(cold.bare);
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
     ['warm end-to-end invoke p95', `${results.warmEcho.endToEndP95Ms} ms`, ''],
     ['throughput, this runtime', `${results.warmEcho.eventsPerSecond} events/s`, ''],
     [
-      'throughput, the guide (new Rscript per event)',
+      'throughput, the original blog recipe (new Rscript per event)',
       'eventsPerSecond' in guide
         ? `${round(guide.eventsPerSecond, 2)} events/s`
         : `skipped: ${guide.skipped}`,

@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../src/log.js';
 import { toolHome } from '../src/pipeline/options.js';
-import { copyTree } from '../src/pipeline/process.js';
-import { DEFAULT_PRUNE, pruneTree, type PruneOptions } from '../src/pipeline/prune.js';
-import { formatBytes } from '../src/pipeline/sizes.js';
+import { copyTree } from '../src/util/fs.js';
+import { pruneTree } from '../src/pipeline/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../src/pipeline/prune-options.js';
+import { formatBytes } from '../src/util/format.js';
 import { writeLayerZip } from '../src/pipeline/zip.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -25,13 +26,26 @@ const workDir = arg('--work-dir', path.join(toolHome(), 'work'));
 const prefix = arg('--prefix', '/opt');
 const outFile = arg('--out', 'bench-results/size.json');
 
-const none: PruneOptions = Object.fromEntries(Object.keys(DEFAULT_PRUNE).map((k) => [k, false])) as unknown as PruneOptions;
+const none: PruneOptions = Object.fromEntries(
+  Object.keys(DEFAULT_PRUNE).map((k) => [k, false]),
+) as unknown as PruneOptions;
 const variants: { name: string; options: PruneOptions }[] = [
   { name: 'unpruned', options: none },
-  { name: "the guide's pruning (tcltk, translations)", options: { ...none, translations: true } },
+  {
+    name: "the original blog recipe's pruning (tcltk, translations)",
+    options: { ...none, translations: true },
+  },
   {
     name: '+ strip, docs, man pages, static libs, package html/doc/tests/demo',
-    options: { ...none, translations: true, strip: true, docs: true, manPages: true, staticLibs: true, packageExtras: true },
+    options: {
+      ...none,
+      translations: true,
+      strip: true,
+      docs: true,
+      manPages: true,
+      staticLibs: true,
+      packageExtras: true,
+    },
   },
   { name: '+ help databases and headers (the default)', options: DEFAULT_PRUNE },
 ];
@@ -46,7 +60,13 @@ async function main(): Promise<void> {
   try {
     const base = path.join(scratch, 'base');
     for (const stage of stages) await copyTree(path.join(stagesDir, stage, prefix), base);
-    const results: { variant: string; zippedBytes: number; unzippedBytes: number; files: number; prunedSeconds: number }[] = [];
+    const results: {
+      variant: string;
+      zippedBytes: number;
+      unzippedBytes: number;
+      files: number;
+      prunedSeconds: number;
+    }[] = [];
     for (const variant of variants) {
       const tree = path.join(scratch, 'tree');
       await rm(tree, { recursive: true, force: true });
@@ -55,7 +75,13 @@ async function main(): Promise<void> {
       await pruneTree(tree, variant.options, memoryLogger());
       const prunedSeconds = (performance.now() - started) / 1000;
       const zip = await writeLayerZip(tree, ['R'], path.join(scratch, 'r.zip'), { installedPrefix: prefix });
-      results.push({ variant: variant.name, zippedBytes: zip.zippedBytes, unzippedBytes: zip.unzippedBytes, files: zip.files, prunedSeconds });
+      results.push({
+        variant: variant.name,
+        zippedBytes: zip.zippedBytes,
+        unzippedBytes: zip.unzippedBytes,
+        files: zip.files,
+        prunedSeconds,
+      });
     }
     const raw = results[0]!;
     const rows = results.map((r) => [
@@ -68,11 +94,15 @@ async function main(): Promise<void> {
     ]);
     const header = ['r layer (R/)', 'zipped', 'unzipped', 'files', 'zipped / unpruned', '≤ 50 MB'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    const line = (cells: string[]): string =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(line(header));
     for (const row of rows) console.log(line(row));
     await mkdir(path.dirname(path.resolve(outFile)), { recursive: true });
-    await writeFile(outFile, JSON.stringify({ measuredAt: new Date().toISOString(), workDir, results }, null, 2) + '\n');
+    await writeFile(
+      outFile,
+      JSON.stringify({ measuredAt: new Date().toISOString(), workDir, results }, null, 2) + '\n',
+    );
     console.log(`figures written to ${outFile}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -34,7 +34,7 @@ import {
 import { compareVersions } from '../src/pipeline/glibc.js';
 import { toolHome } from '../src/pipeline/options.js';
 import { fileNameOf, fillTemplate } from '../src/pipeline/plan.js';
-import { run, runChecked } from '../src/pipeline/process.js';
+import { run, runChecked } from '../src/util/exec.js';
 import { loadRecipe } from '../src/pipeline/recipe.js';
 
 /** The Debian source package of each recipe stage. */
@@ -228,7 +228,8 @@ async function fillCran(): Promise<string[]> {
     const older = candidates
       .filter((c) => c.upstreamVersion !== chosen.upstreamVersion)
       .sort((a, b) => compareVersions(a.upstreamVersion, b.upstreamVersion));
-    if (older.length === 0) throw new MirrorError(`apt lists only one release of ${pkg}; the archive needs two.`);
+    if (older.length === 0)
+      throw new MirrorError(`apt lists only one release of ${pkg}; the archive needs two.`);
     const archived = await obtain(pkg, older);
     const archivedVersion = await repackForCran(name, archived.file, path.join(contrib, 'Archive', name));
     lines.push(`${name} ${archivedVersion} in Archive/ (from ${pkg}=${archived.chosen.version})`);

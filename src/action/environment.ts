@@ -2,8 +2,8 @@
  * Where the action runs, and what follows from it: pure decisions over the environment, the host and the inputs,
  * so they can be tested as data. main.ts acts on them.
  */
-import { isLambdaHost } from '../pipeline/host.js';
-import { LAMBDA_LIMITS, type HostInfo } from '../pipeline/types.js';
+import type { HostInfo } from '../layers.js';
+import { hostWarning } from '../pipeline/host.js';
 
 export interface RunContext {
   /** GITHUB_ACTIONS=true: a GitHub Actions job (hosted or self-hosted). */
@@ -20,14 +20,16 @@ export function runContext(env: NodeJS.ProcessEnv): RunContext {
 export const CONTAINER_LINE = 'container: amazonlinux:2023';
 
 /**
- * In Actions, layers must be built in Amazon Linux 2023 (Lambda's provided.al2023): binaries linked against a newer
- * glibc do not load there. Returns the message to stop with, or undefined when the build may go on.
+ * In Actions, layers must be built in Amazon Linux 2023 (Lambda's provided.al2023): what is built elsewhere may not
+ * load there. The message to stop with (the pipeline's host warning, then the line to add), or undefined when the
+ * build may go on.
  */
 export function hostProblem(host: HostInfo, context: RunContext, allowAnyHost: boolean): string | undefined {
-  if (!context.inActions || allowAnyHost || isLambdaHost(host)) return undefined;
+  if (!context.inActions || allowAnyHost) return undefined;
+  const warning = hostWarning(host);
+  if (warning === undefined) return undefined;
   return [
-    `This job runs on ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023: layers built here would ` +
-      `need a newer glibc than Lambda's ${LAMBDA_LIMITS.glibc} and fail to load on Lambda.`,
+    warning,
     "Run the job in Lambda's own OS: add this line to the job, beside runs-on:",
     '',
     `    ${CONTAINER_LINE}`,

@@ -7,7 +7,7 @@ import {
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ArtifactSink } from '../pipeline/types.js';
+import type { ArtifactSink } from './artifacts.js';
 
 export interface ArtifactUploader {
   uploadArtifact(

@@ -7,19 +7,18 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { errorMessage } from '../errors.js';
 import { buildLayers } from '../pipeline/build.js';
-import { LocalDirectoryCache } from '../pipeline/cache-local.js';
-import { detectHost } from '../pipeline/host.js';
+import { NoCache, type CacheBackend } from '../cache/backend.js';
+import { GitHubCache } from '../cache/github.js';
+import { LocalDirectoryCache } from '../cache/local-directory.js';
+import { detectHost, hostLine } from '../pipeline/host.js';
 import { loadRecipe } from '../pipeline/recipe.js';
-import type { ArtifactSink, CacheBackend } from '../pipeline/types.js';
-import { LAYER_NAMES } from '../pipeline/types.js';
+import { defaultArtifactName, LAYER_KINDS } from '../layers.js';
 import { publishLayers, type PublishResult } from '../publish/index.js';
 import { coreLogger } from './core-logger.js';
 import { chooseBackends, hostProblem, runContext, type BackendChoice } from './environment.js';
 import { GitHubArtifactSink } from './github-artifacts.js';
-import { GitHubCache, NoCache } from './github-cache.js';
 import { getInputs } from './inputs.js';
-import { LocalArtifactSink } from './local-sinks.js';
-import { defaultArtifactName } from './naming.js';
+import { LocalArtifactSink, type ArtifactSink } from './artifacts.js';
 import { actionOutputs, OUTPUTS, summaryMarkdown } from './summary.js';
 import type { Logger } from '../log.js';
 
@@ -44,7 +43,7 @@ export async function run(): Promise<void> {
 
     const { backends, host } = await core.group('Host and backends', async () => {
       const host = detectHost();
-      core.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
+      core.info(hostLine(host));
       const problem = hostProblem(host, context, inputs.allowAnyHost);
       if (problem) throw new Error(problem);
       const backends = chooseBackends(
@@ -77,7 +76,7 @@ export async function run(): Promise<void> {
 
     const artifactName =
       inputs.artifactName ?? defaultArtifactName(result.rVersion, result.manifest.architecture);
-    const files = [...LAYER_NAMES.map((name) => result.zips[name]), result.manifestPath, result.sbomPath];
+    const files = [...LAYER_KINDS.map((name) => result.zips[name]), result.manifestPath, result.sbomPath];
     const sink = artifactSink(backends, log);
     await core.group(`Artifact ${artifactName}`, async () => {
       await sink.upload(artifactName, files, result.outDir, inputs.retentionDays);

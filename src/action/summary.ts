@@ -3,8 +3,9 @@
  * build's result and the publisher's; main.ts sets them with core.setOutput and core.summary.
  */
 import type { BuildResult } from '../pipeline/build.js';
-import { formatBytes } from '../pipeline/sizes.js';
-import { LAMBDA_LIMITS, LAYER_NAMES, type LayerName } from '../pipeline/types.js';
+import { describeHost } from '../pipeline/host.js';
+import { formatBytes } from '../util/format.js';
+import { LAMBDA_LIMITS, LAYER_KINDS, type LayerKind } from '../layers.js';
 import type { PublishResult } from '../publish/index.js';
 
 /** The parts of a build result the reports read. */
@@ -28,7 +29,7 @@ export const OUTPUTS = [
 ] as const;
 export type OutputName = (typeof OUTPUTS)[number];
 
-const ZIP_OUTPUT: Record<LayerName, OutputName> = {
+const ZIP_OUTPUT: Record<LayerKind, OutputName> = {
   r: 'r-zip',
   r_lib: 'r-lib-zip',
   subsystem: 'subsystem-zip',
@@ -56,7 +57,7 @@ export function actionOutputs(
     'lambda-compatible': String(build.manifest.lambdaCompatible),
     'artifact-name': artifactName,
   };
-  for (const name of LAYER_NAMES) outputs[ZIP_OUTPUT[name]] = build.zips[name];
+  for (const name of LAYER_KINDS) outputs[ZIP_OUTPUT[name]] = build.zips[name];
   return outputs as Record<OutputName, string>;
 }
 
@@ -92,7 +93,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     `- **R version:** ${build.rVersion}`,
     `- **Architecture:** ${m.architecture}; compatible runtimes: ${m.compatibleRuntimes.join(', ')}`,
     `- **glibc required:** ${glibc} — ${verdict}`,
-    `- **Built on:** ${m.host.osId} ${m.host.osVersion} (glibc ${m.host.glibc})`,
+    `- **Built on:** ${describeHost(m.host)}`,
     `- **Layers:** ${input.artifactWhere}`,
     '',
   );
@@ -161,7 +162,7 @@ export function summaryMarkdown(input: SummaryInput): string {
     lines.push('### Published layers', '');
     const published: string[][] = [];
     for (const [region, layers] of Object.entries(input.published)) {
-      for (const name of LAYER_NAMES) {
+      for (const name of LAYER_KINDS) {
         const layer = layers[name];
         if (layer) published.push([region, name, `\`${layer.arn}\``, layer.reused ? 'reused' : 'new']);
       }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { consoleLogger } from '../log.js';
 import { buildLayers } from '../pipeline/build.js';
-import { LocalDirectoryCache } from '../pipeline/cache-local.js';
+import { LocalDirectoryCache } from '../cache/local-directory.js';
 import {
   DEFAULTS,
   parseBuildOptions,

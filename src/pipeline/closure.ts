@@ -1,14 +1,17 @@
 /**
  * The shared-library closure: every library an ELF file under the prefix needs must either be under the prefix
- * or be part of Lambda's provided.al2023 image (the allowlist). The guide copied libgfortran and libquadmath by hand;
+ * or be part of Lambda's provided.al2023 image (the allowlist). The original blog recipe copied libgfortran and libquadmath by hand;
  * this finds all of them (libgomp, libstdc++, libgcc_s, libz, ...) with ldd and copies them into <prefix>/lib.
  */
-import { copyFile, lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { dataFile } from '../paths.js';
-import { batches, ELF_TYPE, elfType, findElfFiles, runTool, splitByFileHeader } from './elf.js';
+import { run } from '../util/exec.js';
+import { exists, isInside } from '../util/fs.js';
+import { globToRegExp } from '../util/glob.js';
+import { batches, ELF_TYPE, elfType, findElfFiles, splitByFileHeader } from './elf.js';
 
 export const ALLOWLIST_FILE_NAME = 'lambda-al2023-libraries.txt';
 
@@ -71,14 +74,6 @@ export function parseLdd(output: string): LddEntry[] {
 export const splitLddByFile = (output: string, files: string[]): Map<string, string> =>
   splitByFileHeader(output, files, /^(\S.*):$/);
 
-/** True when `file` is `prefix` itself or lies below it (or below any of several prefixes). */
-export function isUnder(file: string, prefix: string | readonly string[]): boolean {
-  if (typeof prefix !== 'string') return prefix.some((p) => isUnder(file, p));
-  const rel = path.relative(path.resolve(prefix), path.resolve(file));
-  // `..foo` is a name inside; only `..` itself or `../…` leaves.
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
-
 /**
  * What to copy into <prefix>/lib, from each needed soname and where ldd found it.
  * Skipped: allowlisted sonames (the image has them) and libraries already under the prefix
@@ -96,21 +91,15 @@ export function planCopies(
     const from = needs.get(soname) ?? null;
     if (allow.matches(soname)) continue;
     if (from === null) missing.push(soname);
-    else if (!isUnder(from, prefix)) copy.push({ soname, from });
+    else if (!isInside(from, prefix)) copy.push({ soname, from });
   }
   return { copy, missing };
 }
 
-/** Turn a glob with `*` and `?` into an anchored regular expression. */
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-/** The allowlist from the data file's text: one soname or glob per line, `#` comments, blank lines ignored. */
+/**
+ * The allowlist from the data file's text: one soname or glob per line, `#` comments, blank lines ignored. The globs
+ * are util/glob.ts's; a soname never contains '/', so `*` there matches any run of characters.
+ */
 export function parseAllowlist(text: string): Allowlist {
   const patterns = text
     .split('\n')
@@ -145,10 +134,10 @@ async function lddNeeds(
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LD_LIBRARY_PATH: ldLibraryPath.join(':') };
   delete env.LD_PRELOAD;
   const needs = new Map<string, Need>();
-  const rank = (p: string | null): number => (p === null ? 0 : isUnder(p, prefix) ? 2 : 1);
+  const rank = (p: string | null): number => (p === null ? 0 : isInside(p, prefix) ? 2 : 1);
   for (const batch of batches(files)) {
     // ldd exits non-zero when one file of the batch is not dynamic ("not a dynamic executable"); the rest is valid.
-    const { stdout, stderr, code } = await runTool('ldd', batch, env);
+    const { stdout, stderr, code } = await run('ldd', batch, { env });
     if (code !== 0 && stderr.trim() !== '') log.debug(`ldd: ${stderr.trim()}`);
     for (const [file, text] of splitLddByFile(stdout, batch)) {
       for (const entry of parseLdd(text)) {
@@ -245,13 +234,4 @@ export async function addMissingLibraries(
     files = next;
   }
   return { copied };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -31,7 +31,10 @@ export function parsePackagesIndex(text: string): Map<string, IndexEntry> {
  * Pure: `name version` for the wanted packages and everything they need from the index, sorted. Packages not in the
  * index (base and recommended ones, or a misspelt name) appear as `name -`.
  */
-export function packageClosure(wanted: readonly string[], index: Map<string, IndexEntry>): string[] {
+export function versionsWithDependencies(
+  wanted: readonly string[],
+  index: Map<string, IndexEntry>,
+): string[] {
   const seen = new Map<string, string>();
   const visit = (name: string): void => {
     if (seen.has(name)) return;

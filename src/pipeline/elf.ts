@@ -1,9 +1,8 @@
 /**
- * ELF files (executables, shared libraries) in an installed tree, and running the binutils/glibc tools
- * (readelf, ldd, strip) on them. The closure, the glibc scan and strip all start from this list.
- * One process per file is the slow part of scanning a tree of hundreds of ELF files, so callers batch.
+ * ELF files (executables, shared libraries) in an installed tree, and batching the binutils/glibc tools (readelf, ldd,
+ * strip) over them. The shared-library closure, the glibc scan and strip all start from this list. One process per
+ * file is the slow part of scanning a tree of hundreds of ELF files, so callers batch (and run through util/exec.ts).
  */
-import { execFile } from 'node:child_process';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -78,33 +77,6 @@ export async function listRegularFiles(root: string): Promise<string[]> {
   if (info.isDirectory()) await walk(root);
   else if (info.isFile()) files.push(root);
   return files;
-}
-
-export interface ToolResult {
-  stdout: string;
-  stderr: string;
-  /** Exit status; these tools exit non-zero when one file of a batch fails, and still report the others. */
-  code: number;
-}
-
-/** Run `command args`, never throwing on a non-zero exit (the caller decides what a failure means). */
-export function runTool(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      // readelf --version-info prints every symbol's version: tens of MB for a batch of large libraries.
-      { maxBuffer: 1024 * 1024 * 1024, env: env ?? process.env, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          // Not an exit status: the tool is missing (ENOENT) or could not start.
-          reject(new Error(`cannot run ${command}: ${error.message}`));
-          return;
-        }
-        resolve({ stdout, stderr, code: error ? (error.code as number) : 0 });
-      },
-    );
-  });
 }
 
 /**

@@ -2,8 +2,9 @@
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
  */
-import { batches, runTool, splitByFileHeader } from './elf.js';
-import { LAMBDA_LIMITS } from './types.js';
+import { run } from '../util/exec.js';
+import { batches, splitByFileHeader } from './elf.js';
+import { LAMBDA_LIMITS } from '../layers.js';
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
 
@@ -68,9 +69,8 @@ export async function scanGlibcRequirement(files: string[]): Promise<GlibcScan> 
   const byFile: Record<string, string> = {};
   for (const batch of batches([...files].sort())) {
     // A non-zero exit means one file was not ELF; the others are still printed, so the output is used as is.
-    const { stdout } = await runTool('readelf', ['--version-info', '--wide', ...batch], {
-      ...process.env,
-      LC_ALL: 'C',
+    const { stdout } = await run('readelf', ['--version-info', '--wide', ...batch], {
+      env: { ...process.env, LC_ALL: 'C' },
     });
     for (const [file, text] of splitReadelfByFile(stdout, batch)) {
       const highest = highestGlibc(parseGlibcRequirements(text));

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { compareVersions } from './glibc.js';
-import { LAMBDA_LIMITS, type Architecture, type HostInfo } from './types.js';
+import { LAMBDA_LIMITS, type Architecture, type HostInfo } from '../layers.js';
 import { UserError } from '../errors.js';
+import { runSync } from '../util/exec.js';
 
 /** Pure: the fields of /etc/os-release. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -37,7 +37,7 @@ export function detectHost(): HostInfo {
   }
   let glibc = 'unknown';
   try {
-    glibc = parseGlibcVersion(execFileSync('ldd', ['--version'], { encoding: 'utf8' }));
+    glibc = parseGlibcVersion(runSync('ldd', ['--version']));
   } catch {
     // musl or no ldd: unknown
   }
@@ -47,6 +47,16 @@ export function detectHost(): HostInfo {
     arch: lambdaArchitecture(),
     glibc,
   };
+}
+
+/** How every message names a build host: `ubuntu 24.04 (glibc 2.39)`. */
+export function describeHost(host: HostInfo): string {
+  return `${host.osId} ${host.osVersion} (glibc ${host.glibc})`;
+}
+
+/** The log line the CLI and the action print first: `host: ubuntu 24.04, x86_64, glibc 2.39`. */
+export function hostLine(host: HostInfo): string {
+  return `host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`;
 }
 
 /** Lambda's provided.al2023 is Amazon Linux 2023: binaries built there load there. */
@@ -62,7 +72,7 @@ export function isLambdaHost(host: HostInfo): boolean {
 export function hostWarning(host: HostInfo): string | undefined {
   if (isLambdaHost(host)) return undefined;
   const lambda = LAMBDA_LIMITS.glibc;
-  const where = `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023.`;
+  const where = `This build host is ${describeHost(host)}, not Amazon Linux 2023.`;
   const container =
     "an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023)";
   if (host.glibc === 'unknown') {

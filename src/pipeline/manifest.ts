@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TOOL_VERSION } from '../version.js';
-import type { Manifest, RPackageRecord } from './types.js';
+import type { Manifest, RPackageRecord } from '../layers.js';
 
 /** Everything of the manifest but what this module fills in itself. */
 export type ManifestInputs = Omit<Manifest, 'schemaVersion' | 'tool' | 'compatibleRuntimes'>;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
-import { DEFAULT_PRUNE, type PruneOptions } from './prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from './prune-options.js';
 
 export interface SourceOverride {
   /** A local path, file:// URL or http(s):// URL of the tarball. */

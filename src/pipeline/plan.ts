@@ -2,12 +2,12 @@
  * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
  * recipe, the options and the host before anything runs, and tested as data.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { sha256 } from '../util/hash.js';
 import type { PackagePin } from './lockfile.js';
 import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
-import type { HostInfo, Sha256Source } from './types.js';
+import type { HostInfo, Sha256Source } from '../layers.js';
 
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS: Record<string, string[]> = { xz: ['5.6.0', '5.6.1'] };
@@ -25,8 +25,8 @@ export interface SourceSpec {
 interface PlannedBase {
   name: string;
   dependsOn: string[];
-  /** All stages this one needs, transitively, in build order. */
-  closure: string[];
+  /** All stages this one needs, transitively, in build order: what is in the prefix while it builds. */
+  allDependsOn: string[];
   key: string;
 }
 
@@ -69,8 +69,6 @@ export interface PlanInputs {
   /** sha256 of data/install-packages.R, which installs every R-packages stage. */
   installerSha256?: string;
 }
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
 export function fillTemplate(text: string, values: Record<string, string>): string {
@@ -133,7 +131,11 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
   const environment = recipe.environment;
 
   for (const stage of recipe.stages) {
-    const closure = transitiveDeps(stage.name, recipe);
+    const base = {
+      name: stage.name,
+      dependsOn: stage.dependsOn,
+      allDependsOn: transitiveDeps(stage.name, recipe),
+    };
     const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
     // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
     const keyOf = (recipePart: object): string =>
@@ -163,13 +165,10 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         flags,
         commands,
       };
-      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'source',
-        name: stage.name,
-        dependsOn: stage.dependsOn,
-        closure,
-        key,
+        ...base,
+        key: keyOf(recipePart),
         version,
         source,
         flags,
@@ -191,13 +190,10 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
       };
-      const key = keyOf(recipePart);
       planned.set(stage.name, {
         kind: 'r-packages',
-        name: stage.name,
-        dependsOn: stage.dependsOn,
-        closure,
-        key,
+        ...base,
+        key: keyOf(recipePart),
         library: stage.library,
         packages,
         pins,
@@ -227,5 +223,5 @@ function transitiveDeps(name: string, recipe: Recipe): string[] {
 
 /** Readable and unique: `r-lambda-layer-<stage>-<hash>`. Keys are GitHub cache keys too (≤ 512 chars, no commas). */
 export function cacheKey(stage: string, parts: unknown): string {
-  return `r-lambda-layer-v1-${stage}-${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
+  return `r-lambda-layer-v1-${stage}-${sha256(JSON.stringify(parts)).slice(0, 32)}`;
 }

@@ -6,7 +6,7 @@
 import { open, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { copyTree } from './process.js';
+import { copyTree } from '../util/fs.js';
 
 export const MARKER = '.r-lambda-layer-owned';
 export const LOCK = '.r-lambda-layer.lock';

@@ -9,37 +9,11 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { batches, ELF_TYPE, elfType, findElfFiles, runTool } from './elf.js';
-import { formatBytes } from './sizes.js';
-
-export interface PruneOptions {
-  /** tcltk and every translation except English (the guide's step). */
-  translations: boolean;
-  /** Strip symbols from ELF files. */
-  strip: boolean;
-  /** R's manuals, share/doc, share/info, gtk-doc (openssl's html docs live in share/doc). */
-  docs: boolean;
-  manPages: boolean;
-  /** `*.a` and libtool `*.la` files: nothing links at run time. */
-  staticLibs: boolean;
-  /** Installed packages' html, doc (vignettes), tests and demo folders. */
-  packageExtras: boolean;
-  /** Packages' help databases: `?topic` stops working; packages still load. */
-  help: boolean;
-  /** C headers: only needed to compile against the tree, which happens before pruning. */
-  headers: boolean;
-}
-
-export const DEFAULT_PRUNE: PruneOptions = {
-  translations: true,
-  strip: true,
-  docs: true,
-  manPages: true,
-  staticLibs: true,
-  packageExtras: true,
-  help: true,
-  headers: true,
-};
+import { run } from '../util/exec.js';
+import { formatBytes } from '../util/format.js';
+import { globToRegExp } from '../util/glob.js';
+import { batches, ELF_TYPE, elfType, findElfFiles } from './elf.js';
+import type { PruneOptions } from './prune-options.js';
 
 /** Where R's home may be under the prefix. */
 const R_HOMES = ['R/lib/R', 'R/lib64/R'];
@@ -187,27 +161,6 @@ export const PRUNE_RULES: readonly PruneRule[] = [
   },
 ];
 
-/** An anchored regular expression for a glob over '/'-separated relative paths. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob.charAt(i);
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
-      if (glob[i + 2] === '/') {
-        out += '(?:[^/]+/)*';
-        i += 2;
-      } else {
-        out += '.*';
-        i += 1;
-      }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
 interface CompiledSelector {
   include: RegExp[];
   exclude: RegExp[];
@@ -295,16 +248,16 @@ export async function stripElfFiles(prefix: string, log: Logger): Promise<Transf
   const result: TransformResult = { bytesSaved: 0, filesChanged: 0, failed: [] };
   const sizes = async (files: string[]): Promise<number[]> =>
     Promise.all(files.map(async (f) => (await stat(f)).size));
-  const run = async (flag: string, files: string[]): Promise<void> => {
+  const stripAll = async (flag: string, files: string[]): Promise<void> => {
     for (const batch of batches(files)) {
       const before = await sizes(batch);
-      const { code, stderr } = await runTool('strip', [flag, ...batch]);
+      const { code, stderr } = await run('strip', [flag, ...batch]);
       if (code !== 0) {
         log.debug(
           `strip ${flag} failed on a batch of ${batch.length}, retrying one by one: ${stderr.trim()}`,
         );
         for (const file of batch) {
-          const one = await runTool('strip', [flag, file]);
+          const one = await run('strip', [flag, file]);
           if (one.code !== 0) {
             result.failed.push(file);
             log.warn(`strip could not handle ${file}, left as is: ${one.stderr.trim()}`);
@@ -319,8 +272,8 @@ export async function stripElfFiles(prefix: string, log: Logger): Promise<Transf
       });
     }
   };
-  await run('--strip-unneeded', shared);
-  await run('--strip-all', executables);
+  await stripAll('--strip-unneeded', shared);
+  await stripAll('--strip-all', executables);
   return result;
 }
 

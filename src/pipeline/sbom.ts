@@ -8,8 +8,8 @@
  * the tests validate against; and scanners that read it (Dependency-Track, Grype, Trivy) read SPDX too, not always
  * the other way round.
  */
-import { createHash } from 'node:crypto';
-import type { HostLibraryRecord, Manifest, RPackageRecord, StageRecord } from './types.js';
+import { sha256 } from '../util/hash.js';
+import type { HostLibraryRecord, Manifest, RPackageRecord, StageRecord } from '../layers.js';
 
 export const SBOM_FILE = 'sbom.cdx.json';
 
@@ -135,9 +135,7 @@ function hostLibraryComponent(lib: HostLibraryRecord, osId: string): Component {
 
 /** A UUID made from the layers' sums: the same layers give the same serial number (no randomness, no time). */
 function serialNumber(manifest: Manifest): string {
-  const hex = createHash('sha256')
-    .update(manifest.layers.map((l) => l.sha256).join('\n'))
-    .digest('hex');
+  const hex = sha256(manifest.layers.map((l) => l.sha256).join('\n'));
   // Shaped as a version-4 UUID (RFC 9562 layout), as the schema's pattern asks.
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -4,25 +4,13 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LAMBDA_LIMITS, type LayerRecord } from './types.js';
+import { formatBytes } from '../util/format.js';
+import { LAMBDA_LIMITS, type LayerRecord } from '../layers.js';
 
 export interface SizedPath {
   /** Relative to the measured root, '/'-separated. */
   path: string;
   bytes: number;
-}
-
-const MB = 1024 * 1024;
-
-/**
- * Bytes as a person reads them: `812 B`, `3.4 KB`, `56.2 MB`. Binary units, as Lambda's "50 MB" limit
- * is 50 × 1024 × 1024 bytes.
- */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < MB) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 * MB) return `${(bytes / MB).toFixed(1)} MB`;
-  return `${(bytes / (1024 * MB)).toFixed(2)} GB`;
 }
 
 /**

@@ -2,17 +2,15 @@
  * Fetching a stage's source: from a per-stage override, else from the mirror (by the upstream file name), else
  * upstream. Every file is verified before anything unpacks it; a mismatch deletes the file.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import { downloadFile, HttpStatusError } from './fetch.js';
+import { downloadFile, HttpStatusError } from '../util/fetch.js';
+import { sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import type { SourceSpec } from './plan.js';
-import type { Sha256Source } from './types.js';
+import type { Sha256Source } from '../layers.js';
 
 export interface FetchedSource {
   file: string;
@@ -47,12 +45,6 @@ function joinLocation(base: string, file: string): string {
 
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 const localPath = (s: string): string => (s.startsWith('file://') ? fileURLToPath(s) : s);
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
 
 /** Download or copy `location` to `dest` (via a temporary name, so an interrupted fetch leaves nothing). */
 async function retrieve(location: string, dest: string, stageName: string, via: string): Promise<void> {

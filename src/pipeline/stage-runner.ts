@@ -9,9 +9,11 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { dataFile } from '../paths.js';
 import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
-import { run, tail } from './process.js';
+import { run } from '../util/exec.js';
+import { tail } from '../util/fs.js';
+import { sha256File } from '../util/hash.js';
 import { stepOf, withProgress } from './progress.js';
-import { sha256File, type FetchedSource } from './sources.js';
+import type { FetchedSource } from './sources.js';
 
 export interface StageContext {
   prefix: string;

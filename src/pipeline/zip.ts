@@ -3,27 +3,29 @@
  * (`R/bin/R`, `bootstrap`, `lib/libssl.so.3`). Deterministic: entries sorted byte-wise, one fixed timestamp,
  * no per-entry data that depends on the machine, the clock or the time zone; the same tree gives the same bytes.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yazl from 'yazl';
 import { UserError } from '../errors.js';
-import type { LayerName, LayerRecord } from './types.js';
+import { isInside } from '../util/fs.js';
+import { sha256File } from '../util/hash.js';
+import type { LayerKind, LayerRecord } from '../layers.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 export const MARKER_PREFIX = '.r-lambda-layer';
 
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
-export function layerOf(topEntry: string): LayerName {
+export function layerOf(topEntry: string): LayerKind {
   if (topEntry === 'R') return 'r';
   if (topEntry === 'local') return 'r_lib';
   return 'subsystem';
 }
 
 /** The prefix's top-level entries, by layer, sorted. The build's marker file is left out. */
-export async function partitionLayers(prefix: string): Promise<Record<LayerName, string[]>> {
-  const layers: Record<LayerName, string[]> = { r: [], r_lib: [], subsystem: [] };
+export async function partitionLayers(prefix: string): Promise<Record<LayerKind, string[]>> {
+  const layers: Record<LayerKind, string[]> = { r: [], r_lib: [], subsystem: [] };
   const names = (await readdir(prefix)).sort(byteOrder);
   for (const name of names) {
     if (name.startsWith(MARKER_PREFIX)) continue;
@@ -59,11 +61,6 @@ function fixedTime(): Date {
 
 const S_IFLNK = 0o120000;
 const SYMLINK_MODE = S_IFLNK | 0o777;
-
-function isInside(file: string, root: string): boolean {
-  const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
-}
 
 export interface ZipOptions {
   /**
@@ -165,13 +162,6 @@ export async function collectEntries(
     await visit(path.join(absRoot, top), top, new Set());
   }
   return entries.sort((a, b) => byteOrder(a.name, b.name));
-}
-
-/** sha256 of a file, hex. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

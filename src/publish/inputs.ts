@@ -3,12 +3,11 @@
  * belong together, so that nothing is published from a half-written or mixed-up folder.
  * Reads files only; no network.
  */
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { ARCHITECTURES, LAYER_NAMES, type LayerRecord, type Manifest } from '../pipeline/types.js';
-import { sha256File } from '../pipeline/zip.js';
+import { ARCHITECTURES, LAYER_KINDS, type LayerRecord, type Manifest } from '../layers.js';
+import { sha256, sha256File } from '../util/hash.js';
 
 const MANIFEST_FILE = 'manifest.json';
 
@@ -64,8 +63,8 @@ function checkManifest(value: unknown, where: string): Manifest {
   for (const layer of layers) {
     if (!isObject(layer)) throw fail('a layers entry is not an object');
     const name = layer['name'];
-    if (!(LAYER_NAMES as readonly unknown[]).includes(name)) {
-      throw fail(`layer ${JSON.stringify(name)} is not one of ${LAYER_NAMES.join(', ')}`);
+    if (!(LAYER_KINDS as readonly unknown[]).includes(name)) {
+      throw fail(`layer ${JSON.stringify(name)} is not one of ${LAYER_KINDS.join(', ')}`);
     }
     if (seen.has(name as string)) throw fail(`layer ${String(name)} is listed twice`);
     seen.add(name as string);
@@ -111,7 +110,7 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
     throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
   }
   const manifest = checkManifest(parsed, manifestPath);
-  const manifestSha256 = createHash('sha256').update(bytes).digest('hex');
+  const manifestSha256 = sha256(bytes);
 
   const layers: LoadedLayer[] = [];
   for (const record of manifest.layers) {

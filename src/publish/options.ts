@@ -4,7 +4,7 @@
  * things with the same messages. Pure: no I/O.
  */
 import { UserError } from '../errors.js';
-import { LAYER_NAMES, type LayerName } from '../pipeline/types.js';
+import { LAYER_KINDS, type LayerKind } from '../layers.js';
 import type { SharingGrant } from './sharing.js';
 
 /** Input names as the action's `with:` keys; the CLI flag is the same name with `--`. */
@@ -43,7 +43,7 @@ export interface PublishOptions {
   sharing: SharingGrant[];
   layerPrefix: string;
   /** The name part of each kind (the kind itself unless renamed). */
-  kindNames: Record<LayerName, string>;
+  kindNames: Record<LayerKind, string>;
   /** For zips over the direct-upload limit; may contain {region}. */
   s3Bucket: string | undefined;
   /** Key prefix: no leading slash; ends with "/" unless empty. */
@@ -162,13 +162,13 @@ function checkNamePart(key: InputKey, value: string, accepted: string): void {
   }
 }
 
-function parseKindNames(raw: string | undefined): Record<LayerName, string> {
-  const accepted = `kind=name pairs for the kinds ${LAYER_NAMES.join(', ')}, e.g. r=R,r_lib=packages,subsystem=system`;
-  const names = Object.fromEntries(LAYER_NAMES.map((kind) => [kind, kind])) as Record<LayerName, string>;
+function parseKindNames(raw: string | undefined): Record<LayerKind, string> {
+  const accepted = `kind=name pairs for the kinds ${LAYER_KINDS.join(', ')}, e.g. r=R,r_lib=packages,subsystem=system`;
+  const names = Object.fromEntries(LAYER_KINDS.map((kind) => [kind, kind])) as Record<LayerKind, string>;
   for (const item of splitList(given(raw) ?? '')) {
     const match = /^([^=]+)=(.*)$/.exec(item);
-    const kind = match?.[1] as LayerName | undefined;
-    if (match === null || kind === undefined || !(LAYER_NAMES as readonly string[]).includes(kind)) {
+    const kind = match?.[1] as LayerKind | undefined;
+    if (match === null || kind === undefined || !(LAYER_KINDS as readonly string[]).includes(kind)) {
       throw inputError('layerNames', `"${item}" does not name a layer kind`, accepted);
     }
     const name = match[2] ?? '';

@@ -4,7 +4,8 @@
  * regions, shared with whom. Every check that can fail without AWS fails here. Pure: no I/O.
  */
 import { UserError } from '../errors.js';
-import { LAMBDA_LIMITS, type Architecture, type LayerName, type RPackageRecord } from '../pipeline/types.js';
+import { formatBytes } from '../util/format.js';
+import { LAMBDA_LIMITS, type Architecture, type LayerKind, type RPackageRecord } from '../layers.js';
 import type { PublishInput } from './inputs.js';
 import { LAYER_NAME_MAX_LENGTH, PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
 import { formatSharing, type SharingGrant } from './sharing.js';
@@ -12,7 +13,7 @@ import { formatSharing, type SharingGrant } from './sharing.js';
 export type UploadMethod = { method: 'direct' } | { method: 's3'; bucket: string; key: string };
 
 export interface PlannedLayer {
-  kind: LayerName;
+  kind: LayerKind;
   layerName: string;
   /** Absolute path of the zip. */
   file: string;
@@ -64,13 +65,13 @@ function rVersionForName(rVersion: string): string {
  * so that is refused too.
  */
 export function layerNames(
-  kinds: readonly LayerName[],
+  kinds: readonly LayerKind[],
   options: Pick<PublishOptions, 'kindNames' | 'layerPrefix'>,
   rVersion: string,
   architecture: Architecture,
-): Record<LayerName, string> {
-  const names = {} as Record<LayerName, string>;
-  const seen = new Map<string, LayerName>();
+): Record<LayerKind, string> {
+  const names = {} as Record<LayerKind, string>;
+  const seen = new Map<string, LayerKind>();
   for (const kind of kinds) {
     const name = [options.layerPrefix, options.kindNames[kind], rVersionForName(rVersion), architecture]
       .filter((part) => part !== '')
@@ -117,7 +118,7 @@ function packageList(packages: readonly RPackageRecord[], room: number): string 
  * rerun recognises a version it already published.
  */
 export function layerDescription(
-  kind: LayerName,
+  kind: LayerKind,
   manifest: { rVersion: string; architecture: Architecture; rPackages?: readonly RPackageRecord[] },
   manifestSha256: string,
 ): string {
@@ -149,18 +150,13 @@ export function manifestShaFromDescription(description: string | undefined): str
  * suggests); packages and system libraries carry their own licenses, which the manifest does not record, so those
  * layers point at where the licenses are.
  */
-export function layerLicense(kind: LayerName): string {
+export function layerLicense(kind: LayerKind): string {
   return {
     r: 'GPL-2.0-only OR GPL-3.0-only',
     r_lib: "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library",
     subsystem:
       'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
   }[kind];
-}
-
-function humanBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**
@@ -189,7 +185,7 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
   );
   const direct = LAMBDA_LIMITS.directUploadZippedBytes;
   const tooLarge = input.layers.filter((l) => l.bytes > direct);
-  const limit = `${humanBytes(direct)} (${direct} bytes)`;
+  const limit = `${formatBytes(direct)} (${direct} bytes)`;
   const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
   if (tooLarge.length > 0 && options.s3Bucket === undefined) {
     const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
@@ -263,7 +259,7 @@ export function formatPlan(plan: PublishPlan): string[] {
         layer.upload.method === 'direct'
           ? 'direct upload'
           : `via s3://${layer.upload.bucket}/${layer.upload.key}`;
-      lines.push(`  ${region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
+      lines.push(`  ${region}  ${layer.layerName}  ${formatBytes(layer.zippedBytes)}  ${how}`);
     }
   }
   return lines;

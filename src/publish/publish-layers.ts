@@ -2,11 +2,11 @@
  * Publishing as one call for both fronts: read the output folder and plan everything first (no API call), then per
  * region reuse or publish each layer and apply the sharing grants. A dry run stops after the plan.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { LayerName } from '../pipeline/types.js';
+import { sha256 } from '../util/hash.js';
+import type { LayerKind } from '../layers.js';
 import { loadPublishInput } from './inputs.js';
 import type { PublishOptions } from './options.js';
 import {
@@ -29,7 +29,7 @@ import { describeGrant } from './sharing.js';
 export type PublishedLayer = LayerVersion & { reused: boolean };
 
 /** region → layer kind → what was published there. */
-export type PublishResult = Record<string, Partial<Record<LayerName, PublishedLayer>>>;
+export type PublishResult = Record<string, Partial<Record<LayerKind, PublishedLayer>>>;
 
 export interface PublishDeps {
   log: Logger;
@@ -76,7 +76,7 @@ async function publishOne(
     const zipFile = await readFile(layer.file);
     content = { zipFile };
     // Hash what is sent, not what was checked earlier: the file could have changed in between.
-    expectedSha = createHash('sha256').update(zipFile).digest('base64');
+    expectedSha = sha256(zipFile, 'base64');
   }
   const published = await publisher.publish(layer, content);
   // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
@@ -115,7 +115,7 @@ export async function publishLayers(
     const publisher = factory(regionPlan.region, log);
     try {
       published[regionPlan.region] = await log.group(`Publish to ${regionPlan.region}`, async () => {
-        const layers: Partial<Record<LayerName, PublishedLayer>> = {};
+        const layers: Partial<Record<LayerKind, PublishedLayer>> = {};
         for (const layer of regionPlan.layers) {
           const layerVersion = await publishOne(publisher, layer, plan.manifestSha256, log);
           // Grants go on reused versions too: the sharing may have changed since they were published.

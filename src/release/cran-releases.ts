@@ -4,7 +4,7 @@
  */
 import semver from 'semver';
 import { UserError } from '../errors.js';
-import { fetchText } from '../pipeline/fetch.js';
+import { fetchText } from '../util/fetch.js';
 
 export const CRAN_R_SOURCES = 'https://cloud.r-project.org/src/base/R-4/';
 

@@ -3,10 +3,9 @@
  * name, as compact JSON for `strategy.matrix: ${{ fromJson(...) }}`. Pure; every problem is a UserError that
  * names the input.
  */
-import { defaultArtifactName } from '../action/naming.js';
 import { UserError } from '../errors.js';
 import { parseRVersion } from '../pipeline/options.js';
-import { ARCHITECTURES, type Architecture } from '../pipeline/types.js';
+import { ARCHITECTURES, defaultArtifactName, type Architecture } from '../layers.js';
 import { sortVersions } from './versions-file.js';
 
 /** GitHub-hosted runners per architecture; the job itself runs in container amazonlinux:2023. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { localMirror, mirrorBuildArgs, runCli, toolHome, type CliRun } from '../support/mirror.js';
 import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
-import type { Manifest } from '../../src/pipeline/types.js';
+import type { Manifest } from '../../src/layers.js';
 
 const mirror = localMirror();
 const contrib = path.join(new URL(mirror.cranRepo).pathname, 'src', 'contrib');

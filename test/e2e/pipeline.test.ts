@@ -11,7 +11,7 @@ import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
 import { loadRecipe } from '../../src/pipeline/recipe.js';
 import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
-import type { Manifest } from '../../src/pipeline/types.js';
+import type { Manifest } from '../../src/layers.js';
 
 const PREFIX = '/opt';
 const mirror = localMirror();

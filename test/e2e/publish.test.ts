@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log.js';
-import { LAMBDA_LIMITS, type LayerName } from '../../src/pipeline/types.js';
+import { LAMBDA_LIMITS, type LayerKind } from '../../src/layers.js';
 import {
   parsePublishOptions,
   publishLayers,
@@ -26,8 +26,8 @@ import { writeFixture, type Fixture } from '../support/publish-fixture.js';
 jest.setTimeout(120_000);
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const KINDS: LayerName[] = ['r', 'r_lib', 'subsystem'];
-const nameOf = (kind: LayerName, arch = 'x86_64'): string => `r-lambda-${kind}-4_4_1-${arch}`;
+const KINDS: LayerKind[] = ['r', 'r_lib', 'subsystem'];
+const nameOf = (kind: LayerKind, arch = 'x86_64'): string => `r-lambda-${kind}-4_4_1-${arch}`;
 
 let fake: FakeAws;
 let work: string;
@@ -331,7 +331,7 @@ describe('publish with the real SDK against a local endpoint', () => {
       {},
     );
     expect(fake.requests).toEqual([]);
-    expect(log.lines).toContain(`  eu-west-1  ${nameOf('subsystem')}  4.1 KiB  direct upload`);
+    expect(log.lines).toContain(`  eu-west-1  ${nameOf('subsystem')}  4.1 KB  direct upload`);
   });
 });
 
@@ -383,7 +383,7 @@ describe('zips over the direct-upload limit', () => {
       log: memoryLogger(),
     });
     await expect(run).rejects.toThrow(
-      /r_lib\.zip \(\d+ bytes\) is over Lambda's 50\.0 MiB .* limit for a direct upload\. Give an S3 bucket/,
+      /r_lib\.zip \(\d+ bytes\) is over Lambda's 50\.0 MB .* limit for a direct upload\. Give an S3 bucket/,
     );
     expect(fake.requests).toEqual([]);
   });

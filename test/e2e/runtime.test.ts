@@ -260,7 +260,7 @@ function writeTaskRootFile(root: string, name: string, text: string): void {
   writeFileSync(path.join(root, name), text);
 }
 
-describeWithR('script mode (the guide convention)', () => {
+describeWithR("script mode (the original blog recipe's convention)", () => {
   let fn: TestFunction;
   beforeAll(async () => {
     fn = await startFunction(

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { batches, findElfFiles, runTool } from '../../src/pipeline/elf.js';
+import { run } from '../../src/util/exec.js';
+import { batches, findElfFiles } from '../../src/pipeline/elf.js';
 import { splitLddByFile } from '../../src/pipeline/closure.js';
 import { repoRoot } from './mirror.js';
 
@@ -83,7 +84,7 @@ export async function unresolvedLibraries(root: string): Promise<{ files: number
   const files = (await findElfFiles(path.join(root, 'opt'))).map(inside);
   const missing: string[] = [];
   for (const batch of batches(files, 100)) {
-    const { stdout, stderr } = await runTool('chroot', [
+    const { stdout, stderr } = await run('chroot', [
       root,
       '/usr/bin/env',
       `LD_LIBRARY_PATH=${RUNTIME_LIBRARY_PATH}`,

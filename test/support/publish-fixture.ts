@@ -8,19 +8,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import yazl from 'yazl';
 import {
-  LAYER_NAMES,
+  LAYER_KINDS,
   type Architecture,
-  type LayerName,
+  type LayerKind,
   type LayerRecord,
   type Manifest,
   type RPackageRecord,
-} from '../../src/pipeline/types.js';
+} from '../../src/layers.js';
 
 export interface FixtureOptions {
   rVersion?: string;
   architecture?: Architecture;
   /** Bytes of random payload per layer; 4 KiB when not given. */
-  payloadBytes?: Partial<Record<LayerName, number>>;
+  payloadBytes?: Partial<Record<LayerKind, number>>;
   rPackages?: RPackageRecord[];
 }
 
@@ -28,7 +28,7 @@ export interface Fixture {
   dir: string;
   manifest: Manifest;
   manifestSha256: string;
-  zips: Record<LayerName, Buffer>;
+  zips: Record<LayerKind, Buffer>;
 }
 
 export async function zipOf(entries: Record<string, Buffer>): Promise<Buffer> {
@@ -46,9 +46,9 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 
 export async function writeFixture(dir: string, options: FixtureOptions = {}): Promise<Fixture> {
   await mkdir(dir, { recursive: true });
-  const zips = {} as Record<LayerName, Buffer>;
+  const zips = {} as Record<LayerKind, Buffer>;
   const layers: LayerRecord[] = [];
-  for (const name of LAYER_NAMES) {
+  for (const name of LAYER_KINDS) {
     const payload = randomBytes(options.payloadBytes?.[name] ?? 4096);
     const zip = await zipOf({ [`${name}/payload.bin`]: payload });
     zips[name] = zip;

@@ -1,5 +1,6 @@
 import { chooseBackends, CONTAINER_LINE, hostProblem, runContext } from '../../../src/action/environment.js';
-import type { HostInfo } from '../../../src/pipeline/types.js';
+import type { HostInfo } from '../../../src/layers.js';
+import { hostWarning } from '../../../src/pipeline/host.js';
 
 const amazon: HostInfo = { osId: 'amzn', osVersion: '2023', arch: 'x86_64', glibc: '2.34' };
 const ubuntu: HostInfo = { osId: 'ubuntu', osVersion: '24.04', arch: 'x86_64', glibc: '2.39' };
@@ -21,6 +22,10 @@ describe('hostProblem', () => {
     expect(message).toContain(`    ${CONTAINER_LINE}`);
     expect(CONTAINER_LINE).toBe('container: amazonlinux:2023');
     expect(message).toContain('allow-any-host: true');
+  });
+
+  it("starts with the pipeline's own host warning, so the host is described once, one way", () => {
+    expect(hostProblem(ubuntu, inActions, false)?.startsWith(hostWarning(ubuntu) ?? '-')).toBe(true);
   });
 
   it('lets the build go on in amazonlinux:2023, with allow-any-host, or outside Actions', () => {

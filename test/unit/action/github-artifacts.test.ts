@@ -2,7 +2,7 @@
 import { jest } from '@jest/globals';
 import type { UploadArtifactOptions, UploadArtifactResponse } from '@actions/artifact';
 import { GitHubArtifactSink } from '../../../src/action/github-artifacts.js';
-import { LocalArtifactSink } from '../../../src/action/local-sinks.js';
+import { LocalArtifactSink } from '../../../src/action/artifacts.js';
 import { memoryLogger } from '../../../src/log.js';
 
 const files = [

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ACTION_DEFAULTS, getInputs, INPUTS, type InputName } from '../../../src/action/inputs.js';
-import { DEFAULT_PRUNE } from '../../../src/pipeline/prune.js';
+import { DEFAULT_PRUNE } from '../../../src/pipeline/prune-options.js';
 import { BUILD_OPTION_NAMES, DEFAULTS, PRUNE_INPUTS } from '../../../src/pipeline/options.js';
 import { PUBLISH_DEFAULTS } from '../../../src/publish/index.js';
 

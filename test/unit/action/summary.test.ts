@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { actionOutputs, OUTPUTS, summaryMarkdown, type ReportedBuild } from '../../../src/action/summary.js';
-import type { Manifest } from '../../../src/pipeline/types.js';
+import type { Manifest } from '../../../src/layers.js';
 import type { PublishResult } from '../../../src/publish/index.js';
 
 const MB = 1024 * 1024;

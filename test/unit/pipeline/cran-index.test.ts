@@ -1,4 +1,4 @@
-import { packageClosure, parsePackagesIndex } from '../../../src/pipeline/cran-index.js';
+import { versionsWithDependencies, parsePackagesIndex } from '../../../src/pipeline/cran-index.js';
 
 // The shape of CRAN's src/contrib/PACKAGES (fields as tools::write_PACKAGES writes them).
 const INDEX = `Package: aws.s3
@@ -39,22 +39,22 @@ describe('CRAN package index', () => {
     expect(index.get('httr')?.deps).not.toContain('R');
   });
 
-  it('fingerprints the wanted packages with their whole dependency closure', () => {
+  it('fingerprints the wanted packages with all their dependencies', () => {
     const index = parsePackagesIndex(INDEX);
-    expect(packageClosure(['jsonlite'], index)).toEqual(['jsonlite 1.8.8', 'methods -']);
-    const closure = packageClosure(['aws.s3'], index);
-    expect(closure).toContain('httr 1.4.7');
-    expect(closure).toContain('jsonlite 1.8.8'); // through httr
-    expect(closure).toContain('aws.signature 0.6.0');
+    expect(versionsWithDependencies(['jsonlite'], index)).toEqual(['jsonlite 1.8.8', 'methods -']);
+    const versions = versionsWithDependencies(['aws.s3'], index);
+    expect(versions).toContain('httr 1.4.7');
+    expect(versions).toContain('jsonlite 1.8.8'); // through httr
+    expect(versions).toContain('aws.signature 0.6.0');
   });
 
-  it('a new release of a dependency changes the closure; an unrelated package does not', () => {
-    const before = packageClosure(['aws.s3'], parsePackagesIndex(INDEX));
-    const bumped = packageClosure(
+  it('a new release of a dependency changes the fingerprint; an unrelated package does not', () => {
+    const before = versionsWithDependencies(['aws.s3'], parsePackagesIndex(INDEX));
+    const bumped = versionsWithDependencies(
       ['aws.s3'],
       parsePackagesIndex(INDEX.replace('Version: 1.8.8', 'Version: 1.9.0')),
     );
-    const unrelated = packageClosure(
+    const unrelated = versionsWithDependencies(
       ['aws.s3'],
       parsePackagesIndex(`${INDEX}\nPackage: ggplot2\nVersion: 3.5.0\n`),
     );

@@ -35,7 +35,7 @@ describe('stage plan', () => {
 
   it('gives R every native library as a dependency, in build order', () => {
     const r = plan().find((s) => s.name === 'R');
-    expect(r?.closure).toEqual(['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2']);
+    expect(r?.allDependsOn).toEqual(['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2']);
   });
 
   it('is stable: the same inputs give the same keys', () => {

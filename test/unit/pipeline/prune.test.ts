@@ -3,15 +3,8 @@ import { cp, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../../src/log.js';
-import {
-  DEFAULT_PRUNE,
-  PRUNE_RULES,
-  globToRegExp,
-  pruneTree,
-  selects,
-  stripElfFiles,
-  type PruneOptions,
-} from '../../../src/pipeline/prune.js';
+import { PRUNE_RULES, pruneTree, selects, stripElfFiles } from '../../../src/pipeline/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../../../src/pipeline/prune-options.js';
 
 const NONE: PruneOptions = {
   translations: false,
@@ -100,15 +93,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
-});
-
-test('globs: * stays in one segment, ** spans segments', () => {
-  expect(globToRegExp('**/*.a').test('lib/libssl.a')).toBe(true);
-  expect(globToRegExp('**/*.a').test('libssl.a')).toBe(true);
-  expect(globToRegExp('**/*.a').test('lib/libssl.a/x')).toBe(false);
-  expect(globToRegExp('R/lib/R/library/*/html').test('R/lib/R/library/stats/html')).toBe(true);
-  expect(globToRegExp('R/lib/R/library/*/html').test('R/lib/R/library/stats/sub/html')).toBe(false);
-  expect(globToRegExp('a.b').test('axb')).toBe(false);
 });
 
 test('the help rule picks help databases only, never the lazy-load database of the R code', () => {

@@ -1,7 +1,7 @@
 import { cycloneDxErrors } from '../../support/cyclonedx.js';
 import { buildSbom, sbomText } from '../../../src/pipeline/sbom.js';
 import { loadRecipe } from '../../../src/pipeline/recipe.js';
-import type { Manifest } from '../../../src/pipeline/types.js';
+import type { Manifest } from '../../../src/layers.js';
 
 const recipe = loadRecipe();
 const licenses = Object.fromEntries(

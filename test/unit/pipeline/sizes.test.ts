@@ -4,11 +4,10 @@ import path from 'node:path';
 import {
   checkLayerLimits,
   directorySizes,
-  formatBytes,
   formatSizeTable,
   largestDirectories,
 } from '../../../src/pipeline/sizes.js';
-import { LAMBDA_LIMITS, type LayerRecord } from '../../../src/pipeline/types.js';
+import { LAMBDA_LIMITS, type LayerRecord } from '../../../src/layers.js';
 
 const MB = 1024 * 1024;
 const layer = (name: LayerRecord['name'], zippedMB: number, unzippedMB: number, files = 10): LayerRecord => ({
@@ -18,13 +17,6 @@ const layer = (name: LayerRecord['name'], zippedMB: number, unzippedMB: number, 
   zippedBytes: Math.round(zippedMB * MB),
   unzippedBytes: Math.round(unzippedMB * MB),
   files,
-});
-
-test('formatBytes uses binary units, as Lambda does', () => {
-  expect(formatBytes(812)).toBe('812 B');
-  expect(formatBytes(3482)).toBe('3.4 KB');
-  expect(formatBytes(50 * MB)).toBe('50.0 MB');
-  expect(formatBytes(3 * 1024 * MB)).toBe('3.00 GB');
 });
 
 describe('checkLayerLimits', () => {

@@ -1,10 +1,5 @@
 import { UserError } from '../../../src/errors.js';
-import {
-  LAMBDA_LIMITS,
-  type LayerName,
-  type Manifest,
-  type RPackageRecord,
-} from '../../../src/pipeline/types.js';
+import { LAMBDA_LIMITS, type LayerKind, type Manifest, type RPackageRecord } from '../../../src/layers.js';
 import type { PublishInput } from '../../../src/publish/inputs.js';
 import { parsePublishOptions } from '../../../src/publish/options.js';
 import {
@@ -21,11 +16,11 @@ const LIMIT = LAMBDA_LIMITS.directUploadZippedBytes;
 
 /** A checked output folder as data: the plan never touches files. */
 function input(
-  sizes: Record<LayerName, number>,
+  sizes: Record<LayerKind, number>,
   architecture: 'x86_64' | 'arm64' = 'arm64',
   extra: Partial<Manifest> = {},
 ): PublishInput {
-  const layers = (Object.keys(sizes) as LayerName[]).map((name) => ({
+  const layers = (Object.keys(sizes) as LayerKind[]).map((name) => ({
     record: {
       name,
       file: `${name}.zip`,
@@ -94,7 +89,7 @@ describe('planPublish', () => {
       );
     expect(run).toThrow(UserError);
     expect(run).toThrow(
-      `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MiB (${LIMIT} bytes) limit for a direct upload`,
+      `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MB (${LIMIT} bytes) limit for a direct upload`,
     );
     expect(run).toThrow(/"s3-bucket" \(--s3-bucket\)/);
   });
@@ -132,9 +127,9 @@ describe('planPublish', () => {
     );
     const lines = formatPlan(plan);
     expect(lines[1]).toBe('regions: us-east-1; sharing: public');
-    expect(lines).toContain('  us-east-1  r-lambda-r-4_4_1-arm64  2.0 KiB  direct upload');
+    expect(lines).toContain('  us-east-1  r-lambda-r-4_4_1-arm64  2.0 KB  direct upload');
     expect(lines).toContain(
-      `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MiB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
+      `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
     );
   });
 
@@ -196,7 +191,7 @@ describe('layerDescription', () => {
     { name: 'dplyr', version: '1.1.4', library: 'site' },
     { name: 'aws.s3', version: '0.3.22', library: 'site' },
   ];
-  const describeLayer = (kind: LayerName, rPackages = packages, rVersion = '4.4.1') =>
+  const describeLayer = (kind: LayerKind, rPackages = packages, rVersion = '4.4.1') =>
     layerDescription(kind, { rVersion, architecture: 'arm64', rPackages }, sha);
 
   it('says R version, architecture, the layer’s own packages (sorted) and the manifest sha', () => {

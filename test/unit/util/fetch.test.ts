@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { downloadFile, fetchText, HttpStatusError } from '../../../src/pipeline/fetch.js';
+import { downloadFile, fetchText, HttpStatusError } from '../../../src/util/fetch.js';
 
 describe('bounded network reads', () => {
   let server: Server;

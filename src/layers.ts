@@ -1,11 +1,24 @@
 /**
- * The shapes shared by the pipeline and its fronts (CLI, action, publisher).
- * Everything here is data; behaviour lives in the modules named after what they do.
+ * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
+ * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
+ * workflow scripts (dist/release) can use it without pulling in the pipeline.
  */
 
-/** The three layers, named as in the original guide. Lambda unpacks every layer into /opt. */
-export const LAYER_NAMES = ['r', 'r_lib', 'subsystem'] as const;
-export type LayerName = (typeof LAYER_NAMES)[number];
+/**
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
+ */
+export const LAYER_KINDS = ['r', 'r_lib', 'subsystem'] as const;
+export type LayerKind = (typeof LAYER_KINDS)[number];
+
+/** Each kind's zip, beside manifest.json. */
+export const LAYER_FILES: Record<LayerKind, string> = {
+  r: 'r.zip',
+  r_lib: 'r_lib.zip',
+  subsystem: 'subsystem.zip',
+};
 
 /** Lambda architectures (the names Lambda's API uses). */
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
@@ -21,26 +34,9 @@ export const LAMBDA_LIMITS = {
   glibc: '2.34',
 } as const;
 
-/** A cache of stage outputs: a local directory for the CLI, GitHub's cache in Actions. */
-export interface CacheBackend {
-  readonly name: string;
-  /** Fill `dir` (which must not exist yet) from the entry `key`; false on a miss. */
-  restore(key: string, dir: string): Promise<boolean>;
-  /**
-   * Store `dir` under `key`. Atomic: an interrupted save leaves no entry.
-   * Throws on failure; callers warn and go on (a failed save never fails a build).
-   */
-  save(key: string, dir: string): Promise<void>;
-}
-
-/** Where the finished zips and manifest go besides the output folder. */
-export interface ArtifactSink {
-  readonly name: string;
-  upload(artifactName: string, files: string[], rootDir: string, retentionDays?: number): Promise<void>;
-}
-
 export interface LayerRecord {
-  name: LayerName;
+  /** The layer's kind (the manifest calls it name). */
+  name: LayerKind;
   /** File name beside manifest.json, e.g. r.zip */
   file: string;
   sha256: string;
@@ -120,4 +116,12 @@ export interface Manifest {
   glibcRequired: string | null;
   lambdaCompatible: boolean;
   warnings: string[];
+}
+
+/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
+export const ARTIFACT_PREFIX = 'r-lambda-layers';
+
+/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
+export function defaultArtifactName(rVersion: string, architecture: Architecture | string): string {
+  return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
 }

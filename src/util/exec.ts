@@ -1,6 +1,11 @@
-import { spawn } from 'node:child_process';
+/**
+ * The one way this project runs a program: without a shell, with its arguments as a list. `run` never throws for a
+ * non-zero exit (the caller decides what failure means); `runChecked` does; `runSync` is for the one caller that must
+ * stay synchronous (reading the host's glibc version).
+ */
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface RunOptions {
@@ -11,12 +16,16 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** Exit status; batch tools (ldd, readelf, strip) exit non-zero when one file fails, and still report the others. */
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Run a program without a shell; never throws for a non-zero exit (callers decide what failure means). */
+/**
+ * Run a program and collect its output (however large: readelf --version-info over a batch of libraries prints tens
+ * of MB). Rejects only when the program cannot start (missing, not executable).
+ */
 export async function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   let logStream: NodeJS.WritableStream | undefined;
   if (options.logFile) {
@@ -35,7 +44,8 @@ export async function run(command: string, args: string[], options: RunOptions =
     child.stderr.on('data', (d: Buffer) => (logStream ? logStream.write(d) : err.push(d)));
     child.on('error', (error) => {
       logStream?.end();
-      reject(error);
+      // Not an exit status: the program is missing (ENOENT) or could not start.
+      reject(new Error(`cannot run ${command}: ${error.message}`, { cause: error }));
     });
     child.on('close', (code, signal) => {
       const finish = (): void =>
@@ -61,14 +71,7 @@ export async function runChecked(command: string, args: string[], options: RunOp
   return result.stdout;
 }
 
-/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
-export async function copyTree(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
-}
-
-/** The last `n` lines of a log file, for error messages. */
-export async function tail(file: string, n = 50): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-n).join('\n');
+/** Synchronous `runChecked` for a short command's stdout; throws when it cannot start or fails. */
+export function runSync(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }

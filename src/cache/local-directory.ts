@@ -1,12 +1,13 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CacheBackend } from './types.js';
-import { copyTree } from './process.js';
+import type { CacheBackend } from './backend.js';
+import { copyTree } from '../util/fs.js';
 
 /**
- * The CLI's cache: one folder per key under a local directory. A save copies to a hidden temporary folder and
- * renames it into place, so an interrupted or failed save never leaves an entry that looks complete.
+ * A folder as the cache (the CLI's; the action's with cache-dir or without GitHub's cache service): one folder per
+ * key under a local directory. A save copies to a hidden temporary folder and renames it into place, so an
+ * interrupted or failed save never leaves an entry that looks complete.
  */
 export class LocalDirectoryCache implements CacheBackend {
   readonly name = 'local directory';

@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalDirectoryCache } from '../../../src/pipeline/cache-local.js';
+import { LocalDirectoryCache } from '../../../src/cache/local-directory.js';
 
 describe('local directory cache', () => {
   let dir: string;

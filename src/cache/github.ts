@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import type { Logger } from '../log.js';
-import type { CacheBackend } from '../pipeline/types.js';
+import type { CacheBackend } from './backend.js';
 
 /** The two calls this backend makes; @actions/cache itself by default. */
 export interface CacheService {
@@ -72,14 +72,4 @@ export class GitHubCache implements CacheBackend {
       }
     }
   }
-}
-
-/** No caching at all (`cache: false`): every stage is a miss and nothing is stored. */
-export class NoCache implements CacheBackend {
-  readonly name = 'none';
-  async restore(key: string, dir: string): Promise<boolean> {
-    await rm(dir, { recursive: true, force: true });
-    return false;
-  }
-  async save(): Promise<void> {}
 }

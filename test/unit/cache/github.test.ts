@@ -27,7 +27,8 @@ jest.unstable_mockModule('@actions/cache', () => ({
   ReserveCacheError,
 }));
 
-const { GitHubCache, NoCache } = await import('../../../src/action/github-cache.js');
+const { GitHubCache } = await import('../../../src/cache/github.js');
+const { NoCache } = await import('../../../src/cache/backend.js');
 
 let tmp: string;
 beforeEach(async () => {
