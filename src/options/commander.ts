@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import {
   declaration,
+  flagsOf,
   optionsIn,
   type Flag,
   type OptionDeclaration,
@@ -21,11 +22,7 @@ type CommandScope = 'build' | 'publish' | 'invoke' | 'serve';
 function flagsIn(scope: CommandScope): [OptionName, OptionDeclaration, Flag][] {
   return optionsIn(scope).flatMap((name) => {
     const declared = declaration(name);
-    return (declared.flags ?? []).map((flag): [OptionName, OptionDeclaration, Flag] => [
-      name,
-      declared,
-      flag,
-    ]);
+    return flagsOf(name).map((flag): [OptionName, OptionDeclaration, Flag] => [name, declared, flag]);
   });
 }
 

@@ -404,3 +404,10 @@ export function optionsIn<S extends Scope>(scope: S): OptionIn<S>[] {
 export function declaration(name: OptionName): OptionDeclaration {
   return OPTIONS[name];
 }
+
+/** The option's command-line flags: as declared, or `--<name> <value>` when a command reads it. */
+export function flagsOf(name: OptionName): readonly Flag[] {
+  const declared = declaration(name);
+  if (declared.flags) return declared.flags;
+  return declared.scope.some((scope) => scope !== 'action') ? [{ spec: `--${name} <value>` }] : [];
+}

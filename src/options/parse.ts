@@ -4,7 +4,7 @@
  * its flag and the accepted form: `packages (--packages): "2bad" is not …; use ….`
  */
 import { UserError } from '../errors.js';
-import { declaration, type OptionName } from './declarations.js';
+import { declaration, flagsOf, type OptionName } from './declarations.js';
 
 /**
  * Option values as the fronts hand them over, keyed by option name. A repeatable flag gives a list; an unset action
@@ -14,7 +14,7 @@ export type RawOptions = Partial<Record<OptionName, string | readonly string[]>>
 
 /** The option's command-line flag, e.g. `--out`, or undefined for an input only the action has. */
 export function flagOf(name: OptionName): string | undefined {
-  return declaration(name).flags?.[0]?.spec.split(' ')[0];
+  return flagsOf(name)[0]?.spec.split(' ')[0];
 }
 
 /** How messages name an option: `out-dir (--out)`, or `cache` for an input only the action has. */

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../../../src/errors.js';
 import { addOptionFlags, optionsFromFlags } from '../../../src/options/commander.js';
-import { declaration, OPTIONS, optionsIn, type OptionName } from '../../../src/options/declarations.js';
+import {
+  declaration,
+  flagsOf,
+  OPTIONS,
+  optionsIn,
+  type OptionName,
+} from '../../../src/options/declarations.js';
 import {
   booleanOption,
   listOption,
@@ -38,12 +44,12 @@ describe('the option table', () => {
   it('gives every option read by a command a flag, and no flag twice on one command', () => {
     for (const scope of ['build', 'publish', 'invoke', 'serve'] as const) {
       const specs = optionsIn(scope).flatMap((name) => {
-        const declared = declaration(name);
-        expect([name, (declared.flags ?? []).length > 0]).toEqual([name, true]);
-        return (declared.flags ?? []).map((f) => f.spec.split(' ')[0]);
+        expect([name, flagsOf(name).length > 0]).toEqual([name, true]);
+        return flagsOf(name).map((f) => f.spec.split(' ')[0]);
       });
       expect(new Set(specs).size).toBe(specs.length);
     }
+    expect(flagsOf('cache')).toEqual([]);
   });
 
   it('gives a switch that turns an option off only to options that default to true', () => {
