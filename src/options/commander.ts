@@ -49,25 +49,24 @@ export function addOptionFlags(command: Command, scope: CommandScope): Command {
 
 /** What commander parsed (`command.opts()`), as raw option values keyed by option name. */
 export function optionsFromFlags(parsed: Record<string, unknown>, scope: CommandScope): RawOptions {
-  const values = new Map<OptionName, string[]>();
-  const lists = new Set<OptionName>();
+  const raw: Record<string, string | string[]> = {};
   for (const [name, , flag] of flagsIn(scope)) {
-    if (flag.repeatable) lists.add(name);
-    const value = parsed[new Option(flag.spec).attributeName()];
-    let given: string[];
-    if (value === undefined) continue;
-    else if (typeof value === 'boolean') {
-      // A switch: `--dry-run` sets true; `--no-toolchain` sets false and is true (the default) when absent.
-      if (negated(flag) ? value : !value) continue;
-      given = [String(value)];
-    } else if (Array.isArray(value)) given = value.map(String);
-    else if (flag.readsFile) given = [readOptionFile(name, flag, String(value))];
-    else given = [String(value)];
-    values.set(name, [...(values.get(name) ?? []), ...given]);
+    const given = flagValues(name, flag, parsed[new Option(flag.spec).attributeName()]);
+    if (given === undefined) continue;
+    const earlier = raw[name];
+    // A repeatable flag, or two flags of one option (--override and --overrides-file), give a list.
+    raw[name] = earlier !== undefined ? [...earlier, ...given] : flag.repeatable ? given : (given[0] ?? '');
   }
-  return Object.fromEntries(
-    [...values].map(([name, list]) => [name, list.length === 1 && !lists.has(name) ? list[0] : list]),
-  ) as RawOptions;
+  return raw as RawOptions;
+}
+
+/** One flag's value(s) as text; undefined when the flag was not given. */
+function flagValues(name: OptionName, flag: Flag, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  // A switch: `--dry-run` is true when given; `--no-toolchain` is false when given, and true when absent.
+  if (typeof value === 'boolean') return value === negated(flag) ? undefined : [String(value)];
+  if (Array.isArray(value)) return value.map(String);
+  return [flag.readsFile ? readOptionFile(name, flag, String(value)) : String(value)];
 }
 
 function readOptionFile(name: OptionName, flag: Flag, file: string): string {
