@@ -8,8 +8,9 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
-import { givenText } from '../options/parse.js';
+import { givenText, type RawOptions } from '../options/parse.js';
 import { LambdaEmulator } from '../runtime/lambda-emulator.js';
+import type { FunctionConfig } from '../runtime/lambda-environment.js';
 import { functionConfig, readEvent } from '../runtime/options.js';
 import { localRuntimeFiles } from '../runtime/runtime-files.js';
 import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
@@ -32,13 +33,22 @@ export class InvocationFailed extends UserError {
   }
 }
 
+/** What invoke and serve share: their flags, and the function to run, checked before their own options. */
+export function functionCommand(
+  name: 'invoke' | 'serve',
+  description: string,
+  run: (raw: RawOptions, config: FunctionConfig) => Promise<void>,
+): Command {
+  const command = addOptionFlags(new Command(name).description(description), name);
+  return command.action(async (flags: Record<string, unknown>) => {
+    const raw = optionsFromFlags(flags, name);
+    await run(raw, functionConfig(raw, localRuntimeFiles));
+  });
+}
+
 export function invokeCommand(): Command {
-  const command = new Command('invoke').description(
-    'Run an R handler once, locally, the way Lambda runs it, and print its response.',
-  );
-  return addOptionFlags(command, 'invoke').action(async (flags: Record<string, unknown>) => {
-    const raw = optionsFromFlags(flags, 'invoke');
-    const config = functionConfig(raw, localRuntimeFiles);
+  const description = 'Run an R handler once, locally, the way Lambda runs it, and print its response.';
+  return functionCommand('invoke', description, async (raw, config) => {
     const event = readEvent(givenText(raw, 'event'), () => readFileSync(0));
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
     const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });

@@ -5,20 +5,16 @@
  */
 import { Command } from 'commander';
 import { LambdaEmulator } from '../runtime/lambda-emulator.js';
-import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
 import { textOption } from '../options/parse.js';
-import { functionConfig, parsePort } from '../runtime/options.js';
-import { localRuntimeFiles } from '../runtime/runtime-files.js';
+import { parsePort } from '../runtime/options.js';
 import { startInvokeServer } from '../runtime/invoke-server.js';
 import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
+import { functionCommand } from './invoke.js';
 
 export function serveCommand(): Command {
-  const command = new Command('serve').description(
-    "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.",
-  );
-  return addOptionFlags(command, 'serve').action(async (flags: Record<string, unknown>) => {
-    const raw = optionsFromFlags(flags, 'serve');
-    const config = functionConfig(raw, localRuntimeFiles);
+  const description =
+    "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.";
+  return functionCommand('serve', description, async (raw, config) => {
     const port = parsePort(textOption(raw, 'port'));
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
     stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
