@@ -1,73 +1,29 @@
 /**
- * Every input of the action, named once (the keys of INPUTS are exactly action.yml's input names) and read and
- * validated in one place, before anything runs. Build inputs go through the pipeline's parseBuildOptions and
- * publishing inputs through the publisher's parsePublishOptions, so the CLI and the action accept and refuse the
- * same things with the same messages; only the action's own inputs are checked here.
+ * The action's inputs, read and validated in one place, before anything runs. Which inputs there are, with their
+ * descriptions and defaults, is declared in src/options/declarations.ts (a unit test checks action.yml lists exactly
+ * those). Build inputs go through the pipeline's parseBuildOptions and publishing inputs through the publisher's
+ * parsePublishOptions, so the CLI and the action accept and refuse the same things with the same messages; only the
+ * action's own inputs are checked here.
  */
 import * as core from '@actions/core';
-import { UserError } from '../errors.js';
-import {
-  BUILD_OPTION_NAMES,
-  DEFAULTS,
-  parseBoolean,
-  parseBuildOptions,
-  type BuildOptionName,
-  type BuildOptions,
-  type RawBuildOptions,
-} from '../pipeline/options.js';
+import { declaration, optionsIn, type OptionIn, type Scope } from '../options/declarations.js';
+import { booleanOption, givenText, optionError, textOption, type RawOptions } from '../options/parse.js';
+import { parseBuildOptions, type BuildOptions } from '../pipeline/options.js';
 import { loadRecipe } from '../pipeline/recipe.js';
-import {
-  parsePublishOptions,
-  PUBLISH_INPUTS,
-  type PublishOptions,
-  type RawPublishOptions,
-} from '../publish/index.js';
+import { parsePublishOptions, type PublishOptions } from '../publish/index.js';
 
-/** Inputs only the action has (the CLI has no artifacts, no GitHub cache and no host policy). */
-export const ACTION_ONLY_INPUTS = [
-  'cache',
-  'artifact-name',
-  'retention-days',
-  'allow-any-host',
-  'publish',
-] as const;
-export type ActionOnlyInputName = (typeof ACTION_ONLY_INPUTS)[number];
+export type InputName = OptionIn<'action'>;
 
-type PublishKey = Exclude<keyof typeof PUBLISH_INPUTS, 'out'>;
-/**
- * The publisher's inputs as the action exposes them: all but `out`, which in the action is the build's own
- * `out-dir` (publishing what this run built, never another folder).
- */
-export const ACTION_PUBLISH_INPUTS = Object.fromEntries(
-  Object.entries(PUBLISH_INPUTS).filter(([key]) => key !== 'out'),
-) as { [K in PublishKey]: (typeof PUBLISH_INPUTS)[K] };
-export type PublishInputName = (typeof ACTION_PUBLISH_INPUTS)[PublishKey];
+/** Every action input, in action.yml's order. */
+export const ACTION_INPUTS: readonly InputName[] = optionsIn('action');
 
-export type InputName = BuildOptionName | ActionOnlyInputName | PublishInputName;
-export type InputKind = 'build' | 'action' | 'publish';
+const readBy = (name: InputName, scope: Scope): boolean =>
+  (declaration(name).scope as readonly Scope[]).includes(scope);
 
-/** Every action input, keyed by its action.yml name (a unit test checks the two agree). */
-export const INPUTS: Readonly<Record<InputName, InputKind>> = Object.freeze({
-  ...(Object.fromEntries(BUILD_OPTION_NAMES.map((name) => [name, 'build'])) as Record<
-    BuildOptionName,
-    'build'
-  >),
-  ...(Object.fromEntries(ACTION_ONLY_INPUTS.map((name) => [name, 'action'])) as Record<
-    ActionOnlyInputName,
-    'action'
-  >),
-  ...(Object.fromEntries(Object.values(ACTION_PUBLISH_INPUTS).map((name) => [name, 'publish'])) as Record<
-    PublishInputName,
-    'publish'
-  >),
-});
-
-/** Defaults of the action's own inputs (the build and publish defaults live with their parsers). */
-export const ACTION_DEFAULTS = {
-  cache: 'true',
-  'allow-any-host': 'false',
-  publish: 'false',
-} as const satisfies Partial<Record<ActionOnlyInputName, string>>;
+/** Inputs only publishing reads (out-dir is the build's too): ignored, with a warning, unless publish is true. */
+export const PUBLISH_ONLY_INPUTS = ACTION_INPUTS.filter(
+  (name) => readBy(name, 'publish') && !readBy(name, 'build'),
+);
 
 export interface ActionInputs {
   build: BuildOptions;
@@ -100,10 +56,7 @@ const ARTIFACT_NAME_FORBIDDEN = /["':<>|*?\\/\r\n]/;
 function parseArtifactName(value: string): string | undefined {
   if (value === '') return undefined;
   if (ARTIFACT_NAME_FORBIDDEN.test(value) || value.length > 256) {
-    throw new UserError(
-      `artifact-name: "${value}" is not a valid artifact name; use up to 256 characters without " : < > | * ? \\ / ' or line breaks, ` +
-        'or leave it empty for the default (r-lambda-layers-<R version>-<architecture>).',
-    );
+    throw optionError('artifact-name', `"${value}" is not a valid artifact name`);
   }
   return value;
 }
@@ -112,9 +65,7 @@ function parseRetentionDays(value: string): number | undefined {
   if (value === '') return undefined;
   const days = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(days) || days < 1 || days > 90) {
-    throw new UserError(
-      `retention-days: "${value}" is not a number of days; use a whole number from 1 to 90, or leave it empty for the repository's setting.`,
-    );
+    throw optionError('retention-days', `"${value}" is not a number of days`);
   }
   return days;
 }
@@ -128,14 +79,10 @@ export function getInputs(
   options: GetInputsOptions = {},
 ): ActionInputs {
   const warn = options.warn ?? ((message: string) => core.warning(message));
-  const value = (name: InputName): string => (read(name) ?? '').trim();
-  const given = (name: InputName): boolean => value(name) !== '';
+  // Multi-line inputs (source-overrides) keep their lines; '' is "not given" so the parsers' defaults apply.
+  const raw: RawOptions = Object.fromEntries(ACTION_INPUTS.map((name) => [name, read(name) ?? '']));
+  const given = (name: InputName): boolean => givenText(raw, name) !== undefined;
 
-  const raw: RawBuildOptions = {};
-  for (const name of BUILD_OPTION_NAMES) {
-    // Multi-line inputs (source-overrides) keep their lines; '' is "not given" so parseBuildOptions' defaults apply.
-    if (given(name)) raw[name] = read(name);
-  }
   const sourceStages =
     options.sourceStages ??
     loadRecipe()
@@ -143,27 +90,18 @@ export function getInputs(
       .map((s) => s.name);
   const build = parseBuildOptions(raw, sourceStages, options.cwd);
 
-  const cache = parseBoolean('cache', value('cache'), true);
-  const allowAnyHost = parseBoolean('allow-any-host', value('allow-any-host'), false);
-  const publishWanted = parseBoolean('publish', value('publish'), false);
-  const artifactName = parseArtifactName(value('artifact-name'));
-  const retentionDays = parseRetentionDays(value('retention-days'));
+  const cache = booleanOption(raw, 'cache');
+  const allowAnyHost = booleanOption(raw, 'allow-any-host');
+  const publishWanted = booleanOption(raw, 'publish');
+  const artifactName = parseArtifactName(textOption(raw, 'artifact-name'));
+  const retentionDays = parseRetentionDays(textOption(raw, 'retention-days'));
 
-  const publishGiven = Object.values(ACTION_PUBLISH_INPUTS).filter(given);
+  const publishGiven = PUBLISH_ONLY_INPUTS.filter(given);
   let publish: PublishOptions | undefined;
   if (publishWanted) {
-    const rawPublish: RawPublishOptions = {
-      out: build.outDir,
-      regions: value(ACTION_PUBLISH_INPUTS.regions),
-      sharing: value(ACTION_PUBLISH_INPUTS.sharing),
-      layerPrefix: value(ACTION_PUBLISH_INPUTS.layerPrefix),
-      layerNames: value(ACTION_PUBLISH_INPUTS.layerNames),
-      s3Bucket: value(ACTION_PUBLISH_INPUTS.s3Bucket),
-      s3Prefix: value(ACTION_PUBLISH_INPUTS.s3Prefix),
-      dryRun: value(ACTION_PUBLISH_INPUTS.dryRun),
-    };
-    publish = parsePublishOptions(rawPublish);
-    if (build.prefix !== DEFAULTS.prefix) {
+    // Publish what this run built: the publisher reads the build's out-dir, resolved.
+    publish = parsePublishOptions({ ...raw, 'out-dir': build.outDir });
+    if (build.prefix !== declaration('prefix').default) {
       warn(
         `prefix is ${build.prefix} and publish is true: Lambda unpacks layers in /opt, so the published layers will not find R. ` +
           'The build goes on as asked; leave prefix at /opt for layers you deploy.',

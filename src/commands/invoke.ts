@@ -4,12 +4,13 @@
  * error (timeout included), 2 on an init error; on SIGINT/SIGTERM it kills the runtime and exits
  * 130/143.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
+import { givenText, type RawOptions } from '../options/parse.js';
 import { LambdaEmulator } from '../runtime/lambda-emulator.js';
-import { DEFAULTS } from '../runtime/lambda-environment.js';
-import type { FunctionOptions } from '../runtime/options.js';
+import type { FunctionConfig } from '../runtime/lambda-environment.js';
 import { functionConfig, readEvent } from '../runtime/options.js';
 import { localRuntimeFiles } from '../runtime/runtime-files.js';
 import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
@@ -32,37 +33,23 @@ export class InvocationFailed extends UserError {
   }
 }
 
-/** The options invoke and serve share. */
-export function addFunctionOptions(command: Command): Command {
-  return command
-    .option('--task-root <dir>', "folder holding the handler's code (/var/task on Lambda)", '.')
-    .requiredOption('--handler <file.function>', 'the _HANDLER setting, e.g. hello.handler for hello.R')
-    .option('--timeout <seconds>', 'function timeout', String(DEFAULTS.timeoutSeconds))
-    .option('--memory <mb>', 'memory size reported to the function', String(DEFAULTS.memoryMb))
-    .option(
-      '--opt <dir>',
-      'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
-    )
-    .option(
-      '--rscript <path>',
-      'the Rscript to run (R_LAMBDA_RSCRIPT); default: Rscript on PATH unless --opt is given',
-    )
-    .option('--function-name <name>', 'AWS_LAMBDA_FUNCTION_NAME; default: the task root folder name')
-    .option('--region <region>', 'AWS_REGION', DEFAULTS.region)
-    .addOption(
-      new Option('--env <KEY=VALUE>', 'an environment variable for the function (repeatable)')
-        .argParser((value: string, previous: string[] = []) => [...previous, value])
-        .default([]),
-    );
+/** What invoke and serve share: their flags, and the function to run, checked before their own options. */
+export function functionCommand(
+  name: 'invoke' | 'serve',
+  description: string,
+  run: (raw: RawOptions, config: FunctionConfig) => Promise<void>,
+): Command {
+  const command = addOptionFlags(new Command(name).description(description), name);
+  return command.action(async (flags: Record<string, unknown>) => {
+    const raw = optionsFromFlags(flags, name);
+    await run(raw, functionConfig(raw, localRuntimeFiles));
+  });
 }
 
 export function invokeCommand(): Command {
-  const command = new Command('invoke')
-    .description('Run an R handler once, locally, the way Lambda runs it, and print its response.')
-    .option('--event <file>', 'the event JSON file, or - for stdin (default: {})');
-  return addFunctionOptions(command).action(async (options: FunctionOptions & { event?: string }) => {
-    const config = functionConfig(options, localRuntimeFiles);
-    const event = readEvent(options.event, () => readFileSync(0));
+  const description = 'Run an R handler once, locally, the way Lambda runs it, and print its response.';
+  return functionCommand('invoke', description, async (raw, config) => {
+    const event = readEvent(givenText(raw, 'event'), () => readFileSync(0));
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
     const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
     try {

@@ -5,22 +5,17 @@
  */
 import { Command } from 'commander';
 import { LambdaEmulator } from '../runtime/lambda-emulator.js';
-import type { FunctionOptions } from '../runtime/options.js';
-import { functionConfig, parsePort } from '../runtime/options.js';
-import { localRuntimeFiles } from '../runtime/runtime-files.js';
+import { textOption } from '../options/parse.js';
+import { parsePort } from '../runtime/options.js';
 import { startInvokeServer } from '../runtime/invoke-server.js';
 import { stopRuntimeWithProcess } from '../runtime/shutdown.js';
-import { addFunctionOptions } from './invoke.js';
+import { functionCommand } from './invoke.js';
 
 export function serveCommand(): Command {
-  const command = new Command('serve')
-    .description(
-      "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.",
-    )
-    .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', '9000');
-  return addFunctionOptions(command).action(async (options: FunctionOptions & { port: string }) => {
-    const config = functionConfig(options, localRuntimeFiles);
-    const port = parsePort(options.port);
+  const description =
+    "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.";
+  return functionCommand('serve', description, async (raw, config) => {
+    const port = parsePort(textOption(raw, 'port'));
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
     stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
     const server = await startInvokeServer(port, (payload, clientContext) =>

@@ -3,7 +3,7 @@
  * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
  * repository, and checks the installed version afterwards.
  */
-import { UserError } from '../errors.js';
+import { optionError, splitList } from '../options/parse.js';
 
 /** One package at one exact version. */
 export interface PackagePin {
@@ -42,14 +42,10 @@ export function parseRenvLock(text: string, file: string): Lockfile {
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (error) {
-    throw new UserError(
-      `lockfile: ${file} is not JSON (${(error as Error).message}); give an renv.lock written by renv::snapshot().`,
-    );
+    throw optionError('lockfile', `${file} is not JSON (${(error as Error).message})`);
   }
   if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
-    throw new UserError(
-      `lockfile: ${file} has no "Packages" object; give an renv.lock written by renv::snapshot().`,
-    );
+    throw optionError('lockfile', `${file} has no "Packages" object`);
   }
   const repositories = new Map<string, string>();
   if (Array.isArray(doc.R?.Repositories)) {
@@ -79,15 +75,18 @@ export function parseRenvLock(text: string, file: string): Lockfile {
     pins.push({ name, version, repos: url ? [url] : [] });
   }
   if (malformed.length) {
-    throw new UserError(
-      `lockfile: ${file} has records without a valid package name and version: ${malformed.join(', ')}.`,
+    throw optionError(
+      'lockfile',
+      `${file} has records without a valid package name and version: ${malformed.join(', ')}`,
     );
   }
   if (unsupported.length) {
-    throw new UserError(
-      `lockfile: ${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
-        'Only CRAN-like repository records (Source: Repository) are supported; install those packages from a ' +
-        'CRAN-like repository and snapshot again, or remove them from the lock.',
+    throw optionError(
+      'lockfile',
+      `${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
+        'Only CRAN-like repository records (Source: Repository) are supported',
+      'a lock of CRAN-like records: install those packages from a CRAN-like repository and snapshot again, ' +
+        'or remove them from the lock',
     );
   }
   pins.sort((a, b) => a.name.localeCompare(b.name));
@@ -100,31 +99,29 @@ export function parseRenvLock(text: string, file: string): Lockfile {
  * "none" for none.
  */
 export function parsePackageList(value: string): { names: string[]; pins: PackagePin[] } {
-  const entries = value
-    .split(/[\s,]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const entries = splitList(value);
   if (entries.length === 1 && entries[0] === 'none') return { names: [], pins: [] };
   const names: string[] = [];
   const pins = new Map<string, PackagePin>();
   for (const entry of entries) {
     const [name = '', version, ...rest] = entry.split('@');
     if (!R_PACKAGE.test(name) || rest.length) {
-      throw new UserError(
-        `packages: "${entry}" is not a valid R package name (letters, digits and dots, starting with a letter), ` +
-          'optionally with @VERSION (e.g. jsonlite@1.8.4); separate entries with commas or spaces.',
-      );
+      throw optionError('packages', `"${entry}" is not a valid R package name`);
     }
     if (version !== undefined) {
       if (!PACKAGE_VERSION.test(version)) {
-        throw new UserError(
-          `packages: "${entry}" has no valid version after @; write NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4.`,
+        throw optionError(
+          'packages',
+          `"${entry}" has no valid version after @`,
+          'NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4',
         );
       }
       const earlier = pins.get(name);
       if (earlier && earlier.version !== version) {
-        throw new UserError(
-          `packages: ${name} is asked for at two versions, ${earlier.version} and ${version}.`,
+        throw optionError(
+          'packages',
+          `${name} is asked for at two versions, ${earlier.version} and ${version}`,
+          'one version per package',
         );
       }
       pins.set(name, { name, version, repos: [] });
@@ -146,16 +143,20 @@ export function packagesWithLock(
   const locked = new Map(lock.pins.map((p) => [p.name, p]));
   const outside = listed.names.filter((n) => !locked.has(n));
   if (outside.length) {
-    throw new UserError(
-      `packages: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
-        'package comes from the lock. Add it to the project (renv::install, then renv::snapshot) or leave it out of packages.',
+    throw optionError(
+      'packages',
+      `${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
+        'package comes from the lock',
+      'only packages of the lock, or add them to the project (renv::install, then renv::snapshot)',
     );
   }
   const conflicting = listed.pins.filter((p) => locked.get(p.name)?.version !== p.version);
   if (conflicting.length) {
-    throw new UserError(
-      `packages: ${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')}; ` +
-        `drop the version or change ${file}.`,
+    throw optionError(
+      'packages',
+      `${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')} ` +
+        `${conflicting.length > 1 ? 'differ' : 'differs'} from the lock`,
+      `the package without a version, or change ${file}`,
     );
   }
   return { names: lock.pins.map((p) => p.name), pins: lock.pins };

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { formatBytes } from '../util/format.js';
 import { LAMBDA_LIMITS, type Architecture, type LayerKind, type RPackageRecord } from '../layers.js';
 import type { PublishInput } from './inputs.js';
-import { LAYER_NAME_MAX_LENGTH, PUBLISH_INPUTS, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
+import { optionLabel } from '../options/parse.js';
+import { LAYER_NAME_MAX_LENGTH, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
 import { formatSharing, type SharingGrant } from './sharing.js';
 
 export type UploadMethod = { method: 'direct' } | { method: 's3'; bucket: string; key: string };
@@ -186,12 +187,12 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
   const direct = LAMBDA_LIMITS.directUploadZippedBytes;
   const tooLarge = input.layers.filter((l) => l.bytes > direct);
   const limit = `${formatBytes(direct)} (${direct} bytes)`;
-  const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
+  const bucketInput = optionLabel('s3-bucket');
   if (tooLarge.length > 0 && options.s3Bucket === undefined) {
     const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
     throw new UserError(
       `${list} ${tooLarge.length === 1 ? 'is' : 'are'} over Lambda's ${limit} limit for a direct upload. ` +
-        `Give an S3 bucket in the same region with ${bucketInput} (--${PUBLISH_INPUTS.s3Bucket}) ` +
+        `Give an S3 bucket in the same region with ${bucketInput} ` +
         'to publish through S3, or prune the build so each zip stays under the limit.',
     );
   }

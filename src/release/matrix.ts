@@ -4,6 +4,7 @@
  * names the input.
  */
 import { UserError } from '../errors.js';
+import { optionLabel } from '../options/parse.js';
 import { parseRVersion } from '../pipeline/options.js';
 import { ARCHITECTURES, defaultArtifactName, type Architecture } from '../layers.js';
 import { sortVersions } from './versions-file.js';
@@ -74,7 +75,7 @@ export function buildMatrix(rVersions: string[], architectures: string[]): Matri
       return parseRVersion(v);
     } catch (error) {
       // The workflow input is a list: name it as the person typed it.
-      throw new UserError((error as Error).message.replace(/^r-version: /, 'r-versions: '));
+      throw new UserError((error as Error).message.replace(`${optionLabel('r-version')}: `, 'r-versions: '));
     }
   });
   const exact = sortVersions(versions.filter((v) => v !== 'release'));

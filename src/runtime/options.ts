@@ -1,50 +1,31 @@
 /**
- * Checking the invoke/serve options and turning them into a FunctionConfig. Everything that can be
- * wrong in the user's input is a UserError that says what to do.
+ * Checking the invoke/serve options and turning them into a FunctionConfig. The options themselves (flags, defaults,
+ * help) are declared in src/options/declarations.ts; everything that can be wrong in them is a UserError in the
+ * format of src/options/parse.ts, naming the flag and what to give instead.
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { givenText, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
 import { DEFAULTS, functionNameFor } from './lambda-environment.js';
 import type { FunctionConfig } from './lambda-environment.js';
 import { MAX_PAYLOAD_BYTES } from './invocation.js';
-
-/** The options invoke and serve share, as commander hands them over. */
-export interface FunctionOptions {
-  taskRoot: string;
-  handler: string;
-  timeout: string;
-  memory: string;
-  opt?: string;
-  rscript?: string;
-  env: string[];
-  functionName?: string;
-  region?: string;
-}
 
 /** file.function, where file may sit in a subfolder and both parts may hold dots. */
 const HANDLER = /^[^.\s]+(\.[^.\s]+)+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkHandler(handler: string): string {
-  if (!HANDLER.test(handler)) {
-    throw new UserError(
-      `--handler must be file.function, e.g. hello.handler for a function "handler" in hello.R; got '${handler}'.`,
-    );
-  }
+  if (!HANDLER.test(handler)) throw optionError('handler', `"${handler}" is not file.function`);
   return handler;
 }
 
-export function parseEnvPairs(pairs: string[]): Record<string, string> {
+export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq) : '';
-    if (!ENV_NAME.test(name)) {
-      throw new UserError(
-        `--env takes KEY=VALUE with KEY a variable name (letters, digits, _); got '${pair}'.`,
-      );
-    }
+    if (!ENV_NAME.test(name)) throw optionError('env', `"${pair}" is not KEY=VALUE`);
     env[name] = pair.slice(eq + 1);
   }
   return env;
@@ -53,9 +34,7 @@ export function parseEnvPairs(pairs: string[]): Record<string, string> {
 export function parseTimeoutSeconds(text: string): number {
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 900) {
-    throw new UserError(
-      `--timeout is in seconds, more than 0 and at most 900 (Lambda's maximum); got '${text}'.`,
-    );
+    throw optionError('timeout', `"${text}" is not a timeout Lambda allows`);
   }
   return seconds;
 }
@@ -63,16 +42,15 @@ export function parseTimeoutSeconds(text: string): number {
 export function parseMemoryMb(text: string): number {
   const mb = Number(text);
   if (!Number.isInteger(mb) || mb < 128 || mb > 10240) {
-    throw new UserError(`--memory is in MB, a whole number from 128 to 10240 as on Lambda; got '${text}'.`);
+    throw optionError('memory', `"${text}" is not a memory size Lambda allows`);
   }
   return mb;
 }
 
 export function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UserError(`--port must be a port number from 0 (any free port) to 65535; got '${text}'.`);
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw optionError('port', `"${text}" is not a port`);
   return port;
 }
 
@@ -103,9 +81,7 @@ export function readEvent(file: string | undefined, stdin: () => Buffer): Buffer
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new UserError(
-      `Cannot read the event file ${file}: ${(error as Error).message}. Give a JSON file, or - for stdin.`,
-    );
+    throw optionError('event', `cannot read the event file ${file} (${(error as Error).message})`);
   }
   return checkEvent(bytes, file);
 }
@@ -117,25 +93,24 @@ export interface RuntimeFiles {
   rscriptOnPath: () => string | undefined;
 }
 
-export function functionConfig(options: FunctionOptions, files: RuntimeFiles): FunctionConfig {
-  const taskRoot = checkTaskRoot(options.taskRoot);
-  const handler = checkHandler(options.handler);
-  const bootstrap = options.opt ? checkOptTree(options.opt) : files.packageBootstrap();
-  const rscript = options.rscript
-    ? checkRscript(options.rscript)
-    : options.opt
-      ? undefined
-      : defaultRscript(files);
+/** The options invoke and serve share (raw values keyed by option name) as the function to run. */
+export function functionConfig(raw: RawOptions, files: RuntimeFiles): FunctionConfig {
+  const taskRoot = checkTaskRoot(textOption(raw, 'task-root'));
+  const handler = checkHandler(textOption(raw, 'handler'));
+  const opt = givenText(raw, 'opt');
+  const rscriptGiven = givenText(raw, 'rscript');
+  const bootstrap = opt ? checkOptTree(opt) : files.packageBootstrap();
+  const rscript = rscriptGiven ? checkRscript(rscriptGiven) : opt ? undefined : defaultRscript(files);
   const config: FunctionConfig = {
     bootstrap,
     taskRoot,
     handler,
-    functionName: options.functionName ?? functionNameFor(taskRoot),
-    memoryMb: parseMemoryMb(options.memory),
-    timeoutMs: Math.round(parseTimeoutSeconds(options.timeout) * 1000),
+    functionName: givenText(raw, 'function-name') ?? functionNameFor(taskRoot),
+    memoryMb: parseMemoryMb(textOption(raw, 'memory')),
+    timeoutMs: Math.round(parseTimeoutSeconds(textOption(raw, 'timeout')) * 1000),
     initTimeoutMs: DEFAULTS.initTimeoutMs,
-    region: options.region ?? DEFAULTS.region,
-    extraEnv: parseEnvPairs(options.env),
+    region: textOption(raw, 'region'),
+    extraEnv: parseEnvPairs(lineOption(raw, 'env')),
   };
   if (rscript) config.rscript = rscript;
   return config;
@@ -143,31 +118,19 @@ export function functionConfig(options: FunctionOptions, files: RuntimeFiles): F
 
 function checkTaskRoot(dir: string): string {
   const absolute = path.resolve(dir);
-  if (!isDirectory(absolute)) {
-    throw new UserError(
-      `--task-root ${dir} is not a folder. Point it at the folder holding the handler's .R file.`,
-    );
-  }
+  if (!isDirectory(absolute)) throw optionError('task-root', `${dir} is not a folder`);
   return absolute;
 }
 
 function checkOptTree(dir: string): string {
   const bootstrap = path.join(path.resolve(dir), 'bootstrap');
-  if (!isExecutable(bootstrap)) {
-    throw new UserError(
-      `--opt ${dir} has no executable bootstrap. Give the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/).`,
-    );
-  }
+  if (!isExecutable(bootstrap)) throw optionError('opt', `${dir} has no executable bootstrap`);
   return bootstrap;
 }
 
 function checkRscript(file: string): string {
   const absolute = path.resolve(file);
-  if (!isExecutable(absolute)) {
-    throw new UserError(
-      `--rscript ${file} is not an executable file. Give the path of an Rscript, e.g. /usr/bin/Rscript.`,
-    );
-  }
+  if (!isExecutable(absolute)) throw optionError('rscript', `${file} is not an executable file`);
   return absolute;
 }
 

@@ -69,7 +69,7 @@ describe.each(actionEntries)(
         );
         expect(run.code).toBe(1);
         expect(run.stdout).toMatch(
-          /^::error::Input "regions" .*no region given; publishing needs at least one/m,
+          /^::error::regions \(--regions\): no region given; publishing needs at least one/m,
         );
         // Inputs are checked first: no host check, no build, no zips, no AWS call.
         expect(run.stdout).not.toContain('::group::Host and backends');

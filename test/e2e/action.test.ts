@@ -28,7 +28,7 @@ describe.each(entries)('the action (%s) outside GitHub Actions', (_name, command
     );
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      '::error::r-version: "4.x" is not a valid R version; use an exact version such as 4.4.1',
+      '::error::r-version (--r-version): "4.x" is not a valid R version; use an exact version such as 4.4.1',
     );
     expect(await readdir(out)).toEqual([]);
     expect(run.outputs).toEqual({});

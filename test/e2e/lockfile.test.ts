@@ -228,7 +228,7 @@ it('a lock with a GitHub record is refused before anything runs', async () => {
   const run = await build('github', ['--lockfile', lockFile]);
   expect(run.code).not.toBe(0);
   expect(run.stderr).toMatch(
-    /lockfile: .*github\.lock has packages from sources this tool cannot install: mypkg 0\.1\.0 \(Source: GitHub\)/,
+    /lockfile \(--lockfile\): .*github\.lock has packages from sources this tool cannot install: mypkg 0\.1\.0 \(Source: GitHub\)/,
   );
   expect(`${run.stdout}${run.stderr}`).not.toMatch(/\b(hit|miss)\b/); // no stage ran
 });

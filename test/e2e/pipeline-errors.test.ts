@@ -55,7 +55,7 @@ it('a malformed R version', async () => {
   const run = await build('version', ['--r-version', '4.2']);
   await expectCleanFailure(
     run,
-    /error: r-version: "4\.2" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
+    /error: r-version \(--r-version\): "4\.2" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
   );
 });
 

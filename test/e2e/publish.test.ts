@@ -11,14 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
+import type { RawOptions } from '../../src/options/parse.js';
 import { memoryLogger } from '../../src/log.js';
 import { LAMBDA_LIMITS, type LayerKind } from '../../src/layers.js';
-import {
-  parsePublishOptions,
-  publishLayers,
-  type PublishResult,
-  type RawPublishOptions,
-} from '../../src/publish/index.js';
+import { parsePublishOptions, publishLayers, type PublishResult } from '../../src/publish/index.js';
 import { AwsLayerPublisher } from '../../src/publish/publisher.js';
 import { startFakeAws, type FakeAws } from '../support/fake-aws.js';
 import { writeFixture, type Fixture } from '../support/publish-fixture.js';
@@ -48,10 +44,13 @@ function restoreEnv(): void {
   }
 }
 
-async function publish(raw: RawPublishOptions, log = memoryLogger()): Promise<PublishResult> {
-  const run = await publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1', ...raw }), {
-    log,
-  });
+async function publish(raw: RawOptions, log = memoryLogger()): Promise<PublishResult> {
+  const run = await publishLayers(
+    parsePublishOptions({ 'out-dir': small.dir, regions: 'us-east-1', ...raw }),
+    {
+      log,
+    },
+  );
   return run.published;
 }
 
@@ -295,7 +294,7 @@ describe('publish with the real SDK against a local endpoint', () => {
   it('reports throttling that outlasts the retries instead of swallowing it', async () => {
     // Lambda's Retry-After is honoured by the SDK's standard retry strategy.
     fake.throttle('ListLayerVersions', 10, 1);
-    const run = publishLayers(parsePublishOptions({ out: small.dir, regions: 'us-east-1' }), {
+    const run = publishLayers(parsePublishOptions({ 'out-dir': small.dir, regions: 'us-east-1' }), {
       log: memoryLogger(),
       clientFactory: (region, log) => new AwsLayerPublisher(region, log, 2),
     });
@@ -327,9 +326,9 @@ describe('publish with the real SDK against a local endpoint', () => {
 
   it('makes no request on a dry run', async () => {
     const log = memoryLogger();
-    expect(await publish({ dryRun: true, regions: 'us-east-1,eu-west-1', sharing: 'public' }, log)).toEqual(
-      {},
-    );
+    expect(
+      await publish({ 'dry-run': 'true', regions: 'us-east-1,eu-west-1', sharing: 'public' }, log),
+    ).toEqual({});
     expect(fake.requests).toEqual([]);
     expect(log.lines).toContain(`  eu-west-1  ${nameOf('subsystem')}  4.1 KB  direct upload`);
   });
@@ -350,10 +349,10 @@ describe('zips over the direct-upload limit', () => {
     process.env['AWS_ENDPOINT_URL_S3'] = fake.url.replace('127.0.0.1', 'localhost');
     const { published: result } = await publishLayers(
       parsePublishOptions({
-        out: big.dir,
+        'out-dir': big.dir,
         regions: 'eu-west-1',
-        s3Bucket: 'layers-{region}',
-        s3Prefix: 'builds',
+        's3-bucket': 'layers-{region}',
+        's3-prefix': 'builds',
       }),
       { log: memoryLogger() },
     );
@@ -379,7 +378,7 @@ describe('zips over the direct-upload limit', () => {
   });
 
   it('fails before any request when no bucket is given', async () => {
-    const run = publishLayers(parsePublishOptions({ out: big.dir, regions: 'us-east-1' }), {
+    const run = publishLayers(parsePublishOptions({ 'out-dir': big.dir, regions: 'us-east-1' }), {
       log: memoryLogger(),
     });
     await expect(run).rejects.toThrow(
@@ -390,9 +389,12 @@ describe('zips over the direct-upload limit', () => {
 
   it('names s3:GetObject when Lambda may not read the uploaded zip with the caller’s permissions', async () => {
     fake.deny('s3:GetObject');
-    const run = publishLayers(parsePublishOptions({ out: big.dir, regions: 'us-east-1', s3Bucket: 'bkt' }), {
-      log: memoryLogger(),
-    });
+    const run = publishLayers(
+      parsePublishOptions({ 'out-dir': big.dir, regions: 'us-east-1', 's3-bucket': 'bkt' }),
+      {
+        log: memoryLogger(),
+      },
+    );
     await expect(run).rejects.toThrow(
       /^Lambda in us-east-1 could not read the uploaded zip for layer r-lambda-r_lib-4_4_1-x86_64 \(from s3:\/\/bkt\/.*\): the AWS credentials in use need s3:GetObject/,
     );
@@ -401,9 +403,12 @@ describe('zips over the direct-upload limit', () => {
 
   it('names s3:PutObject when the upload is denied', async () => {
     fake.deny('s3:PutObject');
-    const run = publishLayers(parsePublishOptions({ out: big.dir, regions: 'us-east-1', s3Bucket: 'bkt' }), {
-      log: memoryLogger(),
-    });
+    const run = publishLayers(
+      parsePublishOptions({ 'out-dir': big.dir, regions: 'us-east-1', 's3-bucket': 'bkt' }),
+      {
+        log: memoryLogger(),
+      },
+    );
     await expect(run).rejects.toThrow(
       /^Access denied in us-east-1: .* may not call s3:PutObject on s3:\/\/bkt\/r-lambda-layer\//,
     );
@@ -489,7 +494,9 @@ describe('the CLI', () => {
       'friends',
     ]);
     expect(code).toBe(1);
-    expect(stderr).toContain('error: Input "sharing" (--sharing): "friends" is not a sharing mode.');
+    expect(stderr).toContain(
+      'error: sharing (--sharing): "friends" is not a sharing mode; use private | public',
+    );
     expect(fake.requests).toEqual([]);
   });
 });

@@ -90,16 +90,28 @@ describeWithR('invoke', () => {
   test.each([
     [
       ['--task-root', '/no/such/dir', '--handler', 'app.handler'],
-      /--task-root \/no\/such\/dir is not a folder/,
+      /error: task-root \(--task-root\): \/no\/such\/dir is not a folder/,
     ],
-    [['--task-root', TASK, '--handler', 'app'], /--handler must be file\.function/],
+    [
+      ['--task-root', TASK, '--handler', 'app'],
+      /error: handler \(--handler\): "app" is not file\.function; use file\.function/,
+    ],
     [
       ['--task-root', TASK, '--handler', 'app.handler', '--event', '/no/such.json'],
-      /Cannot read the event file \/no\/such\.json/,
+      /error: event \(--event\): cannot read the event file \/no\/such\.json/,
     ],
-    [['--task-root', TASK, '--handler', 'app.handler', '--env', 'no-equals'], /--env takes KEY=VALUE/],
-    [['--task-root', TASK, '--handler', 'app.handler', '--timeout', '0'], /--timeout is in seconds/],
-    [['--task-root', TASK, '--handler', 'app.handler', '--opt', TASK], /has no executable bootstrap/],
+    [
+      ['--task-root', TASK, '--handler', 'app.handler', '--env', 'no-equals'],
+      /error: env \(--env\): "no-equals" is not KEY=VALUE/,
+    ],
+    [
+      ['--task-root', TASK, '--handler', 'app.handler', '--timeout', '0'],
+      /error: timeout \(--timeout\): "0" is not a timeout Lambda allows; use a number of seconds/,
+    ],
+    [
+      ['--task-root', TASK, '--handler', 'app.handler', '--opt', TASK],
+      /error: opt \(--opt\): .* has no executable bootstrap; use the folder where/,
+    ],
   ])('bad input is a clear error: %j', (args, message) => {
     const run = cli(['invoke', ...args]);
     expect(run.status).toBe(1);

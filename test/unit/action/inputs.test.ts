@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ACTION_DEFAULTS, getInputs, INPUTS, type InputName } from '../../../src/action/inputs.js';
-import { DEFAULT_PRUNE } from '../../../src/pipeline/prune-options.js';
-import { BUILD_OPTION_NAMES, DEFAULTS, PRUNE_INPUTS } from '../../../src/pipeline/options.js';
-import { PUBLISH_DEFAULTS } from '../../../src/publish/index.js';
+import { ACTION_INPUTS, getInputs, PUBLISH_ONLY_INPUTS, type InputName } from '../../../src/action/inputs.js';
+import { declaration, optionsIn } from '../../../src/options/declarations.js';
+import { DEFAULT_PACKAGES } from '../../../src/pipeline/options.js';
+import { LAYER_KINDS } from '../../../src/layers.js';
 
 const STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
 const cwd = '/work/here';
@@ -62,9 +62,9 @@ describe('getInputs', () => {
 
   it('refuses a bad r-version, naming the input and the accepted form', () => {
     expect(fails({ 'r-version': '4.x' })).toMatch(
-      /^r-version: "4\.x" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
+      /^r-version \(--r-version\): "4\.x" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
     );
-    expect(fails({ 'r-version': '3.6.3' })).toMatch(/^r-version: R 3\.6\.3 is not supported/);
+    expect(fails({ 'r-version': '3.6.3' })).toMatch(/^r-version \(--r-version\): R 3\.6\.3 is not supported/);
   });
 
   it('reads booleans strictly (YAML 1.2 core), naming the input', () => {
@@ -74,7 +74,9 @@ describe('getInputs', () => {
     expect(fails({ cache: 'yes' })).toBe('cache: "yes" is not a boolean; use true or false.');
     expect(fails({ publish: 'on' })).toBe('publish: "on" is not a boolean; use true or false.');
     expect(fails({ 'allow-any-host': '1' })).toMatch(/^allow-any-host: "1" is not a boolean/);
-    expect(fails({ 'install-toolchain': 'no' })).toMatch(/^install-toolchain: "no" is not a boolean/);
+    expect(fails({ 'install-toolchain': 'no' })).toMatch(
+      /^install-toolchain \(--no-toolchain\): "no" is not a boolean/,
+    );
   });
 
   it('accepts retention-days from 1 to 90 only', () => {
@@ -96,7 +98,7 @@ describe('getInputs', () => {
 
   it('requires a region when publishing, naming the input', () => {
     expect(fails({ publish: 'true' })).toMatch(
-      /Input "regions" \(--regions\): no region given; publishing needs at least one\. Accepted: /,
+      /^regions \(--regions\): no region given; publishing needs at least one; use a comma-separated list/,
     );
     expect(fails({ publish: 'true', regions: 'us-east-1,Mars' })).toMatch(/"Mars" is not an AWS region name/);
   });
@@ -140,42 +142,51 @@ describe('getInputs', () => {
   });
 });
 
-describe('INPUTS and action.yml', () => {
+describe('action.yml and the option table', () => {
   const actionYml = parse(readFileSync(path.join(process.cwd(), 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { description: string; default?: string }>;
+    inputs: Record<string, { description: string; required?: boolean; default?: string }>;
     outputs: Record<string, { description: string }>;
     runs: { using: string; main: string };
   };
 
-  it('names every input once, exactly as action.yml does', () => {
-    expect(Object.keys(actionYml.inputs).sort()).toEqual(Object.keys(INPUTS).sort());
-    for (const name of BUILD_OPTION_NAMES) expect(INPUTS[name]).toBe('build');
-    expect(INPUTS.regions).toBe('publish');
-    expect(INPUTS.cache).toBe('action');
+  it('lists exactly the declared action inputs, in order, each with its description and default', () => {
+    expect(Object.keys(actionYml.inputs)).toEqual([...ACTION_INPUTS]);
+    for (const name of ACTION_INPUTS) {
+      const declared = declaration(name);
+      expect({ [name]: actionYml.inputs[name] }).toEqual({
+        [name]: {
+          description: declared.description,
+          required: false,
+          ...(declared.default === undefined ? {} : { default: declared.default }),
+        },
+      });
+    }
   });
 
-  it('documents every input, with defaults that agree with the parsers', () => {
-    for (const [name, input] of Object.entries(actionYml.inputs)) {
-      expect(`${name}: ${input.description ?? ''}`.length).toBeGreaterThan(name.length + 20);
+  it('makes every build and publish option an input, and the command-line-only ones not', () => {
+    for (const name of [...optionsIn('build'), ...optionsIn('publish')]) {
+      expect([name, ACTION_INPUTS.includes(name as InputName)]).toEqual([name, name !== 'verbose']);
     }
-    const d = (name: string): string | undefined => actionYml.inputs[name]?.default;
-    expect(d('r-version')).toBe(DEFAULTS['r-version']);
-    // No default in action.yml: an unset packages input means aws.s3, or none with a lockfile.
-    expect(d('packages')).toBeUndefined();
-    expect(actionYml.inputs.packages?.description).toContain(
-      `Default: ${DEFAULTS.packages}, or none with a lockfile`,
+    for (const name of [...optionsIn('invoke'), ...optionsIn('serve')]) {
+      expect(ACTION_INPUTS.includes(name as InputName)).toBe(false);
+    }
+    expect(PUBLISH_ONLY_INPUTS).toEqual([
+      'regions',
+      'sharing',
+      'layer-prefix',
+      'layer-names',
+      's3-bucket',
+      's3-prefix',
+      'dry-run',
+    ]);
+  });
+
+  it('states in the descriptions the defaults the parsers compute', () => {
+    expect(declaration('packages').description).toContain(
+      `Default: ${DEFAULT_PACKAGES}, or none with a lockfile`,
     );
-    expect(d('cran-repo')).toBe(DEFAULTS['cran-repo']);
-    expect(d('prefix')).toBe(DEFAULTS.prefix);
-    expect(d('out-dir')).toBe(DEFAULTS['out-dir']);
-    expect(d('install-toolchain')).toBe('true');
-    for (const [input, key] of Object.entries(PRUNE_INPUTS))
-      expect(d(input)).toBe(String(DEFAULT_PRUNE[key]));
-    for (const [name, value] of Object.entries(ACTION_DEFAULTS)) expect(d(name)).toBe(value);
-    expect(d('sharing')).toBe(PUBLISH_DEFAULTS.sharing);
-    expect(d('layer-prefix')).toBe(PUBLISH_DEFAULTS.layerPrefix);
-    expect(d('s3-prefix')).toBe(PUBLISH_DEFAULTS.s3Prefix);
-    expect(actionYml.inputs['artifact-name']?.description).toContain('r-lambda-layers-4.5.2-x86_64');
+    expect(declaration('layer-names').accepted).toContain(`the kinds ${LAYER_KINDS.join(', ')}`);
+    expect(declaration('artifact-name').description).toContain('r-lambda-layers-4.5.2-x86_64');
   });
 
   it('runs the committed bundle on node24', () => {

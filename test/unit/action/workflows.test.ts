@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { publishCommand } from '../../../src/commands/publish.js';
+import { optionsFromFlags } from '../../../src/options/commander.js';
 import { parsePublishOptions } from '../../../src/publish/index.js';
 
 const root = process.cwd();
@@ -407,7 +408,7 @@ describe('build-layers.yml', () => {
       .action(() => undefined);
     await command.parseAsync(call!.slice(2), { from: 'user' });
     expect(call?.[1]).toBe('publish');
-    expect(parsePublishOptions(command.opts())).toMatchObject({
+    expect(parsePublishOptions(optionsFromFlags(command.opts(), 'publish'))).toMatchObject({
       outDir: 'layers',
       regions: ['us-east-1', 'eu-west-1'],
       sharing: [{ kind: 'public' }],

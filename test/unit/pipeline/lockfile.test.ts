@@ -84,7 +84,10 @@ describe('package lists', () => {
   });
 
   it.each([
-    ['aws.s3, 2bad', /"2bad" is not a valid R package name/],
+    [
+      'aws.s3, 2bad',
+      /^packages \(--packages\): "2bad" is not a valid R package name; use R package names \(letters, digits and dots/,
+    ],
     ['pkg;rm -rf', /not a valid R package name/],
     ['jsonlite@', /"jsonlite@" has no valid version after @/],
     ['jsonlite@1.x', /has no valid version/],
@@ -104,7 +107,7 @@ describe('package lists', () => {
     ]);
     expect(packagesWithLock(parsePackageList('R6@2.5.1, glue'), lock, 'renv.lock').pins).toHaveLength(4);
     expect(() => packagesWithLock(parsePackageList('dplyr, R6'), lock, 'renv.lock')).toThrow(
-      /packages: dplyr is not in renv\.lock; with a lockfile every package comes from the lock/,
+      /^packages \(--packages\): dplyr is not in renv\.lock; with a lockfile every package comes from the lock; use /,
     );
     expect(() => packagesWithLock(parsePackageList('R6@2.6.1'), lock, 'renv.lock')).toThrow(
       /R6@2\.6\.1 \(the lock has 2\.5\.1\)/,
@@ -119,7 +122,7 @@ describe('package lists', () => {
     expect(o.lockfile).toMatchObject({ path: path.join(dir, 'renv.lock'), rVersion: '4.4.1' });
     expect(o.lockfile?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(() => parseBuildOptions({ lockfile: 'missing.lock' }, [], dir)).toThrow(
-      /lockfile: cannot read .*missing\.lock \(ENOENT\); give the path of an renv\.lock/,
+      /^lockfile \(--lockfile\): cannot read .*missing\.lock \(ENOENT\); use the path of an renv\.lock/,
     );
   });
 });

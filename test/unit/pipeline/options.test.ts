@@ -2,8 +2,10 @@ import {
   parseBuildOptions,
   parseOverrides,
   parseRVersion,
-  parseBoolean,
+  PRUNE_INPUTS,
 } from '../../../src/pipeline/options.js';
+import { DEFAULT_PRUNE } from '../../../src/pipeline/prune-options.js';
+import { OPTIONS } from '../../../src/options/declarations.js';
 import { UserError } from '../../../src/errors.js';
 
 const stages = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
@@ -29,13 +31,15 @@ describe('build options', () => {
     (v) => {
       expect(() => parseRVersion(v)).toThrow(UserError);
       expect(() => parseRVersion(v)).toThrow(
-        /r-version: .* use an exact version such as 4\.4\.1, or "release"/,
+        /^r-version \(--r-version\): ".*" is not a valid R version; use an exact version such as 4\.4\.1, or "release"/,
       );
     },
   );
 
   it('rejects R 3 with the reason', () => {
-    expect(() => parseRVersion('3.6.3')).toThrow(/R 4\.0\.0 and later/);
+    expect(() => parseRVersion('3.6.3')).toThrow(
+      'r-version (--r-version): R 3.6.3 is not supported: this tool builds R 4.0.0 and later (it uses PCRE2); use R 4.0.0 or later, or "release" for CRAN\'s newest.',
+    );
   });
 
   it('reads packages as names, with an empty value meaning the default and "none" none', () => {
@@ -47,12 +51,26 @@ describe('build options', () => {
     expect(o.lockfile).toBeUndefined();
   });
 
-  it('accepts strict booleans only', () => {
-    expect(parseBoolean('cache', 'false', true)).toBe(false);
-    expect(parseBoolean('cache', '', true)).toBe(true);
-    expect(() => parseBoolean('prune-strip', 'yes', true)).toThrow(
-      /prune-strip: "yes" is not a boolean; use true or false/,
+  it('accepts strict booleans only, naming the input and its flag', () => {
+    expect(parseBuildOptions({ 'install-toolchain': 'FALSE' }, stages).installToolchain).toBe(false);
+    expect(parseBuildOptions({ 'install-toolchain': '' }, stages).installToolchain).toBe(true);
+    expect(() => parseBuildOptions({ 'prune-strip': 'yes' }, stages)).toThrow(
+      'prune-strip (--no-prune-strip): "yes" is not a boolean; use true or false.',
     );
+  });
+
+  it('prunes by default as the prune engine does, one switch per PruneOptions field', () => {
+    expect(parseBuildOptions({}, stages).prune).toEqual(DEFAULT_PRUNE);
+    expect(Object.values(PRUNE_INPUTS).sort()).toEqual(Object.keys(DEFAULT_PRUNE).sort());
+    for (const name of Object.keys(PRUNE_INPUTS)) expect(name in OPTIONS).toBe(true);
+  });
+
+  it('reads overrides given as a list (repeated --override) or as lines (the action input)', () => {
+    const sum = 'cd'.repeat(32);
+    const list = [`zlib=/m/zlib.tgz,sha256=${sum}`, `xz=/m/xz.tgz,sha256=${sum}`];
+    const fromFlags = parseBuildOptions({ 'source-overrides': list }, stages).overrides;
+    expect(parseBuildOptions({ 'source-overrides': list.join('\n') }, stages).overrides).toEqual(fromFlags);
+    expect(Object.keys(fromFlags)).toEqual(['zlib', 'xz']);
   });
 
   it('parses overrides: location, sum and version; comments and blank lines ignored', () => {
@@ -65,15 +83,15 @@ describe('build options', () => {
   });
 
   it.each([
-    ['nosuch=/x.tgz', /unknown stage "nosuch"; stages with sources are: zlib, openssl/],
-    ['openssl', /is not an override; use NAME=PATH_OR_URL/],
+    ['nosuch=/x.tgz', /unknown stage "nosuch"; use one of the stages with sources: zlib, openssl/],
+    ['openssl', /^source-overrides \(--override\): "openssl" is not an override; use NAME=PATH_OR_URL/],
     ['openssl=', /has no location/],
     ['openssl=/x.tgz,sha256=1234', /not a SHA-256 sum/],
     ['openssl=/x.tgz,colour=blue', /unknown setting "colour"/],
     [`openssl=/a.tgz,sha256=${'a'.repeat(64)}\nopenssl=/b.tgz,sha256=${'b'.repeat(64)}`, /overridden twice/],
     [
       'openssl=/srv/openssl.tgz,version=3.0.1',
-      /source-overrides \(openssl\): give the tarball's SHA-256 .* sha256sum \/srv\/openssl\.tgz/,
+      /source-overrides \(--override\): openssl has no SHA-256 \(an override is only trusted with its sum\); use .* sha256sum \/srv\/openssl\.tgz\.$/,
     ],
   ])('rejects the override %j', (text, message) => {
     expect(() => parseOverrides(text, stages)).toThrow(message);
@@ -81,23 +99,25 @@ describe('build options', () => {
 
   it('validates prefix, jobs, repository and sums, naming each input', () => {
     expect(() => parseBuildOptions({ prefix: 'opt' }, stages)).toThrow(
-      /prefix: "opt" must be an absolute folder/,
+      /^prefix \(--prefix\): "opt" is not an absolute folder other than \/; use /,
     );
     expect(() => parseBuildOptions({ prefix: '/' }, stages)).toThrow(/prefix/);
-    expect(() => parseBuildOptions({ jobs: '0' }, stages)).toThrow(/jobs: "0"/);
+    expect(() => parseBuildOptions({ jobs: '0' }, stages)).toThrow(
+      'jobs (--jobs): "0" is not a number of parallel jobs; use a whole number from 1 to 256.',
+    );
     expect(() => parseBuildOptions({ jobs: 'two' }, stages)).toThrow(/jobs/);
     expect(() => parseBuildOptions({ 'cran-repo': 'cran.r-project.org' }, stages)).toThrow(
-      /cran-repo: .* use https:\/\/… or file:\/\/\//,
+      /^cran-repo \(--cran-repo\): .* use https:\/\/… or file:\/\/\//,
     );
     expect(() => parseBuildOptions({ 'r-sha256': 'xyz' }, stages)).toThrow(
-      /r-sha256: "xyz" is not a SHA-256/,
+      'r-sha256 (--r-sha256): "xyz" is not a SHA-256 sum; use 64 hexadecimal characters.',
     );
     expect(() => parseBuildOptions({ 'prune-help': 'maybe' }, stages)).toThrow(/prune-help/);
     expect(() => parseBuildOptions({ 'work-dir': '/tmp/my work' }, stages)).toThrow(
-      /work-dir: "\/tmp\/my work" may hold only letters/,
+      /^work-dir \(--work-dir\): "\/tmp\/my work" has spaces or shell characters; use a path of letters/,
     );
     expect(() => parseBuildOptions({ prefix: '/opt/$(reboot)' }, stages)).toThrow(
-      /prefix: .*\(no spaces or shell characters\)/,
+      /^prefix \(--prefix\): .* has spaces or shell characters/,
     );
   });
 

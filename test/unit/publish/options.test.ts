@@ -1,5 +1,5 @@
 import { UserError } from '../../../src/errors.js';
-import { parsePublishOptions, PUBLISH_DEFAULTS } from '../../../src/publish/options.js';
+import { parsePublishOptions } from '../../../src/publish/options.js';
 
 const base = { regions: 'us-east-1' };
 
@@ -12,7 +12,7 @@ describe('parsePublishOptions', () => {
       layerPrefix: 'r-lambda',
       kindNames: { r: 'r', r_lib: 'r_lib', subsystem: 'subsystem' },
       s3Bucket: undefined,
-      s3Prefix: PUBLISH_DEFAULTS.s3Prefix,
+      s3Prefix: 'r-lambda-layer/',
       dryRun: false,
     });
   });
@@ -20,11 +20,11 @@ describe('parsePublishOptions', () => {
   it('treats empty strings (unset action inputs) as not given', () => {
     const options = parsePublishOptions({
       ...base,
-      out: '',
+      'out-dir': '',
       sharing: '',
-      layerPrefix: ' ',
-      s3Bucket: '',
-      dryRun: '',
+      'layer-prefix': ' ',
+      's3-bucket': '',
+      'dry-run': '',
     });
     expect(options.outDir).toBe('layers');
     expect(options.sharing).toEqual([]);
@@ -47,7 +47,7 @@ describe('parsePublishOptions', () => {
     it('requires at least one region, naming the input and the accepted form', () => {
       expect(() => parsePublishOptions({})).toThrow(UserError);
       expect(() => parsePublishOptions({ regions: ' ' })).toThrow(
-        'Input "regions" (--regions): no region given; publishing needs at least one. Accepted: a comma-separated list of AWS regions such as us-east-1,eu-west-1.',
+        'regions (--regions): no region given; publishing needs at least one; use a comma-separated list of AWS regions such as us-east-1,eu-west-1.',
       );
     });
 
@@ -93,51 +93,54 @@ describe('parsePublishOptions', () => {
         message = (error as Error).message;
       }
       expect(message).toMatch(problem);
-      expect(message).toContain('Input "sharing" (--sharing)');
+      expect(message).toMatch(/^sharing \(--sharing\): /);
       expect(message).toContain('private | public | account:123456789012 | organization:o-xxxxxxxxxx');
     });
   });
 
   it('renames layer kinds and refuses unknown kinds or unusable names', () => {
-    expect(parsePublishOptions({ ...base, layerNames: 'r=R,subsystem=sys' }).kindNames).toEqual({
+    expect(parsePublishOptions({ ...base, 'layer-names': 'r=R,subsystem=sys' }).kindNames).toEqual({
       r: 'R',
       r_lib: 'r_lib',
       subsystem: 'sys',
     });
-    expect(() => parsePublishOptions({ ...base, layerNames: 'python=py' })).toThrow(
-      /Input "layer-names".*"python=py" does not name a layer kind/,
+    expect(() => parsePublishOptions({ ...base, 'layer-names': 'python=py' })).toThrow(
+      /^layer-names \(--layer-names\): "python=py" does not name a layer kind; use kind=name pairs/,
     );
-    expect(() => parsePublishOptions({ ...base, layerNames: 'r=my.r' })).toThrow(
+    expect(() => parsePublishOptions({ ...base, 'layer-names': 'r=my.r' })).toThrow(
       /layer-names.*not usable in a layer name/,
     );
   });
 
   it('refuses a layer prefix Lambda would refuse', () => {
-    expect(() => parsePublishOptions({ ...base, layerPrefix: 'my team' })).toThrow(/Input "layer-prefix"/);
+    expect(() => parsePublishOptions({ ...base, 'layer-prefix': 'my team' })).toThrow(
+      /^layer-prefix \(--layer-prefix\)/,
+    );
   });
 
   it('checks the bucket name, with {region} allowed', () => {
-    expect(parsePublishOptions({ ...base, s3Bucket: 'my-layers-{region}' }).s3Bucket).toBe(
+    expect(parsePublishOptions({ ...base, 's3-bucket': 'my-layers-{region}' }).s3Bucket).toBe(
       'my-layers-{region}',
     );
-    expect(() => parsePublishOptions({ ...base, s3Bucket: 'My_Bucket' })).toThrow(
-      /Input "s3-bucket".*not a valid bucket name/,
+    expect(() => parsePublishOptions({ ...base, 's3-bucket': 'My_Bucket' })).toThrow(
+      /^s3-bucket \(--s3-bucket\): "My_Bucket" is not a valid bucket name; use an S3 bucket name/,
     );
-    expect(() => parsePublishOptions({ ...base, s3Bucket: 's3://bucket' })).toThrow(/s3-bucket/);
+    expect(() => parsePublishOptions({ ...base, 's3-bucket': 's3://bucket' })).toThrow(/s3-bucket/);
   });
 
   it('normalises the S3 key prefix', () => {
-    expect(parsePublishOptions({ ...base, s3Prefix: '/builds/r' }).s3Prefix).toBe('builds/r/');
-    expect(parsePublishOptions({ ...base, s3Prefix: 'x/' }).s3Prefix).toBe('x/');
-    expect(() => parsePublishOptions({ ...base, s3Prefix: 'a/../b' })).toThrow(/Input "s3-prefix"/);
+    expect(parsePublishOptions({ ...base, 's3-prefix': '/builds/r' }).s3Prefix).toBe('builds/r/');
+    expect(parsePublishOptions({ ...base, 's3-prefix': 'x/' }).s3Prefix).toBe('x/');
+    expect(() => parsePublishOptions({ ...base, 's3-prefix': 'a/../b' })).toThrow(
+      /^s3-prefix \(--s3-prefix\)/,
+    );
   });
 
   it('reads dry-run as a strict boolean', () => {
-    expect(parsePublishOptions({ ...base, dryRun: true }).dryRun).toBe(true);
-    expect(parsePublishOptions({ ...base, dryRun: 'TRUE' }).dryRun).toBe(true);
-    expect(parsePublishOptions({ ...base, dryRun: 'false' }).dryRun).toBe(false);
-    expect(() => parsePublishOptions({ ...base, dryRun: 'yes' })).toThrow(
-      'Input "dry-run" (--dry-run): "yes" is not a boolean. Accepted: true | false.',
+    expect(parsePublishOptions({ ...base, 'dry-run': 'TRUE' }).dryRun).toBe(true);
+    expect(parsePublishOptions({ ...base, 'dry-run': 'false' }).dryRun).toBe(false);
+    expect(() => parsePublishOptions({ ...base, 'dry-run': 'yes' })).toThrow(
+      'dry-run (--dry-run): "yes" is not a boolean; use true or false.',
     );
   });
 });

@@ -71,7 +71,7 @@ describe('planPublish', () => {
   it('sends a zip over the limit through S3 under a key naming the build', () => {
     const plan = planPublish(
       input({ r: 1000, r_lib: LIMIT + 1, subsystem: 1000 }),
-      parsePublishOptions({ regions: 'eu-west-1', s3Bucket: 'bucket', s3Prefix: 'builds' }),
+      parsePublishOptions({ regions: 'eu-west-1', 's3-bucket': 'bucket', 's3-prefix': 'builds' }),
     );
     expect(plan.regions[0]!.layers[1]!.upload).toEqual({
       method: 's3',
@@ -91,7 +91,7 @@ describe('planPublish', () => {
     expect(run).toThrow(
       `r.zip (${LIMIT + 1} bytes) is over Lambda's 50.0 MB (${LIMIT} bytes) limit for a direct upload`,
     );
-    expect(run).toThrow(/"s3-bucket" \(--s3-bucket\)/);
+    expect(run).toThrow(/ s3-bucket \(--s3-bucket\) /);
   });
 
   it('needs a bucket per region when a big zip goes to several regions', () => {
@@ -99,12 +99,12 @@ describe('planPublish', () => {
     expect(() =>
       planPublish(
         input(sizes),
-        parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'one-bucket' }),
+        parsePublishOptions({ regions: 'us-east-1,eu-west-1', 's3-bucket': 'one-bucket' }),
       ),
-    ).toThrow(/Put \{region\} in "s3-bucket", e\.g\. one-bucket-\{region\}/);
+    ).toThrow(/Put \{region\} in s3-bucket \(--s3-bucket\), e\.g\. one-bucket-\{region\}/);
     const plan = planPublish(
       input(sizes),
-      parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'layers-{region}' }),
+      parsePublishOptions({ regions: 'us-east-1,eu-west-1', 's3-bucket': 'layers-{region}' }),
     );
     expect(plan.regions.map((r) => (r.layers[0]!.upload as { bucket: string }).bucket)).toEqual([
       'layers-us-east-1',
@@ -115,7 +115,7 @@ describe('planPublish', () => {
   it('allows one bucket for several regions when nothing needs S3', () => {
     const plan = planPublish(
       input({ r: 10, r_lib: 10, subsystem: 10 }),
-      parsePublishOptions({ regions: 'us-east-1,eu-west-1', s3Bucket: 'one' }),
+      parsePublishOptions({ regions: 'us-east-1,eu-west-1', 's3-bucket': 'one' }),
     );
     expect(plan.regions).toHaveLength(2);
   });
@@ -123,7 +123,7 @@ describe('planPublish', () => {
   it('formats a plan a person can read: region, name, size, method', () => {
     const plan = planPublish(
       input({ r: 2048, r_lib: LIMIT + 1, subsystem: 10 }),
-      parsePublishOptions({ regions: 'us-east-1', s3Bucket: 'bkt', sharing: 'public' }),
+      parsePublishOptions({ regions: 'us-east-1', 's3-bucket': 'bkt', sharing: 'public' }),
     );
     const lines = formatPlan(plan);
     expect(lines[1]).toBe('regions: us-east-1; sharing: public');

@@ -12,7 +12,7 @@ import {
   parseTimeoutSeconds,
   readEvent,
 } from '../../../src/runtime/options.js';
-import type { FunctionOptions } from '../../../src/runtime/options.js';
+import type { RawOptions } from '../../../src/options/parse.js';
 
 describe('option checks', () => {
   test('handlers are file.function', () => {
@@ -21,25 +21,32 @@ describe('option checks', () => {
     for (const bad of ['hello', '.handler', 'hello.', 'a..b', 'a b.c']) {
       expect(() => checkHandler(bad)).toThrow(UserError);
     }
+    expect(() => checkHandler('app')).toThrow(
+      'handler (--handler): "app" is not file.function; use file.function, e.g. hello.handler for a function "handler" in hello.R.',
+    );
   });
 
   test('--env pairs', () => {
     expect(parseEnvPairs(['A=1', 'B_2=x=y', 'EMPTY='])).toEqual({ A: '1', B_2: 'x=y', EMPTY: '' });
     expect(() => parseEnvPairs(['=1'])).toThrow(/KEY=VALUE/);
     expect(() => parseEnvPairs(['1A=1'])).toThrow(/KEY=VALUE/);
-    expect(() => parseEnvPairs(['NOVALUE'])).toThrow(/KEY=VALUE/);
+    expect(() => parseEnvPairs(['NOVALUE'])).toThrow(
+      'env (--env): "NOVALUE" is not KEY=VALUE; use KEY=VALUE with KEY a variable name (letters, digits, _).',
+    );
   });
 
   test('numbers', () => {
     expect(parseTimeoutSeconds('2.5')).toBe(2.5);
     expect(() => parseTimeoutSeconds('0')).toThrow(UserError);
     expect(() => parseTimeoutSeconds('901')).toThrow(UserError);
-    expect(() => parseTimeoutSeconds('soon')).toThrow(UserError);
+    expect(() => parseTimeoutSeconds('soon')).toThrow(
+      'timeout (--timeout): "soon" is not a timeout Lambda allows; use a number of seconds, more than 0 and at most 900 (Lambda\'s maximum).',
+    );
     expect(parseMemoryMb('1024')).toBe(1024);
     expect(() => parseMemoryMb('64')).toThrow(/128 to 10240/);
     expect(() => parseMemoryMb('128.5')).toThrow(UserError);
     expect(parsePort('0')).toBe(0);
-    expect(() => parsePort('70000')).toThrow(UserError);
+    expect(() => parsePort('70000')).toThrow(/^port \(--port\): "70000" is not a port; use a port number/);
   });
 
   test('events must be JSON and at most 6 MB; empty means {}', () => {
@@ -56,19 +63,14 @@ describe('option checks', () => {
     expect(readEvent('-', () => Buffer.from('"s"')).toString()).toBe('"s"');
     expect(readEvent(undefined, () => Buffer.alloc(0)).toString()).toBe('{}');
     expect(() => readEvent(path.join(dir, 'missing.json'), () => Buffer.alloc(0))).toThrow(
-      /Cannot read the event file/,
+      /^event \(--event\): cannot read the event file .*missing\.json \(.*\); use a JSON file, or - for stdin\.$/,
     );
   });
 });
 
 describe('functionConfig', () => {
-  const base: FunctionOptions = {
-    taskRoot: '.',
-    handler: 'app.handler',
-    timeout: '3',
-    memory: '128',
-    env: [],
-  };
+  // Only the handler is required; task root, timeout and memory take their declared defaults.
+  const base: RawOptions = { handler: 'app.handler' };
   const files = { packageBootstrap: () => '/pkg/layer/bootstrap', rscriptOnPath: () => '/usr/bin/Rscript' };
 
   test("uses the package's bootstrap and the R on PATH by default", () => {
@@ -90,8 +92,8 @@ describe('functionConfig', () => {
   });
 
   test('a missing task root is a UserError', () => {
-    expect(() => functionConfig({ ...base, taskRoot: '/definitely/not/here' }, files)).toThrow(
-      /is not a folder/,
+    expect(() => functionConfig({ ...base, 'task-root': '/definitely/not/here' }, files)).toThrow(
+      /^task-root \(--task-root\): \/definitely\/not\/here is not a folder; use the folder holding/,
     );
   });
 });
