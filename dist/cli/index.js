@@ -53612,24 +53612,6 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * A mistake the user can fix: bad input, a missing file, a checksum mismatch.
- * Its message is printed as is (no stack), so it must say what was wrong and what to do.
- */
-class UserError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UserError';
-    }
-}
-/** The message of any thrown value, for the single top-level catch of each entry point. */
-function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-
 ;// CONCATENATED MODULE: ./src/log.ts
 function consoleLogger(options = {}) {
     const out = options.stream ?? process.stderr;
@@ -53664,11 +53646,712 @@ function memoryLogger() {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/runtime/lambda-environment.ts
+/**
+ * The function's settings and the environment Lambda gives a provided.al2023 runtime, computed
+ * from them. Pure.
+ */
+
+
+const DEFAULTS = {
+    memoryMb: 128,
+    timeoutSeconds: 3,
+    initTimeoutMs: 10_000,
+    region: 'us-east-1',
+    version: '$LATEST',
+    accountId: '123456789012',
+};
+function functionArn(config) {
+    return `arn:aws:lambda:${config.region}:${DEFAULTS.accountId}:function:${config.functionName}`;
+}
+/** A function name Lambda would accept, derived from a folder name. */
+function functionNameFor(taskRoot) {
+    const name = external_node_path_default().basename(taskRoot)
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 64);
+    return /[A-Za-z0-9]/.test(name) ? name : 'function';
+}
+function logStreamName(now = new Date()) {
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
+    return `${day}/[${DEFAULTS.version}]${(0,external_node_crypto_.randomBytes)(16).toString('hex')}`;
+}
+function lambdaEnvironment(config, runtimeApi, stream) {
+    const layerRoot = external_node_path_default().dirname(config.bootstrap);
+    const env = {
+        AWS_LAMBDA_RUNTIME_API: runtimeApi,
+        _HANDLER: config.handler,
+        LAMBDA_TASK_ROOT: config.taskRoot,
+        LAMBDA_RUNTIME_DIR: layerRoot,
+        AWS_LAMBDA_FUNCTION_NAME: config.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
+        AWS_LAMBDA_FUNCTION_VERSION: DEFAULTS.version,
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.functionName}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: stream,
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_REGION: config.region,
+        AWS_DEFAULT_REGION: config.region,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
+        TZ: ':UTC',
+        LANG: 'en_US.UTF-8',
+        // Lambda's PATH and library path, with the layer folder standing in for /opt.
+        PATH: `/usr/local/bin:/usr/bin/:/bin:${external_node_path_default().join(layerRoot, 'bin')}`,
+        LD_LIBRARY_PATH: [config.taskRoot, external_node_path_default().join(config.taskRoot, 'lib'), external_node_path_default().join(layerRoot, 'lib')].join(':'),
+    };
+    if (config.rscript)
+        env.R_LAMBDA_RSCRIPT = config.rscript;
+    return { ...env, ...config.extraEnv };
+}
+
+;// CONCATENATED MODULE: ./src/options/declarations.ts
+/**
+ * Every option of the CLI and the action, declared once: its name (the action.yml input name, kebab-case), what it
+ * means, its default, the accepted form quoted in error messages, where it is read, and its command-line flag when
+ * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
+ * (action/inputs.ts) and the check that action.yml lists exactly these inputs with these descriptions and defaults
+ * (test/unit/action/inputs.test.ts) are all derived from this table.
+ *
+ * Adding an option: one entry here, its parsing where the scope's options are parsed (pipeline/options.ts for build,
+ * publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and serve),
+ * and, for an action input, the same description and default in action.yml (the unit test says what differs).
+ */
+
+const BOOLEAN = 'true or false';
+const BUILD = ['action', 'build'];
+const PUBLISH = ['action', 'publish'];
+const RUNTIME = ['invoke', 'serve'];
+/** A prune switch: on by default; `--no-prune-<step>` on the command line keeps what the step removes. */
+const prune = (step, description) => ({
+    description,
+    default: 'true',
+    accepted: BOOLEAN,
+    scope: BUILD,
+    flags: [{ spec: `--no-prune-${step}`, help: `keep what the "${step}" prune step removes` }],
+});
+const OPTIONS = {
+    // --- What to build -------------------------------------------------------------------------------------------
+    'r-version': {
+        description: 'R version to build: an exact version such as 4.5.2 (R 4.0.0 or later), or "release" for the newest R on CRAN.',
+        default: 'release',
+        accepted: 'an exact version such as 4.4.1, or "release" for CRAN\'s newest',
+        scope: BUILD,
+        flags: [{ spec: '--r-version <version>' }],
+    },
+    'r-sha256': {
+        description: "SHA-256 of R's source tarball, for an R version that has no pinned checksum. Default: none (the computed sum is logged and recorded in manifest.json).",
+        accepted: '64 hexadecimal characters',
+        scope: BUILD,
+        flags: [{ spec: '--r-sha256 <hex>' }],
+    },
+    packages: {
+        description: 'R packages for the r_lib layer (site-library), separated by commas, spaces or new lines; NAME@VERSION for an exact version (e.g. jsonlite@1.8.4); "none" for none. Default: aws.s3, or none with a lockfile.',
+        accepted: 'R package names (letters, digits and dots, starting with a letter), each optionally with @VERSION (e.g. jsonlite@1.8.4), separated by commas or spaces',
+        scope: BUILD,
+        flags: [{ spec: '--packages <names>' }],
+    },
+    lockfile: {
+        description: "An renv.lock (path in the workspace): install exactly its CRAN-like records, at their versions, into the r_lib layer. Older versions come from the repository's src/contrib/Archive/ or from the lock's own repository URL. Default: none.",
+        accepted: 'the path of an renv.lock written by renv::snapshot()',
+        scope: BUILD,
+        flags: [{ spec: '--lockfile <file>' }],
+    },
+    'cran-repo': {
+        description: 'CRAN-like repository the packages come from: https://... or file:///path.',
+        default: 'https://cloud.r-project.org',
+        accepted: 'https://… or file:///path/to/repo',
+        scope: BUILD,
+        flags: [{ spec: '--cran-repo <url>' }],
+    },
+    prefix: {
+        description: 'Where the layers live at run time. Lambda unpacks layers in /opt; change it only for tests.',
+        default: '/opt',
+        accepted: '/opt, where Lambda unpacks layers (another absolute folder only for tests)',
+        scope: BUILD,
+        flags: [{ spec: '--prefix <dir>' }],
+    },
+    'out-dir': {
+        description: 'Folder for r.zip, r_lib.zip, subsystem.zip, manifest.json and sbom.cdx.json, relative to the working directory.',
+        default: 'layers',
+        accepted: 'a folder',
+        // The publisher reads it too: the CLI's `publish --out`, and in the action the folder this run built.
+        scope: ['action', 'build', 'publish'],
+        flags: [{ spec: '--out <dir>' }],
+    },
+    'cache-dir': {
+        description: "Folder for the stage cache. Default: none in GitHub Actions (stages go to GitHub's cache), and ~/.cache/r-lambda-layer/cache outside Actions. When set in Actions, stages are cached there instead of in GitHub's cache (useful on self-hosted runners with a persistent disk).",
+        accepted: 'a folder',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--cache-dir <dir>',
+                help: 'stage cache folder (default: ~/.cache/r-lambda-layer/cache, or $R_LAMBDA_LAYER_HOME/cache)',
+            },
+        ],
+    },
+    'work-dir': {
+        description: 'Scratch folder for sources, staging folders and build logs. Default: ~/.cache/r-lambda-layer/work.',
+        accepted: 'a folder',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--work-dir <dir>',
+                help: 'scratch folder: sources, staging, logs (default: ~/.cache/r-lambda-layer/work, or $R_LAMBDA_LAYER_HOME/work)',
+            },
+        ],
+    },
+    'source-mirror': {
+        description: 'Folder or URL where source tarballs are looked up by their upstream file name before downloading. Default: none (upstream URLs).',
+        accepted: 'a folder or a URL',
+        scope: BUILD,
+        flags: [{ spec: '--source-mirror <dir|url>' }],
+    },
+    'source-overrides': {
+        description: 'Per-stage sources, one per line: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z] (NAME is a stage of data/stages.yml: zlib, openssl, curl, bzip2, xz, pcre2, libxml2, R). Default: none.',
+        accepted: 'NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--override <spec>',
+                help: 'per-stage source: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]',
+                repeatable: true,
+            },
+            {
+                spec: '--overrides-file <file>',
+                help: 'a file of overrides, one per line (as written by scripts/fill-mirror.sh)',
+                readsFile: true,
+            },
+        ],
+    },
+    jobs: {
+        description: 'Parallel make jobs (1 to 256). Default: the number of CPU cores.',
+        accepted: 'a whole number from 1 to 256',
+        scope: BUILD,
+        flags: [{ spec: '--jobs <n>' }],
+    },
+    'install-toolchain': {
+        description: 'Install the build toolchain (gcc, gfortran, make, tar, gzip, ...) with dnf before anything else: true or false.',
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: BUILD,
+        flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
+    },
+    'prune-translations': prune('translations', 'Remove every translation except English, and the tcltk package: true or false.'),
+    'prune-strip': prune('strip', 'Strip debug symbols from every ELF file: true or false.'),
+    'prune-docs': prune('docs', "Remove R's doc/manual and other documentation folders: true or false."),
+    'prune-man-pages': prune('man-pages', 'Remove man pages: true or false.'),
+    'prune-static-libs': prune('static-libs', 'Remove static libraries (*.a, *.la): true or false.'),
+    'prune-package-extras': prune('package-extras', "Remove packages' html, doc, tests and demo folders: true or false."),
+    'prune-help': prune('help', "Remove packages' help databases (help() is rarely used on Lambda): true or false."),
+    'prune-headers': prune('headers', 'Remove C headers (include/) that only building against the layer needs: true or false.'),
+    // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
+    cache: {
+        description: "Cache every build stage (GitHub's cache in Actions; a local folder elsewhere): true or false. false builds everything from source and stores nothing.",
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    'artifact-name': {
+        description: 'Name of the artifact holding the three zips, manifest.json and sbom.cdx.json. Default: r-lambda-layers-<R version>-<architecture>, e.g. r-lambda-layers-4.5.2-x86_64.',
+        accepted: 'up to 256 characters without " : < > | * ? \\ / \' or line breaks, or leave it empty for the default (r-lambda-layers-<R version>-<architecture>)',
+        scope: ['action'],
+    },
+    'retention-days': {
+        description: "Days to keep the artifact (1 to 90). Default: the repository's retention setting.",
+        accepted: "a whole number from 1 to 90, or leave it empty for the repository's setting",
+        scope: ['action'],
+    },
+    'allow-any-host': {
+        description: 'Build even when the job does not run in amazonlinux:2023 (for tests only: such layers may not load on Lambda): true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    // --- Publishing ------------------------------------------------------------------------------------------------
+    publish: {
+        description: 'Publish the layers to AWS Lambda after the build (needs AWS credentials, e.g. from aws-actions/configure-aws-credentials): true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    regions: {
+        description: 'When publishing: AWS regions, separated by commas, e.g. us-east-1,eu-west-1. Required with publish: true.',
+        accepted: 'a comma-separated list of AWS regions such as us-east-1,eu-west-1',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--regions <list>',
+                help: 'comma-separated regions to publish to, e.g. us-east-1,eu-west-1 (required)',
+            },
+        ],
+    },
+    sharing: {
+        description: 'When publishing: who may use the layers: private, public, account:123456789012, organization:o-xxxxxxxxxx (several accounts or organizations separated by commas).',
+        default: 'private',
+        accepted: 'private | public | account:123456789012 | organization:o-xxxxxxxxxx, or several accounts and organizations separated by commas',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--sharing <who>',
+                help: 'private | public | account:123456789012 | organization:o-xxxxxxxxxx; several accounts or organizations separated by commas',
+            },
+        ],
+    },
+    'layer-prefix': {
+        description: 'When publishing: first part of every layer name (letters, digits, - and _).',
+        default: 'r-lambda',
+        accepted: 'letters, digits, "-" and "_", e.g. my-team-r',
+        scope: PUBLISH,
+        flags: [{ spec: '--layer-prefix <prefix>', help: 'first part of every layer name' }],
+    },
+    'layer-names': {
+        description: 'When publishing: rename the layer kinds, e.g. r=R,r_lib=packages,subsystem=system. Default: the kinds r, r_lib, subsystem.',
+        accepted: 'kind=name pairs for the kinds r, r_lib, subsystem, e.g. r=R,r_lib=packages,subsystem=system',
+        scope: PUBLISH,
+        flags: [
+            { spec: '--layer-names <map>', help: 'rename layer kinds, e.g. r=R,r_lib=packages,subsystem=system' },
+        ],
+    },
+    's3-bucket': {
+        description: 'When publishing: S3 bucket for zips over 50 MB, in the region published to; {region} is replaced by each region. Default: none (a zip over 50 MB is then an error).',
+        accepted: 'an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), optionally with {region} for one bucket per region, e.g. my-layers-{region}',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--s3-bucket <bucket>',
+                help: 'bucket for zips over 50 MB, in the region published to; {region} is replaced by each region',
+            },
+        ],
+    },
+    's3-prefix': {
+        description: 'When publishing: key prefix for uploaded zips.',
+        default: 'r-lambda-layer/',
+        accepted: 'a key prefix such as layers/ or builds/r/',
+        scope: PUBLISH,
+        flags: [{ spec: '--s3-prefix <prefix>', help: 'key prefix for uploaded zips' }],
+    },
+    'dry-run': {
+        description: 'When publishing: print what would be published and make no AWS call: true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: PUBLISH,
+        flags: [{ spec: '--dry-run', help: 'print what would be published and make no API call' }],
+    },
+    // --- Command line only -----------------------------------------------------------------------------------------
+    verbose: {
+        description: 'more detail: every command and the plan when building, upload progress when publishing',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['build', 'publish'],
+        flags: [{ spec: '--verbose' }],
+    },
+    'task-root': {
+        description: "folder holding the handler's code (/var/task on Lambda)",
+        default: '.',
+        accepted: "the folder holding the handler's .R file",
+        scope: RUNTIME,
+        flags: [{ spec: '--task-root <dir>' }],
+    },
+    handler: {
+        description: 'the _HANDLER setting, e.g. hello.handler for hello.R',
+        accepted: 'file.function, e.g. hello.handler for a function "handler" in hello.R',
+        scope: RUNTIME,
+        flags: [{ spec: '--handler <file.function>' }],
+        required: true,
+    },
+    timeout: {
+        description: 'function timeout in seconds',
+        default: String(DEFAULTS.timeoutSeconds),
+        accepted: "a number of seconds, more than 0 and at most 900 (Lambda's maximum)",
+        scope: RUNTIME,
+        flags: [{ spec: '--timeout <seconds>' }],
+    },
+    memory: {
+        description: 'memory size in MB reported to the function',
+        default: String(DEFAULTS.memoryMb),
+        accepted: 'a whole number of MB from 128 to 10240, as on Lambda',
+        scope: RUNTIME,
+        flags: [{ spec: '--memory <mb>' }],
+    },
+    opt: {
+        description: 'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
+        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/)',
+        scope: RUNTIME,
+        flags: [{ spec: '--opt <dir>' }],
+    },
+    rscript: {
+        description: 'the Rscript to run (R_LAMBDA_RSCRIPT); default: Rscript on PATH unless --opt is given',
+        accepted: 'the path of an Rscript, e.g. /usr/bin/Rscript',
+        scope: RUNTIME,
+        flags: [{ spec: '--rscript <path>' }],
+    },
+    'function-name': {
+        description: 'AWS_LAMBDA_FUNCTION_NAME; default: the task root folder name',
+        accepted: 'a function name',
+        scope: RUNTIME,
+        flags: [{ spec: '--function-name <name>' }],
+    },
+    region: {
+        description: 'AWS_REGION',
+        default: DEFAULTS.region,
+        accepted: 'an AWS region such as us-east-1',
+        scope: RUNTIME,
+        flags: [{ spec: '--region <region>' }],
+    },
+    env: {
+        description: 'an environment variable for the function',
+        accepted: 'KEY=VALUE with KEY a variable name (letters, digits, _)',
+        scope: RUNTIME,
+        flags: [{ spec: '--env <KEY=VALUE>', repeatable: true }],
+    },
+    event: {
+        description: 'the event JSON file, or - for stdin (default: {})',
+        accepted: 'a JSON file, or - for stdin',
+        scope: ['invoke'],
+        flags: [{ spec: '--event <file>' }],
+    },
+    port: {
+        description: 'port on 127.0.0.1 (0: any free port)',
+        default: '9000',
+        accepted: 'a port number from 0 (any free port) to 65535',
+        scope: ['serve'],
+        flags: [{ spec: '--port <port>' }],
+    },
+};
+/** The options read in a scope, in declaration order (which is action.yml's order). */
+function optionsIn(scope) {
+    return Object.keys(OPTIONS).filter((name) => OPTIONS[name].scope.includes(scope));
+}
+function declaration(name) {
+    return OPTIONS[name];
+}
+/** The option's command-line flags: as declared, or `--<name> <value>` when a command reads it. */
+function flagsOf(name) {
+    const declared = declaration(name);
+    if (declared.flags)
+        return declared.flags;
+    return declared.scope.some((scope) => scope !== 'action') ? [{ spec: `--${name} <value>` }] : [];
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * A mistake the user can fix: bad input, a missing file, a checksum mismatch.
+ * Its message is printed as is (no stack), so it must say what was wrong and what to do.
+ */
+class UserError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UserError';
+    }
+}
+/** The message of any thrown value, for the single top-level catch of each entry point. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/options/commander.ts
+/**
+ * The command-line flags, derived from the option table: `addOptionFlags(command, 'build')` adds every flag of the
+ * build options, and `optionsFromFlags(command.opts(), 'build')` turns what commander parsed back into the raw
+ * values the action hands over too, so one parser reads both. Defaults are shown in the help but applied by the
+ * parsers, never by commander.
+ */
+
+
+
+
+function flagsIn(scope) {
+    return optionsIn(scope).flatMap((name) => {
+        const declared = declaration(name);
+        return flagsOf(name).map((flag) => [name, declared, flag]);
+    });
+}
+/** `--no-x` turns an option that defaults to true off. */
+const negated = (flag) => flag.spec.startsWith('--no-');
+function helpLine(declared, flag) {
+    const parts = [flag.help ?? declared.description];
+    // A switch (`--dry-run`, `--no-toolchain`) says in its help what it does; only a flag with a value shows a default.
+    if (declared.default !== undefined && flag.spec.includes('<'))
+        parts.push(`(default: ${declared.default})`);
+    if (flag.repeatable)
+        parts.push('(repeatable)');
+    return parts.join(' ');
+}
+function addOptionFlags(command, scope) {
+    for (const [, declared, flag] of flagsIn(scope)) {
+        const option = new Option(flag.spec, helpLine(declared, flag));
+        if (flag.repeatable)
+            option.argParser((value, previous = []) => [...previous, value]);
+        if (declared.required)
+            option.makeOptionMandatory();
+        command.addOption(option);
+    }
+    return command;
+}
+/** What commander parsed (`command.opts()`), as raw option values keyed by option name. */
+function optionsFromFlags(parsed, scope) {
+    const raw = {};
+    for (const [name, , flag] of flagsIn(scope)) {
+        const given = flagValues(name, flag, parsed[new Option(flag.spec).attributeName()]);
+        if (given === undefined)
+            continue;
+        const earlier = raw[name];
+        // A repeatable flag, or two flags of one option (--override and --overrides-file), give a list.
+        raw[name] = earlier !== undefined ? [...earlier, ...given] : flag.repeatable ? given : (given[0] ?? '');
+    }
+    return raw;
+}
+/** One flag's value(s) as text; undefined when the flag was not given. */
+function flagValues(name, flag, value) {
+    if (value === undefined)
+        return undefined;
+    // A switch: `--dry-run` is true when given; `--no-toolchain` is false when given, and true when absent.
+    if (typeof value === 'boolean')
+        return value === negated(flag) ? undefined : [String(value)];
+    if (Array.isArray(value))
+        return value.map(String);
+    return [flag.readsFile ? readOptionFile(name, flag, String(value)) : String(value)];
+}
+function readOptionFile(name, flag, file) {
+    try {
+        return (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        // Named by this flag rather than the option's first one: the file is what could not be read.
+        throw new UserError(`${name} (${flag.spec.split(' ')[0]}): cannot read ${file} (${error.message}); use ${flag.help ?? 'a readable file'}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/options/parse.ts
+/**
+ * Reading option values, the same way for every front: the raw values (strings from the action's inputs, strings or
+ * lists from the command line), one boolean parser, one list parser, and one error format that names the option,
+ * its flag and the accepted form: `packages (--packages): "2bad" is not …; use ….`
+ */
+
+
+/** The option's command-line flag, e.g. `--out`, or undefined for an input only the action has. */
+function flagOf(name) {
+    return flagsOf(name)[0]?.spec.split(' ')[0];
+}
+/** How messages name an option: `out-dir (--out)`, or `cache` for an input only the action has. */
+function optionLabel(name) {
+    const flag = flagOf(name);
+    return flag === undefined ? name : `${name} (${flag})`;
+}
+/** The one error format: `<name> (<flag>): <problem>; use <accepted>.` */
+function optionError(name, problem, accepted = declaration(name).accepted) {
+    return new UserError(`${optionLabel(name)}: ${problem}; use ${accepted}.`);
+}
+/** The text given, trimmed, or undefined when not given (absent or blank). A list is read one item per line. */
+function givenText(raw, name) {
+    const value = raw[name];
+    const text = (typeof value === 'string' ? value : (value ?? []).join('\n')).trim();
+    return text === '' ? undefined : text;
+}
+/** The text given, or the declared default ('' when the option has none). */
+function textOption(raw, name) {
+    return givenText(raw, name) ?? declaration(name).default ?? '';
+}
+/** Booleans as YAML 1.2's core schema writes them: 'yes' or 'on' are more likely typos than intent. */
+function booleanOption(raw, name) {
+    const value = textOption(raw, name);
+    if (value === '' || ['false', 'False', 'FALSE'].includes(value))
+        return false;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    throw optionError(name, `"${value}" is not a boolean`, 'true or false');
+}
+/** A list: items separated by commas, whitespace or new lines (so YAML block scalars work in the action too). */
+function listOption(raw, name) {
+    return splitList(textOption(raw, name));
+}
+function splitList(text) {
+    return text.split(/[\s,]+/).filter((item) => item !== '');
+}
+/** One item per line (a repeatable flag's values, or a multi-line input); blank lines dropped. */
+function lineOption(raw, name) {
+    const value = raw[name];
+    const lines = typeof value === 'string' ? value.split(/\r?\n/) : [...(value ?? [])];
+    return lines.filter((line) => line.trim() !== '');
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/util/exec.ts
+/**
+ * The one way this project runs a program: without a shell, with its arguments as a list. `run` never throws for a
+ * non-zero exit (the caller decides what failure means); `runChecked` does; `runSync` is for the one caller that must
+ * stay synchronous (reading the host's glibc version).
+ */
+
+
+
+
+/**
+ * Run a program and collect its output (however large: readelf --version-info over a batch of libraries prints tens
+ * of MB). Rejects only when the program cannot start (missing, not executable).
+ */
+async function run(command, args, options = {}) {
+    let logStream;
+    if (options.logFile) {
+        await (0,promises_.mkdir)(external_node_path_default().dirname(options.logFile), { recursive: true });
+        logStream = (0,external_node_fs_.createWriteStream)(options.logFile, { flags: 'a' });
+    }
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (d) => (logStream ? logStream.write(d) : out.push(d)));
+        child.stderr.on('data', (d) => (logStream ? logStream.write(d) : err.push(d)));
+        child.on('error', (error) => {
+            logStream?.end();
+            // Not an exit status: the program is missing (ENOENT) or could not start.
+            reject(new Error(`cannot run ${command}: ${error.message}`, { cause: error }));
+        });
+        child.on('close', (code, signal) => {
+            const finish = () => resolve({
+                code: code ?? (signal ? 128 : 1),
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+            });
+            if (logStream)
+                logStream.end(finish);
+            else
+                finish();
+        });
+    });
+}
+/** Run and throw with the output when it fails: for steps whose failure is a bug or a broken host. */
+async function runChecked(command, args, options = {}) {
+    const result = await run(command, args, options);
+    if (result.code !== 0) {
+        throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    }
+    return result.stdout;
+}
+/** Synchronous `runChecked` for a short command's stdout; throws when it cannot start or fails. */
+function runSync(command, args) {
+    return (0,external_node_child_process_.execFileSync)(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/util/fetch.ts
+/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
+
+
+
+
+class HttpStatusError extends Error {
+    url;
+    status;
+    constructor(url, status) {
+        super(`HTTP ${status}`);
+        this.url = url;
+        this.status = status;
+        this.name = 'HttpStatusError';
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
+    if (url.startsWith('file://'))
+        return (0,promises_.readFile)(new URL(url), 'utf8');
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    if (!response.ok)
+        throw new HttpStatusError(url, response.status);
+    return response.text();
+}
+/**
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
+ * when no byte arrives for `idleMs`.
+ */
+async function downloadFile(url, dest, idleMs = 60_000) {
+    const controller = new AbortController();
+    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
+    let timer = stall();
+    try {
+        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+        if (!response.ok || !response.body)
+            throw new HttpStatusError(url, response.status);
+        const body = external_node_stream_.Readable.fromWeb(response.body);
+        body.on('data', () => {
+            clearTimeout(timer);
+            timer = stall();
+        });
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, (0,external_node_fs_.createWriteStream)(dest));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/fs.ts
+/** File-system helpers shared by the pipeline, the caches and the scripts. */
+
+
+
+/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
+async function copyTree(from, to) {
+    await (0,promises_.mkdir)(to, { recursive: true });
+    await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
+}
+/** The last `n` lines of a log file, for error messages ('' when it cannot be read). */
+async function tail(file, n = 50) {
+    const text = await (0,promises_.readFile)(file, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/**
+ * True when `file` is `folder` itself or lies below it (or below any of several folders). Lexical: both paths are
+ * resolved against the working directory, symlinks are not followed.
+ */
+function isInside(file, folder) {
+    if (typeof folder !== 'string')
+        return folder.some((f) => isInside(file, f));
+    const rel = external_node_path_default().relative(external_node_path_default().resolve(folder), external_node_path_default().resolve(file));
+    // `..foo` is a name inside; only `..` itself or `../…` leaves.
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(rel));
+}
+/** Whether anything (a dangling symlink too) is at `file`. */
+async function exists(file) {
+    try {
+        await (0,promises_.lstat)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/hash.ts
+/** SHA-256, the one digest the project records (manifest, SBOM, cache keys, lockfiles) and checks (sources, zips). */
+
+
+
+/** A file's SHA-256, hex, read as a stream (zips and tarballs are large). */
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), hash);
+    return hash.digest('hex');
+}
+/** The SHA-256 of a string (as UTF-8) or bytes; hex unless asked for base64 (Lambda's CodeSha256). */
+function sha256(data, encoding = 'hex') {
+    return (0,external_node_crypto_.createHash)('sha256').update(data).digest(encoding);
+}
+
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ./src/paths.ts
@@ -53704,15 +54387,48 @@ function moduleDir() {
 const dataFile = (name) => external_node_path_default().join(packageRoot(), 'data', name);
 const layerDir = () => external_node_path_default().join(packageRoot(), 'layer');
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/util/glob.ts
+/**
+ * Globs over '/'-separated paths, the one syntax both the prune rules (paths relative to the prefix) and the
+ * allowlist of Lambda's libraries (sonames, which never contain '/') are written in:
+ *
+ * - `*` any run of characters within one path segment (never '/');
+ * - `?` one character other than '/';
+ * - `**` followed by '/' zero or more whole segments; `**` elsewhere (at the end) anything, '/' included;
+ * - every other character stands for itself.
+ *
+ * The pattern is anchored: it must match the whole path.
+ */
+function globToRegExp(glob) {
+    let out = '';
+    for (let i = 0; i < glob.length; i++) {
+        const c = glob.charAt(i);
+        if (c === '*' && glob[i + 1] === '*') {
+            if (glob[i + 2] === '/') {
+                out += '(?:[^/]+/)*';
+                i += 2;
+            }
+            else {
+                out += '.*';
+                i += 1;
+            }
+        }
+        else if (c === '*')
+            out += '[^/]*';
+        else if (c === '?')
+            out += '[^/]';
+        else
+            out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(`^${out}$`);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/elf.ts
 /**
- * ELF files (executables, shared libraries) in an installed tree, and running the binutils/glibc tools
- * (readelf, ldd, strip) on them. The closure, the glibc scan and strip all start from this list.
- * One process per file is the slow part of scanning a tree of hundreds of ELF files, so callers batch.
+ * ELF files (executables, shared libraries) in an installed tree, and batching the binutils/glibc tools (readelf, ldd,
+ * strip) over them. The shared-library closure, the glibc scan and strip all start from this list. One process per
+ * file is the slow part of scanning a tree of hundreds of ELF files, so callers batch (and run through util/exec.ts).
  */
-
 
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -53790,21 +54506,6 @@ async function listRegularFiles(root) {
         files.push(root);
     return files;
 }
-/** Run `command args`, never throwing on a non-zero exit (the caller decides what a failure means). */
-function runTool(command, args, env) {
-    return new Promise((resolve, reject) => {
-        (0,external_node_child_process_.execFile)(command, args, 
-        // readelf --version-info prints every symbol's version: tens of MB for a batch of large libraries.
-        { maxBuffer: 1024 * 1024 * 1024, env: env ?? process.env, encoding: 'utf8' }, (error, stdout, stderr) => {
-            if (error && typeof error.code !== 'number') {
-                // Not an exit status: the tool is missing (ENOENT) or could not start.
-                reject(new Error(`cannot run ${command}: ${error.message}`));
-                return;
-            }
-            resolve({ stdout, stderr, code: error ? error.code : 0 });
-        });
-    });
-}
 /**
  * Split `items` into batches that keep one command line well under the kernel's limit
  * (ARG_MAX is 2 MB on Linux, but a single argument string is capped at 128 KB and the environment counts too).
@@ -53861,9 +54562,12 @@ function splitByFileHeader(output, files, header) {
 ;// CONCATENATED MODULE: ./src/pipeline/closure.ts
 /**
  * The shared-library closure: every library an ELF file under the prefix needs must either be under the prefix
- * or be part of Lambda's provided.al2023 image (the allowlist). The guide copied libgfortran and libquadmath by hand;
+ * or be part of Lambda's provided.al2023 image (the allowlist). The original blog recipe copied libgfortran and libquadmath by hand;
  * this finds all of them (libgomp, libstdc++, libgcc_s, libz, ...) with ldd and copies them into <prefix>/lib.
  */
+
+
+
 
 
 
@@ -53907,14 +54611,6 @@ function parseLdd(output) {
 }
 /** `ldd a b c` prints a `<file>:` header before each file's part (only when given more than one). */
 const splitLddByFile = (output, files) => splitByFileHeader(output, files, /^(\S.*):$/);
-/** True when `file` is `prefix` itself or lies below it (or below any of several prefixes). */
-function isUnder(file, prefix) {
-    if (typeof prefix !== 'string')
-        return prefix.some((p) => isUnder(file, p));
-    const rel = external_node_path_default().relative(external_node_path_default().resolve(prefix), external_node_path_default().resolve(file));
-    // `..foo` is a name inside; only `..` itself or `../…` leaves.
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(rel));
-}
 /**
  * What to copy into <prefix>/lib, from each needed soname and where ldd found it.
  * Skipped: allowlisted sonames (the image has them) and libraries already under the prefix
@@ -53930,20 +54626,15 @@ function planCopies(needs, prefix, allow) {
             continue;
         if (from === null)
             missing.push(soname);
-        else if (!isUnder(from, prefix))
+        else if (!isInside(from, prefix))
             copy.push({ soname, from });
     }
     return { copy, missing };
 }
-/** Turn a glob with `*` and `?` into an anchored regular expression. */
-function globToRegExp(glob) {
-    const body = glob
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
-    return new RegExp(`^${body}$`);
-}
-/** The allowlist from the data file's text: one soname or glob per line, `#` comments, blank lines ignored. */
+/**
+ * The allowlist from the data file's text: one soname or glob per line, `#` comments, blank lines ignored. The globs
+ * are util/glob.ts's; a soname never contains '/', so `*` there matches any run of characters.
+ */
 function parseAllowlist(text) {
     const patterns = text
         .split('\n')
@@ -53965,10 +54656,10 @@ async function lddNeeds(files, prefix, ldLibraryPath, log) {
     const env = { ...process.env, LC_ALL: 'C', LD_LIBRARY_PATH: ldLibraryPath.join(':') };
     delete env.LD_PRELOAD;
     const needs = new Map();
-    const rank = (p) => (p === null ? 0 : isUnder(p, prefix) ? 2 : 1);
+    const rank = (p) => (p === null ? 0 : isInside(p, prefix) ? 2 : 1);
     for (const batch of batches(files)) {
         // ldd exits non-zero when one file of the batch is not dynamic ("not a dynamic executable"); the rest is valid.
-        const { stdout, stderr, code } = await runTool('ldd', batch, env);
+        const { stdout, stderr, code } = await run('ldd', batch, { env });
         if (code !== 0 && stderr.trim() !== '')
             log.debug(`ldd: ${stderr.trim()}`);
         for (const [file, text] of splitLddByFile(stdout, batch)) {
@@ -54044,23 +54735,26 @@ async function addMissingLibraries(prefix, options) {
     }
     return { copied };
 }
-async function exists(file) {
-    try {
-        await (0,promises_.lstat)(file);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
 
-;// CONCATENATED MODULE: ./src/pipeline/types.ts
+;// CONCATENATED MODULE: ./src/layers.ts
 /**
- * The shapes shared by the pipeline and its fronts (CLI, action, publisher).
- * Everything here is data; behaviour lives in the modules named after what they do.
+ * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
+ * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
+ * workflow scripts (dist/release) can use it without pulling in the pipeline.
  */
-/** The three layers, named as in the original guide. Lambda unpacks every layer into /opt. */
-const LAYER_NAMES = ['r', 'r_lib', 'subsystem'];
+/**
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
+ */
+const LAYER_KINDS = ['r', 'r_lib', 'subsystem'];
+/** Each kind's zip, beside manifest.json. */
+const LAYER_FILES = {
+    r: 'r.zip',
+    r_lib: 'r_lib.zip',
+    subsystem: 'subsystem.zip',
+};
 /** Lambda architectures (the names Lambda's API uses). */
 const ARCHITECTURES = ['x86_64', 'arm64'];
 /** Lambda's documented limits for layers. */
@@ -54072,12 +54766,19 @@ const LAMBDA_LIMITS = {
     /** glibc of the provided.al2023 runtime image. */
     glibc: '2.34',
 };
+/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
+const ARTIFACT_PREFIX = 'r-lambda-layers';
+/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
+function defaultArtifactName(rVersion, architecture) {
+    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/glibc.ts
 /**
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
  */
+
 
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
@@ -54134,9 +54835,8 @@ async function scanGlibcRequirement(files) {
     const byFile = {};
     for (const batch of batches([...files].sort())) {
         // A non-zero exit means one file was not ELF; the others are still printed, so the output is used as is.
-        const { stdout } = await runTool('readelf', ['--version-info', '--wide', ...batch], {
-            ...process.env,
-            LC_ALL: 'C',
+        const { stdout } = await run('readelf', ['--version-info', '--wide', ...batch], {
+            env: { ...process.env, LC_ALL: 'C' },
         });
         for (const [file, text] of splitReadelfByFile(stdout, batch)) {
             const highest = highestGlibc(parseGlibcRequirements(text));
@@ -54219,7 +54919,7 @@ function detectHost() {
     }
     let glibc = 'unknown';
     try {
-        glibc = parseGlibcVersion((0,external_node_child_process_.execFileSync)('ldd', ['--version'], { encoding: 'utf8' }));
+        glibc = parseGlibcVersion(runSync('ldd', ['--version']));
     }
     catch {
         // musl or no ldd: unknown
@@ -54230,6 +54930,14 @@ function detectHost() {
         arch: lambdaArchitecture(),
         glibc,
     };
+}
+/** How every message names a build host: `ubuntu 24.04 (glibc 2.39)`. */
+function describeHost(host) {
+    return `${host.osId} ${host.osVersion} (glibc ${host.glibc})`;
+}
+/** The log line the CLI and the action print first: `host: ubuntu 24.04, x86_64, glibc 2.39`. */
+function hostLine(host) {
+    return `host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`;
 }
 /** Lambda's provided.al2023 is Amazon Linux 2023: binaries built there load there. */
 function isLambdaHost(host) {
@@ -54244,7 +54952,7 @@ function hostWarning(host) {
     if (isLambdaHost(host))
         return undefined;
     const lambda = LAMBDA_LIMITS.glibc;
-    const where = `This build host is ${host.osId} ${host.osVersion} (glibc ${host.glibc}), not Amazon Linux 2023.`;
+    const where = `This build host is ${describeHost(host)}, not Amazon Linux 2023.`;
     const container = "an amazonlinux:2023 container (the GitHub Action's job uses container: amazonlinux:2023)";
     if (host.glibc === 'unknown') {
         return (`${where} Its glibc version is unknown; the glibc scan after the build says whether the layers can load on ` +
@@ -54288,7 +54996,7 @@ function parsePackagesIndex(text) {
  * Pure: `name version` for the wanted packages and everything they need from the index, sorted. Packages not in the
  * index (base and recommended ones, or a misspelt name) appear as `name -`.
  */
-function packageClosure(wanted, index) {
+function versionsWithDependencies(wanted, index) {
     const seen = new Map();
     const visit = (name) => {
         if (seen.has(name))
@@ -54301,59 +55009,6 @@ function packageClosure(wanted, index) {
     for (const name of wanted)
         visit(name);
     return [...seen].map(([name, version]) => `${name} ${version}`).sort();
-}
-
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/pipeline/fetch.ts
-/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
-
-
-
-
-class HttpStatusError extends Error {
-    url;
-    status;
-    constructor(url, status) {
-        super(`HTTP ${status}`);
-        this.url = url;
-        this.status = status;
-        this.name = 'HttpStatusError';
-    }
-}
-/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
-async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
-    if (url.startsWith('file://'))
-        return (0,promises_.readFile)(new URL(url), 'utf8');
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!response.ok)
-        throw new HttpStatusError(url, response.status);
-    return response.text();
-}
-/**
- * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
- * when no byte arrives for `idleMs`.
- */
-async function downloadFile(url, dest, idleMs = 60_000) {
-    const controller = new AbortController();
-    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
-    let timer = stall();
-    try {
-        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
-        if (!response.ok || !response.body)
-            throw new HttpStatusError(url, response.status);
-        const body = external_node_stream_.Readable.fromWeb(response.body);
-        body.on('data', () => {
-            clearTimeout(timer);
-            timer = stall();
-        });
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, (0,external_node_fs_.createWriteStream)(dest));
-    }
-    finally {
-        clearTimeout(timer);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -54423,64 +55078,6 @@ async function listInstalledPackages(libDir, library, sources = new Map()) {
     return records;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/process.ts
-
-
-
-
-/** Run a program without a shell; never throws for a non-zero exit (callers decide what failure means). */
-async function run(command, args, options = {}) {
-    let logStream;
-    if (options.logFile) {
-        await (0,promises_.mkdir)(external_node_path_default().dirname(options.logFile), { recursive: true });
-        logStream = (0,external_node_fs_.createWriteStream)(options.logFile, { flags: 'a' });
-    }
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (d) => (logStream ? logStream.write(d) : out.push(d)));
-        child.stderr.on('data', (d) => (logStream ? logStream.write(d) : err.push(d)));
-        child.on('error', (error) => {
-            logStream?.end();
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            const finish = () => resolve({
-                code: code ?? (signal ? 128 : 1),
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-            });
-            if (logStream)
-                logStream.end(finish);
-            else
-                finish();
-        });
-    });
-}
-/** Run and throw with the output when it fails: for steps whose failure is a bug or a broken host. */
-async function runChecked(command, args, options = {}) {
-    const result = await run(command, args, options);
-    if (result.code !== 0) {
-        throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
-    }
-    return result.stdout;
-}
-/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
-async function copyTree(from, to) {
-    await (0,promises_.mkdir)(to, { recursive: true });
-    await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
-}
-/** The last `n` lines of a log file, for error messages. */
-async function tail(file, n = 50) {
-    const text = await (0,promises_.readFile)(file, 'utf8').catch(() => '');
-    return text.trimEnd().split('\n').slice(-n).join('\n');
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/os-packages.ts
 /**
  * Which OS package owns a file on the build host: rpm on Amazon Linux, dpkg on Debian and Ubuntu. The SBOM names the
@@ -54538,8 +55135,6 @@ async function owningPackage(file) {
     return undefined;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/pipeline/plan.ts
 /**
  * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
@@ -54549,7 +55144,6 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS = { xz: ['5.6.0', '5.6.1'] };
-const sha256Hex = (text) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
 function fillTemplate(text, values) {
     return text.replace(/\{([a-z]+)\}/g, (whole, name) => values[name] ?? whole);
@@ -54602,7 +55196,11 @@ function planStages(inputs) {
     // What every stage builds with: the compiler flags and paths of data/stages.yml.
     const environment = recipe.environment;
     for (const stage of recipe.stages) {
-        const closure = transitiveDeps(stage.name, recipe);
+        const base = {
+            name: stage.name,
+            dependsOn: stage.dependsOn,
+            allDependsOn: transitiveDeps(stage.name, recipe),
+        };
         const depKeys = stage.dependsOn.map((d) => [d, planned.get(d)?.key]);
         // A stage's key: where it runs, what it builds with, its own recipe, and what it was built against.
         const keyOf = (recipePart) => cacheKey(stage.name, {
@@ -54629,13 +55227,10 @@ function planStages(inputs) {
                 flags,
                 commands,
             };
-            const key = keyOf(recipePart);
             planned.set(stage.name, {
                 kind: 'source',
-                name: stage.name,
-                dependsOn: stage.dependsOn,
-                closure,
-                key,
+                ...base,
+                key: keyOf(recipePart),
                 version,
                 source,
                 flags,
@@ -54658,13 +55253,10 @@ function planStages(inputs) {
                 repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
                 installer: inputs.installerSha256 ?? null,
             };
-            const key = keyOf(recipePart);
             planned.set(stage.name, {
                 kind: 'r-packages',
-                name: stage.name,
-                dependsOn: stage.dependsOn,
-                closure,
-                key,
+                ...base,
+                key: keyOf(recipePart),
                 library: stage.library,
                 packages,
                 pins,
@@ -54692,7 +55284,7 @@ function transitiveDeps(name, recipe) {
 }
 /** Readable and unique: `r-lambda-layer-<stage>-<hash>`. Keys are GitHub cache keys too (≤ 512 chars, no commas). */
 function cacheKey(stage, parts) {
-    return `r-lambda-layer-v1-${stage}-${sha256Hex(JSON.stringify(parts)).slice(0, 32)}`;
+    return `r-lambda-layer-v1-${stage}-${sha256(JSON.stringify(parts)).slice(0, 32)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/prefix.ts
@@ -54809,133 +55401,23 @@ class Prefix {
     }
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/sizes.ts
+;// CONCATENATED MODULE: ./src/util/format.ts
+/** How numbers are written for people, the same in logs, job summaries and error messages. */
+const KB = 1024;
+const MB = 1024 * KB;
+const GB = 1024 * MB;
 /**
- * Layer sizes against Lambda's limits, and where the bytes are, so a person knows what to prune.
- * Pure functions except directorySizes, which walks a tree.
- */
-
-
-
-const MB = 1024 * 1024;
-/**
- * Bytes as a person reads them: `812 B`, `3.4 KB`, `56.2 MB`. Binary units, as Lambda's "50 MB" limit
- * is 50 × 1024 × 1024 bytes.
+ * Bytes as a person reads them: `812 B`, `3.4 KB`, `56.2 MB`. Binary units written as Lambda's documentation writes
+ * them: its "50 MB" limit is 50 × 1024 × 1024 bytes.
  */
 function formatBytes(bytes) {
-    if (bytes < 1024)
+    if (bytes < KB)
         return `${bytes} B`;
     if (bytes < MB)
-        return `${(bytes / 1024).toFixed(1)} KB`;
-    if (bytes < 1024 * MB)
+        return `${(bytes / KB).toFixed(1)} KB`;
+    if (bytes < GB)
         return `${(bytes / MB).toFixed(1)} MB`;
-    return `${(bytes / (1024 * MB)).toFixed(2)} GB`;
-}
-/**
- * The `n` largest directories worth pruning. Only the deepest entries of `tree` are candidates (a directory with
- * no listed subdirectory): a parent always outweighs its children, and naming `R` instead of `R/lib/R/library/foo`
- * tells nobody what to remove. Ties are broken by path so the list is stable.
- */
-function largestDirectories(tree, n) {
-    const parents = new Set();
-    for (const { path: p } of tree) {
-        for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1))
-            parents.add(p.slice(0, i));
-    }
-    return tree
-        .filter((entry) => !parents.has(entry.path))
-        .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-        .slice(0, n);
-}
-/**
- * The bytes under each directory below `root` down to `depth` levels (1: the top-level entries' folders),
- * counting every file and symlink (lstat sizes, as the zips store them) in all levels below. Sorted by path.
- */
-async function directorySizes(root, depth) {
-    const totals = new Map();
-    const walk = async (dir, rel) => {
-        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
-            const full = external_node_path_default().join(dir, entry.name);
-            const parts = [...rel, entry.name];
-            if (entry.isDirectory()) {
-                if (parts.length <= depth)
-                    totals.set(parts.join('/'), totals.get(parts.join('/')) ?? 0);
-                await walk(full, parts);
-                continue;
-            }
-            const { size } = await (0,promises_.lstat)(full);
-            // Add the file to each enclosing directory that is listed (those at depth 1..depth).
-            for (let i = 1; i <= Math.min(rel.length, depth); i++) {
-                const key = rel.slice(0, i).join('/');
-                totals.set(key, (totals.get(key) ?? 0) + size);
-            }
-        }
-    };
-    await walk(root, []);
-    return [...totals]
-        .map(([p, bytes]) => ({ path: p, bytes }))
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-/** The prune switches that help most, named as the CLI/action inputs spell them. */
-const PRUNE_HINT = 'prune more (the prune-help switch removes ~12 MB of help databases; keep prune-strip, prune-docs, ' +
-    'prune-package-extras and prune-translations on) or install fewer packages';
-/**
- * Every limit the layers break, each as a message that says what to do. `largest` (from largestDirectories)
- * is named in the messages so the person sees where the bytes are.
- */
-function checkLayerLimits(layers, largest = [], limits = LAMBDA_LIMITS) {
-    const problems = [];
-    const where = largest.length === 0
-        ? ''
-        : ` Largest directories: ${largest.map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}.`;
-    for (const layer of layers) {
-        if (layer.zippedBytes > limits.directUploadZippedBytes) {
-            problems.push(`layer ${layer.name} (${layer.file}) is ${formatBytes(layer.zippedBytes)} zipped, over the ` +
-                `${formatBytes(limits.directUploadZippedBytes)} limit for a direct upload to Lambda. ` +
-                `Publish it through S3 (give the publisher a bucket), or ${PRUNE_HINT}.${where}`);
-        }
-    }
-    const unzipped = layers.reduce((sum, layer) => sum + layer.unzippedBytes, 0);
-    if (unzipped > limits.totalUnzippedBytes) {
-        problems.push(`the layers unzip to ${formatBytes(unzipped)} together, over Lambda's ${formatBytes(limits.totalUnzippedBytes)} ` +
-            `limit for a function and all its layers (S3 does not help here): ${PRUNE_HINT}.${where}`);
-    }
-    return { ok: problems.length === 0, problems };
-}
-/** A table a person can read: one row per layer, a total row, sizes against the limits. */
-function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
-    const percent = (part, whole) => `${((100 * part) / whole).toFixed(0)}%`;
-    const header = [
-        'layer',
-        'zipped',
-        'unzipped',
-        'files',
-        `% of ${formatBytes(limits.directUploadZippedBytes)} zipped`,
-    ];
-    const rows = layers.map((l) => [
-        l.name,
-        formatBytes(l.zippedBytes),
-        formatBytes(l.unzippedBytes),
-        l.files.toLocaleString('en-US'),
-        percent(l.zippedBytes, limits.directUploadZippedBytes),
-    ]);
-    const sum = (key) => layers.reduce((s, l) => s + l[key], 0);
-    rows.push([
-        'total',
-        formatBytes(sum('zippedBytes')),
-        formatBytes(sum('unzippedBytes')),
-        sum('files').toLocaleString('en-US'),
-        `unzipped: ${percent(sum('unzippedBytes'), limits.totalUnzippedBytes)} of ${formatBytes(limits.totalUnzippedBytes)}`,
-    ]);
-    const table = [header, ...rows];
-    const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-    // Names left-aligned, numbers right-aligned, as in `du` or `ls -l`.
-    const line = (row) => row
-        .map((cell, i) => i === 0 || i === row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd();
-    const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-    return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1] ?? [])].join('\n');
+    return `${(bytes / GB).toFixed(2)} GB`;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/prune.ts
@@ -54951,16 +55433,8 @@ function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
 
 
 
-const DEFAULT_PRUNE = {
-    translations: true,
-    strip: true,
-    docs: true,
-    manPages: true,
-    staticLibs: true,
-    packageExtras: true,
-    help: true,
-    headers: true,
-};
+
+
 /** Where R's home may be under the prefix. */
 const R_HOMES = ['R/lib/R', 'R/lib64/R'];
 /** Where installed packages are: R's own library and the user's site-library. */
@@ -55055,34 +55529,9 @@ const PRUNE_RULES = [
         action: { transform: (prefix, log) => stripElfFiles(prefix, log) },
     },
 ];
-/** An anchored regular expression for a glob over '/'-separated relative paths. */
-function prune_globToRegExp(glob) {
-    let out = '';
-    for (let i = 0; i < glob.length; i++) {
-        const c = glob.charAt(i);
-        if (c === '*' && glob[i + 1] === '*') {
-            // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
-            if (glob[i + 2] === '/') {
-                out += '(?:[^/]+/)*';
-                i += 2;
-            }
-            else {
-                out += '.*';
-                i += 1;
-            }
-        }
-        else if (c === '*')
-            out += '[^/]*';
-        else if (c === '?')
-            out += '[^/]';
-        else
-            out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    return new RegExp(`^${out}$`);
-}
 const compile = (s) => ({
-    include: s.include.map(prune_globToRegExp),
-    exclude: (s.exclude ?? []).map(prune_globToRegExp),
+    include: s.include.map(globToRegExp),
+    exclude: (s.exclude ?? []).map(globToRegExp),
     ...(s.kind ? { kind: s.kind } : {}),
 });
 /** Whether a selector picks the entry at relative path `rel`. Pure, so rules can be tested on path lists. */
@@ -55157,14 +55606,14 @@ async function stripElfFiles(prefix, log) {
     }
     const result = { bytesSaved: 0, filesChanged: 0, failed: [] };
     const sizes = async (files) => Promise.all(files.map(async (f) => (await (0,promises_.stat)(f)).size));
-    const run = async (flag, files) => {
+    const stripAll = async (flag, files) => {
         for (const batch of batches(files)) {
             const before = await sizes(batch);
-            const { code, stderr } = await runTool('strip', [flag, ...batch]);
+            const { code, stderr } = await run('strip', [flag, ...batch]);
             if (code !== 0) {
                 log.debug(`strip ${flag} failed on a batch of ${batch.length}, retrying one by one: ${stderr.trim()}`);
                 for (const file of batch) {
-                    const one = await runTool('strip', [flag, file]);
+                    const one = await run('strip', [flag, file]);
                     if (one.code !== 0) {
                         result.failed.push(file);
                         log.warn(`strip could not handle ${file}, left as is: ${one.stderr.trim()}`);
@@ -55180,8 +55629,8 @@ async function stripElfFiles(prefix, log) {
             });
         }
     };
-    await run('--strip-unneeded', shared);
-    await run('--strip-all', executables);
+    await stripAll('--strip-unneeded', shared);
+    await stripAll('--strip-all', executables);
     return result;
 }
 /** One line per rule, as printed: `prune translations: removed 1,234 files, 3.4 MB`. */
@@ -55426,9 +55875,7 @@ function hostLibraryComponent(lib, osId) {
 }
 /** A UUID made from the layers' sums: the same layers give the same serial number (no randomness, no time). */
 function serialNumber(manifest) {
-    const hex = (0,external_node_crypto_.createHash)('sha256')
-        .update(manifest.layers.map((l) => l.sha256).join('\n'))
-        .digest('hex');
+    const hex = sha256(manifest.layers.map((l) => l.sha256).join('\n'));
     // Shaped as a version-4 UUID (RFC 9562 layout), as the schema's pattern asks.
     return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -55494,13 +55941,127 @@ function buildSbom(manifest, licenses) {
 }
 const sbomText = (bom) => JSON.stringify(bom, null, 2) + '\n';
 
+;// CONCATENATED MODULE: ./src/pipeline/sizes.ts
+/**
+ * Layer sizes against Lambda's limits, and where the bytes are, so a person knows what to prune.
+ * Pure functions except directorySizes, which walks a tree.
+ */
+
+
+
+
+/**
+ * The `n` largest directories worth pruning. Only the deepest entries of `tree` are candidates (a directory with
+ * no listed subdirectory): a parent always outweighs its children, and naming `R` instead of `R/lib/R/library/foo`
+ * tells nobody what to remove. Ties are broken by path so the list is stable.
+ */
+function largestDirectories(tree, n) {
+    const parents = new Set();
+    for (const { path: p } of tree) {
+        for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1))
+            parents.add(p.slice(0, i));
+    }
+    return tree
+        .filter((entry) => !parents.has(entry.path))
+        .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+        .slice(0, n);
+}
+/**
+ * The bytes under each directory below `root` down to `depth` levels (1: the top-level entries' folders),
+ * counting every file and symlink (lstat sizes, as the zips store them) in all levels below. Sorted by path.
+ */
+async function directorySizes(root, depth) {
+    const totals = new Map();
+    const walk = async (dir, rel) => {
+        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+            const full = external_node_path_default().join(dir, entry.name);
+            const parts = [...rel, entry.name];
+            if (entry.isDirectory()) {
+                if (parts.length <= depth)
+                    totals.set(parts.join('/'), totals.get(parts.join('/')) ?? 0);
+                await walk(full, parts);
+                continue;
+            }
+            const { size } = await (0,promises_.lstat)(full);
+            // Add the file to each enclosing directory that is listed (those at depth 1..depth).
+            for (let i = 1; i <= Math.min(rel.length, depth); i++) {
+                const key = rel.slice(0, i).join('/');
+                totals.set(key, (totals.get(key) ?? 0) + size);
+            }
+        }
+    };
+    await walk(root, []);
+    return [...totals]
+        .map(([p, bytes]) => ({ path: p, bytes }))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/** The prune switches that help most, named as the CLI/action inputs spell them. */
+const PRUNE_HINT = 'prune more (the prune-help switch removes ~12 MB of help databases; keep prune-strip, prune-docs, ' +
+    'prune-package-extras and prune-translations on) or install fewer packages';
+/**
+ * Every limit the layers break, each as a message that says what to do. `largest` (from largestDirectories)
+ * is named in the messages so the person sees where the bytes are.
+ */
+function checkLayerLimits(layers, largest = [], limits = LAMBDA_LIMITS) {
+    const problems = [];
+    const where = largest.length === 0
+        ? ''
+        : ` Largest directories: ${largest.map((d) => `${d.path} (${formatBytes(d.bytes)})`).join(', ')}.`;
+    for (const layer of layers) {
+        if (layer.zippedBytes > limits.directUploadZippedBytes) {
+            problems.push(`layer ${layer.name} (${layer.file}) is ${formatBytes(layer.zippedBytes)} zipped, over the ` +
+                `${formatBytes(limits.directUploadZippedBytes)} limit for a direct upload to Lambda. ` +
+                `Publish it through S3 (give the publisher a bucket), or ${PRUNE_HINT}.${where}`);
+        }
+    }
+    const unzipped = layers.reduce((sum, layer) => sum + layer.unzippedBytes, 0);
+    if (unzipped > limits.totalUnzippedBytes) {
+        problems.push(`the layers unzip to ${formatBytes(unzipped)} together, over Lambda's ${formatBytes(limits.totalUnzippedBytes)} ` +
+            `limit for a function and all its layers (S3 does not help here): ${PRUNE_HINT}.${where}`);
+    }
+    return { ok: problems.length === 0, problems };
+}
+/** A table a person can read: one row per layer, a total row, sizes against the limits. */
+function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
+    const percent = (part, whole) => `${((100 * part) / whole).toFixed(0)}%`;
+    const header = [
+        'layer',
+        'zipped',
+        'unzipped',
+        'files',
+        `% of ${formatBytes(limits.directUploadZippedBytes)} zipped`,
+    ];
+    const rows = layers.map((l) => [
+        l.name,
+        formatBytes(l.zippedBytes),
+        formatBytes(l.unzippedBytes),
+        l.files.toLocaleString('en-US'),
+        percent(l.zippedBytes, limits.directUploadZippedBytes),
+    ]);
+    const sum = (key) => layers.reduce((s, l) => s + l[key], 0);
+    rows.push([
+        'total',
+        formatBytes(sum('zippedBytes')),
+        formatBytes(sum('unzippedBytes')),
+        sum('files').toLocaleString('en-US'),
+        `unzipped: ${percent(sum('unzippedBytes'), limits.totalUnzippedBytes)} of ${formatBytes(limits.totalUnzippedBytes)}`,
+    ]);
+    const table = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
+    // Names left-aligned, numbers right-aligned, as in `du` or `ls -l`.
+    const line = (row) => row
+        .map((cell, i) => i === 0 || i === row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd();
+    const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+    return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1] ?? [])].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/sources.ts
 /**
  * Fetching a stage's source: from a per-stage override, else from the mirror (by the upstream file name), else
  * upstream. Every file is verified before anything unpacks it; a mismatch deletes the file.
  */
-
-
 
 
 
@@ -55529,11 +56090,6 @@ function joinLocation(base, file) {
 }
 const isUrl = (s) => /^https?:\/\//.test(s);
 const localPath = (s) => (s.startsWith('file://') ? (0,external_node_url_namespaceObject.fileURLToPath)(s) : s);
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(file), hash);
-    return hash.digest('hex');
-}
 /** Download or copy `location` to `dest` (via a temporary name, so an interrupted fetch leaves nothing). */
 async function retrieve(location, dest, stageName, via) {
     const tmp = `${dest}.part`;
@@ -55643,6 +56199,7 @@ async function withProgress(log, stage, step, stageStarted, work, intervalSecond
  * data/install-packages.R with the R built before it. Output goes to the stage's staging folder
  * ({destdir}{prefix}); the full log to a file, whose last lines a failure prints.
  */
+
 
 
 
@@ -55919,6 +56476,8 @@ var yazl = __nccwpck_require__(3044);
 
 
 
+
+
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 const MARKER_PREFIX = '.r-lambda-layer';
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
@@ -55954,10 +56513,6 @@ function fixedTime() {
 }
 const S_IFLNK = 0o120000;
 const SYMLINK_MODE = S_IFLNK | 0o777;
-function isInside(file, root) {
-    const rel = external_node_path_default().relative(root, file);
-    return rel === '' || (!rel.startsWith(`..${(external_node_path_default()).sep}`) && rel !== '..' && !external_node_path_default().isAbsolute(rel));
-}
 /**
  * Whether a symlink at `linkPath` (real location) with text `text` stays inside `root`: its target, resolved
  * lexically and (when it exists) through any further links, must lie under root. Returns the absolute target.
@@ -56034,13 +56589,6 @@ async function collectEntries(root, topEntries, options = {}) {
     }
     return entries.sort((a, b) => byteOrder(a.name, b.name));
 }
-/** sha256 of a file, hex. */
-async function zip_sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
 /**
  * Zip `topEntries` of `root` into `outFile`, deterministically. Written to a temporary file beside `outFile`
  * and renamed on success, so a failure never leaves a partial zip. `files` counts files and symlinks;
@@ -56086,7 +56634,7 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
             }
             zip.end();
         });
-        const sha256 = await zip_sha256File(temp);
+        const sha256 = await sha256File(temp);
         const zippedBytes = (await (0,promises_.stat)(temp)).size;
         await (0,promises_.rename)(temp, outFile);
         return { sha256, zippedBytes, unzippedBytes, files };
@@ -56099,8 +56647,10 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
 
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
 /**
- * The pipeline: host and toolchain → plan → stages (restored or built, each cached) → the layer tree (runtime,
- * missing libraries, pruning) → checks → zips, sizes and manifest. The CLI and the action are thin fronts over
+ * The pipeline, one log group and one function per step, in this order: prepareHost (host and toolchain) → planBuild
+ * (R version, stage plan and cache keys) → runStages (each restored or built, then cached) → assembleTree (stages and
+ * runtime files, pruned, plus the shared libraries Lambda lacks) → checkTree (R starts, loads every package) →
+ * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
  */
 
@@ -56128,244 +56678,256 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
 
 
 
-const LAYER_FILES = { r: 'r.zip', r_lib: 'r_lib.zip', subsystem: 'subsystem.zip' };
+
+
 /** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
 const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
 const seconds = (since) => Math.round((performance.now() - since) / 100) / 10;
+const logDir = (b) => external_node_path_default().join(b.options.workDir, 'logs');
+const stageDir = (b, name) => external_node_path_default().join(b.options.workDir, 'stages', name);
+/** Where a stage's files lie inside its staging folder: the prefix's path below it. */
+const stagedPrefix = (b, name) => external_node_path_default().join(stageDir(b, name), b.options.prefix);
+function warn(b, warning) {
+    b.log.warn(warning);
+    b.warnings.push(warning);
+}
 async function buildLayers(options, deps) {
-    const { cache, log } = deps;
     const recipe = deps.recipe ?? loadRecipe();
     const host = deps.host ?? detectHost();
-    const logDir = external_node_path_default().join(options.workDir, 'logs');
-    const warnings = [];
     // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
     await removeOutputs(options.outDir);
     const prefix = new Prefix(options.prefix);
+    const b = { options, recipe, host, cache: deps.cache, log: deps.log, prefix, warnings: [] };
+    const { log } = b;
     try {
-        return await buildWithPrefix();
+        await log.group('Host and toolchain', () => prepareHost(b));
+        const { plan, rVersion } = await log.group('Plan', () => planBuild(b));
+        const stages = await log.group('Stages', () => runStages(b, plan));
+        const tree = await log.group('Layer tree', () => assembleTree(b, plan));
+        await log.group('Checks', () => checkTree(tree.tree, options.packages, recipe.environment, log));
+        return await log.group('Layers', () => writeLayers(b, rVersion, stages, tree));
     }
     finally {
         await prefix.release();
     }
-    async function buildWithPrefix() {
-        await log.group('Host and toolchain', async () => {
-            log.info(`host: ${host.osId} ${host.osVersion}, ${host.arch}, glibc ${host.glibc}`);
-            const warning = hostWarning(host);
-            if (warning) {
-                log.warn(warning);
-                warnings.push(warning);
-            }
-            if (options.installToolchain)
-                await installToolchain(host, log, external_node_path_default().join(logDir, 'toolchain.log'));
-            else
-                log.info('toolchain: skipped (--no-toolchain)');
-        });
-        const { plan, rVersion } = await log.group('Plan', async () => {
-            const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
-            if (options.rVersion === 'release')
-                log.info(`R release on CRAN: ${rVersion}`);
-            const lockR = options.lockfile?.rVersion;
-            if (lockR && lockR !== rVersion) {
-                const warning = `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`;
-                log.warn(warning);
-                warnings.push(warning);
-            }
-            const repoFingerprints = await fingerprintPackages(recipe, options, log);
-            const installerSha256 = await sha256File(dataFile('install-packages.R'));
-            const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
-            for (const stage of plan)
-                log.debug(JSON.stringify(stage));
-            return { plan, rVersion };
-        });
-        const stageDir = (name) => external_node_path_default().join(options.workDir, 'stages', name);
-        const stagedPrefix = (name) => external_node_path_default().join(stageDir(name), options.prefix);
-        const outcomes = [];
-        const records = [];
-        /** Per library, the source tarball of each package the build installed. */
-        const packageSources = {
-            R: new Map(),
-            site: new Map(),
-        };
-        await log.group('Stages', async () => {
-            await prefix.claim();
-            const width = Math.max(...plan.map((s) => s.name.length));
-            for (const stage of plan) {
-                const started = performance.now();
-                const hit = await cache.restore(stage.key, stageDir(stage.name)).catch((error) => {
-                    log.warn(`cache restore of ${stage.name} failed (${error.message}); building it`);
-                    return false;
-                });
-                let record;
-                if (!hit)
-                    record = await buildStage(stage);
-                else
-                    record = await readStageRecord(stageDir(stage.name));
-                if (record)
-                    records.push(record);
-                if (stage.kind === 'r-packages') {
-                    for (const pkg of await readInstalledPackages(stageDir(stage.name)))
-                        packageSources[stage.library].set(pkg.name, pkg);
-                }
-                outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
-                // A hit still says what its source was checked against when it was built (the record travels with it).
-                const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
-                log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s${checked}`);
-            }
-            // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
-            await prefix.reset();
-        });
-        /** Build one stage with exactly its dependencies in the prefix, then cache it. */
-        async function buildStage(stage) {
-            const ctx = {
-                prefix: options.prefix,
-                environment: recipe.environment,
-                jobs: options.jobs,
-                destdir: stageDir(stage.name),
-                buildDir: external_node_path_default().join(options.workDir, 'build'),
-                logFile: external_node_path_default().join(logDir, `${stage.name}.log`),
-                log,
-            };
-            await (0,promises_.rm)(ctx.logFile, { force: true });
-            await prefix.reset();
-            for (const dep of stage.closure)
-                await prefix.add(stagedPrefix(dep));
-            let record;
-            try {
-                if (stage.kind === 'source') {
-                    const source = await fetchSource(stage.name, stage.source, options.sourceMirror, external_node_path_default().join(options.workDir, 'downloads'), log);
-                    await runSourceStage(stage, source, ctx);
-                    await (0,promises_.rm)(source.file, { force: true });
-                    // Checked before caching: an R linked against the build host's libraries must never become a cache hit.
-                    if (stage.name === 'R')
-                        await checkRLinks(stagedPrefix('R'), external_node_path_default().join(options.prefix, 'lib'), log);
-                    record = {
-                        name: stage.name,
-                        version: stage.version,
-                        url: source.url,
-                        sha256: source.sha256,
-                        sha256Source: stage.source.sha256Source,
-                        flags: stage.flags,
-                        cacheKey: stage.key,
-                    };
-                }
-                else {
-                    const installed = await runPackagesStage(stage, ctx);
-                    // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
-                    await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
-                }
-                // The record travels with the stage's files, so a cache hit still knows where its source came from.
-                await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
-            }
-            catch (error) {
-                // Nothing half-built survives: no staging folder, so nothing to cache.
-                await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
-                throw error;
-            }
-            try {
-                await cache.save(stage.key, ctx.destdir);
-            }
-            catch (error) {
-                log.warn(`could not save ${stage.name} to the ${cache.name} cache (${error.message}); the build goes on`);
-            }
-            return record;
-        }
-        const tree = external_node_path_default().join(options.workDir, 'tree');
-        const hostLibraries = [];
-        const prune = await log.group('Layer tree', async () => {
-            await (0,promises_.rm)(tree, { recursive: true, force: true });
-            await (0,promises_.mkdir)(tree, { recursive: true });
-            for (const stage of plan)
-                await copyTree(stagedPrefix(stage.name), tree);
-            await copyTree(layerDir(), tree);
-            // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
-            const report = await pruneTree(tree, options.prune, log);
-            const { copied } = await addMissingLibraries(tree, {
-                ldLibraryPath: [external_node_path_default().join(tree, 'lib'), external_node_path_default().join(tree, 'R/lib/R/lib')],
-                log,
-                // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
-                installedPrefix: options.prefix,
-            });
-            log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
-            for (const { soname, from } of copied) {
-                const owner = await owningPackage(from);
-                hostLibraries.push({
-                    soname,
-                    from,
-                    sha256: await sha256File(external_node_path_default().join(tree, 'lib', soname)),
-                    package: owner?.name ?? null,
-                    packageVersion: owner?.version ?? null,
-                    packageArch: owner?.arch ?? null,
-                    packageType: owner?.type ?? null,
-                });
-                if (owner)
-                    log.info(`  ${soname}: ${owner.type} package ${owner.name} ${owner.version} (${owner.arch})`);
-            }
-            return report;
-        });
-        await log.group('Checks', async () => checkTree(tree, options.packages, recipe.environment, log));
-        return log.group('Layers', async () => {
-            const elf = await findElfFiles(tree);
-            const glibc = await scanGlibcRequirement(elf);
-            const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
-            if (verdict.compatible)
-                log.info(verdict.message);
-            else {
-                log.warn(verdict.message);
-                warnings.push(verdict.message);
-            }
-            const layers = await writeZips(tree, options.outDir, options.prefix);
-            const largest = largestDirectories(await directorySizes(tree, 4), 5);
-            const limits = checkLayerLimits(layers, largest);
-            const sizeTable = formatSizeTable(layers);
-            log.info(sizeTable);
-            for (const problem of limits.problems)
-                log.warn(problem);
-            const rPackages = [
-                ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R', packageSources.R)),
-                ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site', packageSources.site)),
-            ];
-            const manifest = buildManifest({
-                rVersion,
-                architecture: host.arch,
-                prefix: options.prefix,
-                stages: records,
-                rPackages,
-                lockfile: options.lockfile
-                    ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
-                    : null,
-                hostLibraries,
-                layers,
-                host,
-                glibcRequired: glibc.highest,
-                lambdaCompatible: verdict.compatible,
-                warnings,
-            });
-            const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
-            const sbomPath = external_node_path_default().join(options.outDir, SBOM_FILE);
-            const licenses = Object.fromEntries(recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]));
-            await (0,promises_.writeFile)(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
-            await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
-            await (0,promises_.rename)(`${sbomPath}.tmp`, sbomPath);
-            await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
-            // The prefix ends holding exactly what the layers hold, as Lambda will see it.
-            await prefix.reset();
-            await prefix.add(tree);
-            const zips = Object.fromEntries(LAYER_NAMES.map((n) => [n, external_node_path_default().join(options.outDir, LAYER_FILES[n])]));
-            log.info(`wrote ${Object.values(zips).join(', ')}, ${manifestPath} and ${sbomPath}`);
-            return {
-                rVersion,
-                outDir: options.outDir,
-                manifestPath,
-                sbomPath,
-                zips,
-                manifest,
-                stages: outcomes,
-                limits,
-                prune,
-                sizeTable,
-            };
-        });
+}
+/** Say what the host is and what that means for Lambda; install the compilers unless told not to. */
+async function prepareHost(b) {
+    const { host, log, options } = b;
+    log.info(hostLine(host));
+    const warning = hostWarning(host);
+    if (warning)
+        warn(b, warning);
+    if (options.installToolchain)
+        await installToolchain(host, log, external_node_path_default().join(logDir(b), 'toolchain.log'));
+    else
+        log.info('toolchain: skipped (--no-toolchain)');
+}
+/** The exact R version, and every stage with its cache key. */
+async function planBuild(b) {
+    const { options, log, recipe, host } = b;
+    const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
+    if (options.rVersion === 'release')
+        log.info(`R release on CRAN: ${rVersion}`);
+    const lockR = options.lockfile?.rVersion;
+    if (lockR && lockR !== rVersion) {
+        warn(b, `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`);
     }
+    const repoFingerprints = await fingerprintPackages(recipe, options, log);
+    const installerSha256 = await sha256File(dataFile('install-packages.R'));
+    const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
+    for (const stage of plan)
+        log.debug(JSON.stringify(stage));
+    return { plan, rVersion };
+}
+/** Each stage in order: restored from the cache, or built and cached. One line per stage. */
+async function runStages(b, plan) {
+    const { cache, log, prefix } = b;
+    const done = { outcomes: [], records: [], packageSources: { R: new Map(), site: new Map() } };
+    await prefix.claim();
+    const width = Math.max(...plan.map((s) => s.name.length));
+    for (const stage of plan) {
+        const started = performance.now();
+        const dir = stageDir(b, stage.name);
+        const hit = await cache.restore(stage.key, dir).catch((error) => {
+            log.warn(`cache restore of ${stage.name} failed (${error.message}); building it`);
+            return false;
+        });
+        const record = hit ? await readStageRecord(dir) : await buildStage(b, stage);
+        if (record)
+            done.records.push(record);
+        if (stage.kind === 'r-packages') {
+            for (const pkg of await readInstalledPackages(dir))
+                done.packageSources[stage.library].set(pkg.name, pkg);
+        }
+        done.outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
+        // A hit still says what its source was checked against when it was built (the record travels with it).
+        const checked = record ? `  ${record.version} (sha256: ${record.sha256Source})` : '';
+        log.info(`${stage.name.padEnd(width)}  ${hit ? 'hit ' : 'miss'}  ${seconds(started).toFixed(1).padStart(6)} s${checked}`);
+    }
+    // The prefix only held what each build needed; the layer tree is assembled in the work folder below.
+    await prefix.reset();
+    return done;
+}
+/** Build one stage with exactly its dependencies in the prefix, then cache it. */
+async function buildStage(b, stage) {
+    const { options, recipe, log, prefix, cache } = b;
+    const ctx = {
+        prefix: options.prefix,
+        environment: recipe.environment,
+        jobs: options.jobs,
+        destdir: stageDir(b, stage.name),
+        buildDir: external_node_path_default().join(options.workDir, 'build'),
+        logFile: external_node_path_default().join(logDir(b), `${stage.name}.log`),
+        log,
+    };
+    await (0,promises_.rm)(ctx.logFile, { force: true });
+    await prefix.reset();
+    for (const dep of stage.allDependsOn)
+        await prefix.add(stagedPrefix(b, dep));
+    let record;
+    try {
+        if (stage.kind === 'source') {
+            const source = await fetchSource(stage.name, stage.source, options.sourceMirror, external_node_path_default().join(options.workDir, 'downloads'), log);
+            await runSourceStage(stage, source, ctx);
+            await (0,promises_.rm)(source.file, { force: true });
+            // Checked before caching: an R linked against the build host's libraries must never become a cache hit.
+            if (stage.name === 'R')
+                await checkRLinks(stagedPrefix(b, 'R'), external_node_path_default().join(options.prefix, 'lib'), log);
+            record = {
+                name: stage.name,
+                version: stage.version,
+                url: source.url,
+                sha256: source.sha256,
+                sha256Source: stage.source.sha256Source,
+                flags: stage.flags,
+                cacheKey: stage.key,
+            };
+        }
+        else {
+            const installed = await runPackagesStage(stage, ctx);
+            // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
+            await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
+        }
+        // The record travels with the stage's files, so a cache hit still knows where its source came from.
+        await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+    }
+    catch (error) {
+        // Nothing half-built survives: no staging folder, so nothing to cache.
+        await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
+        throw error;
+    }
+    try {
+        await cache.save(stage.key, ctx.destdir);
+    }
+    catch (error) {
+        log.warn(`could not save ${stage.name} to the ${cache.name} cache (${error.message}); the build goes on`);
+    }
+    return record;
+}
+/**
+ * The layer tree in the work folder: every stage and the runtime files, pruned, then the shared libraries the tree
+ * needs and Lambda's image lacks, each recorded with the OS package it came from.
+ */
+async function assembleTree(b, plan) {
+    const { options, log } = b;
+    const tree = external_node_path_default().join(options.workDir, 'tree');
+    await (0,promises_.rm)(tree, { recursive: true, force: true });
+    await (0,promises_.mkdir)(tree, { recursive: true });
+    for (const stage of plan)
+        await copyTree(stagedPrefix(b, stage.name), tree);
+    await copyTree(layerDir(), tree);
+    // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
+    const prune = await pruneTree(tree, options.prune, log);
+    const { copied } = await addMissingLibraries(tree, {
+        ldLibraryPath: [external_node_path_default().join(tree, 'lib'), external_node_path_default().join(tree, 'R/lib/R/lib')],
+        log,
+        // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
+        installedPrefix: options.prefix,
+    });
+    log.info(`shared libraries added to lib/: ${copied.map((c) => c.soname).join(', ') || 'none'}`);
+    const hostLibraries = [];
+    for (const { soname, from } of copied) {
+        const owner = await owningPackage(from);
+        hostLibraries.push({
+            soname,
+            from,
+            sha256: await sha256File(external_node_path_default().join(tree, 'lib', soname)),
+            package: owner?.name ?? null,
+            packageVersion: owner?.version ?? null,
+            packageArch: owner?.arch ?? null,
+            packageType: owner?.type ?? null,
+        });
+        if (owner)
+            log.info(`  ${soname}: ${owner.type} package ${owner.name} ${owner.version} (${owner.arch})`);
+    }
+    return { tree, prune, hostLibraries };
+}
+/**
+ * The glibc verdict, the zips and their sizes against Lambda's limits, manifest.json and the SBOM; then the prefix
+ * is left holding exactly what the layers hold.
+ */
+async function writeLayers(b, rVersion, stages, done) {
+    const { options, recipe, host, log, prefix, warnings } = b;
+    const { tree, prune } = done;
+    const elf = await findElfFiles(tree);
+    const glibc = await scanGlibcRequirement(elf);
+    const verdict = lambdaGlibcVerdict(glibc, glibc.highest ? fileNeeding(glibc.byFile, glibc.highest) : undefined);
+    if (verdict.compatible)
+        log.info(verdict.message);
+    else
+        warn(b, verdict.message);
+    const layers = await writeZips(tree, options.outDir, options.prefix);
+    const largest = largestDirectories(await directorySizes(tree, 4), 5);
+    const limits = checkLayerLimits(layers, largest);
+    const sizeTable = formatSizeTable(layers);
+    log.info(sizeTable);
+    for (const problem of limits.problems)
+        log.warn(problem);
+    const rPackages = [
+        ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R', stages.packageSources.R)),
+        ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site', stages.packageSources.site)),
+    ];
+    const manifest = buildManifest({
+        rVersion,
+        architecture: host.arch,
+        prefix: options.prefix,
+        stages: stages.records,
+        rPackages,
+        lockfile: options.lockfile
+            ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
+            : null,
+        hostLibraries: done.hostLibraries,
+        layers,
+        host,
+        glibcRequired: glibc.highest,
+        lambdaCompatible: verdict.compatible,
+        warnings,
+    });
+    const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
+    const sbomPath = external_node_path_default().join(options.outDir, SBOM_FILE);
+    const licenses = Object.fromEntries(recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]));
+    await (0,promises_.writeFile)(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
+    await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
+    await (0,promises_.rename)(`${sbomPath}.tmp`, sbomPath);
+    await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
+    // The prefix ends holding exactly what the layers hold, as Lambda will see it.
+    await prefix.reset();
+    await prefix.add(tree);
+    const zips = Object.fromEntries(LAYER_KINDS.map((kind) => [kind, external_node_path_default().join(options.outDir, LAYER_FILES[kind])]));
+    log.info(`wrote ${Object.values(zips).join(', ')}, ${manifestPath} and ${sbomPath}`);
+    return {
+        rVersion,
+        outDir: options.outDir,
+        manifestPath,
+        sbomPath,
+        zips,
+        manifest,
+        stages: stages.outcomes,
+        limits,
+        prune,
+        sizeTable,
+    };
 }
 async function readStageRecord(dir) {
     const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.stage.json'), 'utf8').catch(() => 'null');
@@ -56396,7 +56958,7 @@ async function fingerprintPackages(recipe, options, log) {
         if (stage.kind !== 'r-packages')
             continue;
         const wanted = stage.library === 'site' ? options.packages : stage.packages;
-        fingerprints[stage.name] = sha256Hex(packageClosure(wanted, available).join('\n')).slice(0, 16);
+        fingerprints[stage.name] = sha256(versionsWithDependencies(wanted, available).join('\n')).slice(0, 16);
     }
     return fingerprints;
 }
@@ -56414,10 +56976,10 @@ async function writeZips(tree, outDir, installedPrefix) {
     try {
         const parts = await partitionLayers(tree);
         const layers = [];
-        for (const name of LAYER_NAMES) {
-            const file = LAYER_FILES[name];
-            const info = await writeLayerZip(tree, parts[name], external_node_path_default().join(staging, file), { installedPrefix });
-            layers.push({ name, file, ...info });
+        for (const kind of LAYER_KINDS) {
+            const file = LAYER_FILES[kind];
+            const info = await writeLayerZip(tree, parts[kind], external_node_path_default().join(staging, file), { installedPrefix });
+            layers.push({ name: kind, file, ...info });
         }
         for (const { file } of layers)
             await (0,promises_.rename)(external_node_path_default().join(staging, file), external_node_path_default().join(outDir, file));
@@ -56477,14 +57039,15 @@ async function checkTree(tree, packages, environment, log) {
     log.info(result.stdout.trim());
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/cache-local.ts
+;// CONCATENATED MODULE: ./src/cache/local-directory.ts
 
 
 
 
 /**
- * The CLI's cache: one folder per key under a local directory. A save copies to a hidden temporary folder and
- * renames it into place, so an interrupted or failed save never leaves an entry that looks complete.
+ * A folder as the cache (the CLI's; the action's with cache-dir or without GitHub's cache service): one folder per
+ * key under a local directory. A save copies to a hidden temporary folder and renames it into place, so an
+ * interrupted or failed save never leaves an entry that looks complete.
  */
 class LocalDirectoryCache {
     root;
@@ -56545,10 +57108,10 @@ function parseRenvLock(text, file) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw new UserError(`lockfile: ${file} is not JSON (${error.message}); give an renv.lock written by renv::snapshot().`);
+        throw optionError('lockfile', `${file} is not JSON (${error.message})`);
     }
     if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
-        throw new UserError(`lockfile: ${file} has no "Packages" object; give an renv.lock written by renv::snapshot().`);
+        throw optionError('lockfile', `${file} has no "Packages" object`);
     }
     const repositories = new Map();
     if (Array.isArray(doc.R?.Repositories)) {
@@ -56578,12 +57141,12 @@ function parseRenvLock(text, file) {
         pins.push({ name, version, repos: url ? [url] : [] });
     }
     if (malformed.length) {
-        throw new UserError(`lockfile: ${file} has records without a valid package name and version: ${malformed.join(', ')}.`);
+        throw optionError('lockfile', `${file} has records without a valid package name and version: ${malformed.join(', ')}`);
     }
     if (unsupported.length) {
-        throw new UserError(`lockfile: ${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
-            'Only CRAN-like repository records (Source: Repository) are supported; install those packages from a ' +
-            'CRAN-like repository and snapshot again, or remove them from the lock.');
+        throw optionError('lockfile', `${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
+            'Only CRAN-like repository records (Source: Repository) are supported', 'a lock of CRAN-like records: install those packages from a CRAN-like repository and snapshot again, ' +
+            'or remove them from the lock');
     }
     pins.sort((a, b) => a.name.localeCompare(b.name));
     const rVersion = typeof doc.R?.Version === 'string' ? doc.R.Version : undefined;
@@ -56594,10 +57157,7 @@ function parseRenvLock(text, file) {
  * "none" for none.
  */
 function parsePackageList(value) {
-    const entries = value
-        .split(/[\s,]+/)
-        .map((p) => p.trim())
-        .filter(Boolean);
+    const entries = splitList(value);
     if (entries.length === 1 && entries[0] === 'none')
         return { names: [], pins: [] };
     const names = [];
@@ -56605,16 +57165,15 @@ function parsePackageList(value) {
     for (const entry of entries) {
         const [name = '', version, ...rest] = entry.split('@');
         if (!R_PACKAGE.test(name) || rest.length) {
-            throw new UserError(`packages: "${entry}" is not a valid R package name (letters, digits and dots, starting with a letter), ` +
-                'optionally with @VERSION (e.g. jsonlite@1.8.4); separate entries with commas or spaces.');
+            throw optionError('packages', `"${entry}" is not a valid R package name`);
         }
         if (version !== undefined) {
             if (!PACKAGE_VERSION.test(version)) {
-                throw new UserError(`packages: "${entry}" has no valid version after @; write NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4.`);
+                throw optionError('packages', `"${entry}" has no valid version after @`, 'NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4');
             }
             const earlier = pins.get(name);
             if (earlier && earlier.version !== version) {
-                throw new UserError(`packages: ${name} is asked for at two versions, ${earlier.version} and ${version}.`);
+                throw optionError('packages', `${name} is asked for at two versions, ${earlier.version} and ${version}`, 'one version per package');
             }
             pins.set(name, { name, version, repos: [] });
         }
@@ -56631,21 +57190,22 @@ function packagesWithLock(listed, lock, file) {
     const locked = new Map(lock.pins.map((p) => [p.name, p]));
     const outside = listed.names.filter((n) => !locked.has(n));
     if (outside.length) {
-        throw new UserError(`packages: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
-            'package comes from the lock. Add it to the project (renv::install, then renv::snapshot) or leave it out of packages.');
+        throw optionError('packages', `${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
+            'package comes from the lock', 'only packages of the lock, or add them to the project (renv::install, then renv::snapshot)');
     }
     const conflicting = listed.pins.filter((p) => locked.get(p.name)?.version !== p.version);
     if (conflicting.length) {
-        throw new UserError(`packages: ${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')}; ` +
-            `drop the version or change ${file}.`);
+        throw optionError('packages', `${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')} ` +
+            `${conflicting.length > 1 ? 'differ' : 'differs'} from the lock`, `the package without a version, or change ${file}`);
     }
     return { names: lock.pins.map((p) => p.name), pins: lock.pins };
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/options.ts
 /**
- * Every build option, named once and validated in one place. The CLI and the GitHub Action both hand
- * their raw strings to parseBuildOptions(); its messages name the option and the accepted form.
+ * The build options, parsed and validated in one place: the CLI and the GitHub Action both hand their raw values to
+ * parseBuildOptions(). The options themselves (names, defaults, flags, descriptions) are declared in
+ * src/options/declarations.ts; the messages follow src/options/parse.ts.
  */
 
 
@@ -56653,7 +57213,7 @@ function packagesWithLock(listed, lock, file) {
 
 
 
-
+/** The prune switches, by the PruneOptions field each sets. */
 const PRUNE_INPUTS = {
     'prune-translations': 'translations',
     'prune-strip': 'strip',
@@ -56664,63 +57224,31 @@ const PRUNE_INPUTS = {
     'prune-help': 'help',
     'prune-headers': 'headers',
 };
-const BUILD_OPTION_NAMES = [
-    'r-version',
-    'r-sha256',
-    'packages',
-    'lockfile',
-    'cran-repo',
-    'prefix',
-    'out-dir',
-    'cache-dir',
-    'work-dir',
-    'source-mirror',
-    'source-overrides',
-    'jobs',
-    'install-toolchain',
-    ...Object.keys(PRUNE_INPUTS),
-];
+/** Packages installed when neither packages nor a lockfile is given. */
+const DEFAULT_PACKAGES = 'aws.s3';
 /** Where the tool keeps its own state by default: outside any clone, so CI reruns find their cache. */
 function toolHome() {
     return process.env.R_LAMBDA_LAYER_HOME || external_node_path_default().join(external_node_os_default().homedir(), '.cache', 'r-lambda-layer');
 }
-const DEFAULTS = {
-    'r-version': 'release',
-    packages: 'aws.s3',
-    'cran-repo': 'https://cloud.r-project.org',
-    prefix: '/opt',
-    'out-dir': 'layers',
-};
 const SHA256 = /^[0-9a-f]{64}$/;
 const R_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-function parseBoolean(name, value, fallback) {
-    const v = (value ?? '').trim();
-    if (v === '')
-        return fallback;
-    // YAML 1.2 core booleans only: 'yes' or 'on' are more likely typos than intent.
-    if (v === 'true' || v === 'True' || v === 'TRUE')
-        return true;
-    if (v === 'false' || v === 'False' || v === 'FALSE')
-        return false;
-    throw new UserError(`${name}: "${v}" is not a boolean; use true or false.`);
-}
 function parseRVersion(value) {
     const v = value.trim();
     if (v === 'release')
         return v;
     const m = R_VERSION.exec(v);
-    if (!m) {
-        throw new UserError(`r-version: "${v}" is not a valid R version; use an exact version such as 4.4.1, or "release" for CRAN's newest.`);
-    }
+    if (!m)
+        throw optionError('r-version', `"${v}" is not a valid R version`);
     if (Number(m[1]) < 4) {
-        throw new UserError(`r-version: R ${v} is not supported; this tool builds R 4.0.0 and later (it uses PCRE2).`);
+        throw optionError('r-version', `R ${v} is not supported: this tool builds R 4.0.0 and later (it uses PCRE2)`, 'R 4.0.0 or later, or "release" for CRAN\'s newest');
     }
     return v;
 }
-function parseSha256(name, value) {
+/** A SHA-256 sum; `what` names the value in the message when it is part of a larger one (an override). */
+function parseSha256(name, value, what = `"${value}"`) {
     const v = value.trim().toLowerCase();
     if (!SHA256.test(v))
-        throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
+        throw optionError(name, `${what} is not a SHA-256 sum`, '64 hexadecimal characters');
     return v;
 }
 /**
@@ -56729,7 +57257,7 @@ function parseSha256(name, value) {
  */
 function parsePackageRequest(packagesText, lockfileText, cwd) {
     if (!lockfileText) {
-        const { names, pins } = parsePackageList(packagesText || DEFAULTS.packages);
+        const { names, pins } = parsePackageList(packagesText || DEFAULT_PACKAGES);
         return { packages: names, pins };
     }
     const file = external_node_path_default().resolve(cwd, lockfileText);
@@ -56738,7 +57266,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         text = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch (error) {
-        throw new UserError(`lockfile: cannot read ${file} (${error.code ?? error.message}); give the path of an renv.lock.`);
+        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`);
     }
     const lock = parseRenvLock(text, file);
     const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
@@ -56752,11 +57280,10 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         },
     };
 }
-function parseRepoUrl(name, value) {
+function parseRepoUrl(value) {
     const v = value.trim().replace(/\/+$/, '');
-    if (!/^(https?|file):\/\/./.test(v)) {
-        throw new UserError(`${name}: "${value}" is not a repository URL; use https://… or file:///path/to/repo.`);
-    }
+    if (!/^(https?|file):\/\/./.test(v))
+        throw optionError('cran-repo', `"${value}" is not a repository URL`);
     return v;
 }
 /**
@@ -56764,47 +57291,47 @@ function parseRepoUrl(name, value) {
  * `openssl=/srv/mirror/openssl-3.0.15.tar.gz,sha256=…,version=3.0.15`.
  */
 function parseOverride(spec, stageNames) {
-    const form = 'use NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]';
+    const fail = (problem, accepted) => optionError('source-overrides', problem, accepted);
     const eq = spec.indexOf('=');
     if (eq <= 0)
-        throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
+        throw fail(`"${spec}" is not an override`);
     const name = spec.slice(0, eq).trim();
     if (!stageNames.includes(name)) {
-        throw new UserError(`source-overrides: unknown stage "${name}"; stages with sources are: ${stageNames.join(', ')}.`);
+        throw fail(`unknown stage "${name}"`, `one of the stages with sources: ${stageNames.join(', ')}`);
     }
     const [location = '', ...rest] = spec.slice(eq + 1).split(',');
     if (!location.trim())
-        throw new UserError(`source-overrides: "${spec}" has no location; ${form}.`);
+        throw fail(`"${spec}" has no location`);
     const override = { location: location.trim() };
     for (const part of rest) {
         const [key, val = ''] = part.split('=', 2).map((s) => s.trim());
         if (key === 'sha256')
-            override.sha256 = parseSha256(`source-overrides (${name})`, val);
+            override.sha256 = parseSha256('source-overrides', val, `${name}'s sum "${val}"`);
         else if (key === 'version') {
             if (!/^[0-9][0-9A-Za-z._-]*$/.test(val)) {
-                throw new UserError(`source-overrides (${name}): "${val}" is not a version.`);
+                throw fail(`${name}'s version "${val}" is not a version`, 'a version such as 3.0.15');
             }
             override.version = val;
         }
         else
-            throw new UserError(`source-overrides (${name}): unknown setting "${key}"; ${form}.`);
+            throw fail(`${name}: unknown setting "${key}"`);
     }
     if (!override.sha256) {
         // The sum is what makes an override safe to build and to cache: the same path can later hold another file.
-        throw new UserError(`source-overrides (${name}): give the tarball's SHA-256 (…,sha256=HEX); an override is only trusted with its sum. ` +
-            `Compute it with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
+        throw fail(`${name} has no SHA-256 (an override is only trusted with its sum)`, `…,sha256=HEX with the tarball's sum, computed with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
     }
     return [name, override];
 }
-function parseOverrides(text, stageNames) {
+function parseOverrides(lines, stageNames) {
     const result = {};
-    for (const line of text.split(/\r?\n/)) {
+    for (const line of typeof lines === 'string' ? lines.split(/\r?\n/) : lines) {
         const spec = line.replace(/#.*$/, '').trim();
         if (!spec)
             continue;
         const [name, override] = parseOverride(spec, stageNames);
-        if (result[name])
-            throw new UserError(`source-overrides: stage "${name}" is overridden twice.`);
+        if (result[name]) {
+            throw optionError('source-overrides', `stage "${name}" is overridden twice`, 'one override per stage');
+        }
         result[name] = override;
     }
     return result;
@@ -56812,45 +57339,39 @@ function parseOverrides(text, stageNames) {
 // Folders end up in build commands and configure scripts, which break on spaces and must never run what a path holds.
 const SAFE_PATH = /^[A-Za-z0-9._/+@-]+$/;
 function absolutePath(name, value, cwd) {
-    const v = value.trim();
-    if (!v)
-        throw new UserError(`${name}: must not be empty.`);
-    const resolved = external_node_path_default().resolve(cwd, v);
+    const resolved = external_node_path_default().resolve(cwd, value);
     if (!SAFE_PATH.test(resolved)) {
-        throw new UserError(`${name}: "${resolved}" may hold only letters, digits and . _ / + @ - (no spaces or shell characters).`);
+        throw optionError(name, `"${resolved}" has spaces or shell characters`, 'a path of letters, digits and . _ / + @ - only');
     }
     return resolved;
 }
 /**
- * Turn raw strings into validated options. `sourceStages` are the names of the recipe's source stages
+ * Turn raw values into validated options. `sourceStages` are the names of the recipe's source stages
  * (the ones an override may name).
  */
 function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
-    const get = (name) => (raw[name] ?? '').trim();
+    const get = (name) => textOption(raw, name);
     const home = toolHome();
-    const prefix = get('prefix') || DEFAULTS.prefix;
+    const prefix = get('prefix');
     if (!external_node_path_default().isAbsolute(prefix) || external_node_path_default().resolve(prefix) === '/') {
-        throw new UserError(`prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`);
+        throw optionError('prefix', `"${prefix}" is not an absolute folder other than /`);
     }
     absolutePath('prefix', prefix, cwd);
     const jobsText = get('jobs');
     const jobs = jobsText === '' ? external_node_os_default().availableParallelism() : Number(jobsText);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-        throw new UserError(`jobs: "${jobsText}" is not a number of parallel jobs (a whole number from 1 to 256).`);
+        throw optionError('jobs', `"${jobsText}" is not a number of parallel jobs`);
     }
-    const prune = { ...DEFAULT_PRUNE };
-    for (const [input, key] of Object.entries(PRUNE_INPUTS)) {
-        prune[key] = parseBoolean(input, raw[input], DEFAULT_PRUNE[key]);
-    }
+    const prune = Object.fromEntries(Object.entries(PRUNE_INPUTS).map(([name, key]) => [key, booleanOption(raw, name)]));
     const mirror = get('source-mirror');
     const rSha = get('r-sha256');
     return {
-        rVersion: parseRVersion(get('r-version') || DEFAULTS['r-version']),
+        rVersion: parseRVersion(get('r-version')),
         rSha256: rSha ? parseSha256('r-sha256', rSha) : undefined,
         ...parsePackageRequest(get('packages'), get('lockfile'), cwd),
-        cranRepo: parseRepoUrl('cran-repo', get('cran-repo') || DEFAULTS['cran-repo']),
+        cranRepo: parseRepoUrl(get('cran-repo')),
         prefix: external_node_path_default().resolve(prefix),
-        outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),
+        outDir: absolutePath('out-dir', get('out-dir'), cwd),
         cacheDir: absolutePath('cache-dir', get('cache-dir') || external_node_path_default().join(home, 'cache'), cwd),
         workDir: absolutePath('work-dir', get('work-dir') || external_node_path_default().join(home, 'work'), cwd),
         sourceMirror: mirror
@@ -56858,14 +57379,18 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
                 ? mirror.replace(/\/+$/, '')
                 : external_node_path_default().resolve(cwd, mirror)
             : undefined,
-        overrides: parseOverrides(raw['source-overrides'] ?? '', sourceStages),
+        overrides: parseOverrides(lineOption(raw, 'source-overrides'), sourceStages),
         prune,
         jobs,
-        installToolchain: parseBoolean('install-toolchain', raw['install-toolchain'], true),
+        installToolchain: booleanOption(raw, 'install-toolchain'),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/build.ts
+/**
+ * `r-lambda-layer build`: a thin front over the pipeline. Its flags are derived from the option table
+ * (src/options/declarations.ts) and parsed by parseBuildOptions, as the action's inputs are.
+ */
 
 
 
@@ -56874,65 +57399,15 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
 
 
 
-const camel = (s) => s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-/** CLI flags → the raw option record the action fills too; parseBuildOptions validates both the same way. */
-function rawOptionsFromFlags(flags) {
-    const overrides = [...flags.override];
-    if (flags.overridesFile) {
-        try {
-            overrides.push((0,external_node_fs_.readFileSync)(flags.overridesFile, 'utf8'));
-        }
-        catch (error) {
-            throw new UserError(`--overrides-file: cannot read ${flags.overridesFile} (${error.message}).`);
-        }
-    }
-    const raw = {
-        'r-version': flags.rVersion,
-        'r-sha256': flags.rSha256,
-        packages: flags.packages,
-        lockfile: flags.lockfile,
-        'cran-repo': flags.cranRepo,
-        prefix: flags.prefix,
-        'out-dir': flags.out,
-        'cache-dir': flags.cacheDir,
-        'work-dir': flags.workDir,
-        'source-mirror': flags.sourceMirror,
-        'source-overrides': overrides.join('\n'),
-        jobs: flags.jobs,
-        'install-toolchain': String(flags.toolchain),
-    };
-    for (const input of Object.keys(PRUNE_INPUTS)) {
-        raw[input] = String(flags[camel(input)]);
-    }
-    return raw;
-}
 function buildCommand() {
-    const home = toolHome();
-    const command = new Command('build')
-        .description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.')
-        .option('--r-version <version>', 'R version: exact x.y.z, or "release" (asks CRAN)', DEFAULTS['r-version'])
-        .option('--r-sha256 <hex>', "SHA-256 of R's tarball, for a version with no pinned sum")
-        .option('--packages <names>', `R packages for the site-library layer, comma-separated; NAME@VERSION for an exact version; "none" for none (default: ${DEFAULTS.packages}, or none with --lockfile)`)
-        .option('--lockfile <file>', "an renv.lock: install exactly its packages at their versions (from cran-repo, its Archive/, or the lock's repository)")
-        .option('--cran-repo <url>', 'CRAN-like repository (https:// or file://)', DEFAULTS['cran-repo'])
-        .option('--prefix <dir>', 'where the layers live at run time', DEFAULTS.prefix)
-        .option('--out <dir>', 'output folder for the zips and manifest.json', DEFAULTS['out-dir'])
-        .option('--cache-dir <dir>', 'stage cache folder', `${home}/cache`)
-        .option('--work-dir <dir>', 'scratch folder: sources, staging, logs', `${home}/work`)
-        .option('--source-mirror <dir|url>', 'look up source tarballs here by their upstream file name instead of downloading')
-        .option('--override <spec>', 'per-stage source: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z] (repeatable)', (value, previous) => [...previous, value], [])
-        .option('--overrides-file <file>', 'a file of overrides, one per line (as written by scripts/fill-mirror.sh)')
-        .option('--jobs <n>', 'parallel make jobs (default: number of cores)')
-        .option('--no-toolchain', 'do not install the build toolchain with dnf/apt-get')
-        .option('--verbose', 'print every command and the plan');
-    for (const [input, key] of Object.entries(PRUNE_INPUTS)) {
-        command.addOption(new Option(`--no-${input}`, `keep what the "${key}" prune step removes`));
-    }
+    const command = new Command('build').description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.');
+    addOptionFlags(command, 'build');
     return command.action(async (flags) => {
+        const raw = optionsFromFlags(flags, 'build');
         const recipe = loadRecipe();
         const sourceStages = recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
-        const options = parseBuildOptions(rawOptionsFromFlags(flags), sourceStages);
-        const log = consoleLogger({ verbose: Boolean(flags.verbose) });
+        const options = parseBuildOptions(raw, sourceStages);
+        const log = consoleLogger({ verbose: booleanOption(raw, 'verbose') });
         const result = await buildLayers(options, {
             cache: new LocalDirectoryCache(options.cacheDir),
             log,
@@ -56947,62 +57422,6 @@ function buildCommand() {
             stages: result.stages,
         }, null, 2) + '\n');
     });
-}
-
-;// CONCATENATED MODULE: ./src/runtime/lambda-environment.ts
-/**
- * The function's settings and the environment Lambda gives a provided.al2023 runtime, computed
- * from them. Pure.
- */
-
-
-const lambda_environment_DEFAULTS = {
-    memoryMb: 128,
-    timeoutSeconds: 3,
-    initTimeoutMs: 10_000,
-    region: 'us-east-1',
-    version: '$LATEST',
-    accountId: '123456789012',
-};
-function functionArn(config) {
-    return `arn:aws:lambda:${config.region}:${lambda_environment_DEFAULTS.accountId}:function:${config.functionName}`;
-}
-/** A function name Lambda would accept, derived from a folder name. */
-function functionNameFor(taskRoot) {
-    const name = external_node_path_default().basename(taskRoot)
-        .replace(/[^A-Za-z0-9_-]/g, '-')
-        .slice(0, 64);
-    return /[A-Za-z0-9]/.test(name) ? name : 'function';
-}
-function logStreamName(now = new Date()) {
-    const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
-    return `${day}/[${lambda_environment_DEFAULTS.version}]${(0,external_node_crypto_.randomBytes)(16).toString('hex')}`;
-}
-function lambdaEnvironment(config, runtimeApi, stream) {
-    const layerRoot = external_node_path_default().dirname(config.bootstrap);
-    const env = {
-        AWS_LAMBDA_RUNTIME_API: runtimeApi,
-        _HANDLER: config.handler,
-        LAMBDA_TASK_ROOT: config.taskRoot,
-        LAMBDA_RUNTIME_DIR: layerRoot,
-        AWS_LAMBDA_FUNCTION_NAME: config.functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
-        AWS_LAMBDA_FUNCTION_VERSION: lambda_environment_DEFAULTS.version,
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.functionName}`,
-        AWS_LAMBDA_LOG_STREAM_NAME: stream,
-        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-        AWS_REGION: config.region,
-        AWS_DEFAULT_REGION: config.region,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
-        TZ: ':UTC',
-        LANG: 'en_US.UTF-8',
-        // Lambda's PATH and library path, with the layer folder standing in for /opt.
-        PATH: `/usr/local/bin:/usr/bin/:/bin:${external_node_path_default().join(layerRoot, 'bin')}`,
-        LD_LIBRARY_PATH: [config.taskRoot, external_node_path_default().join(config.taskRoot, 'lib'), external_node_path_default().join(layerRoot, 'lib')].join(':'),
-    };
-    if (config.rscript)
-        env.R_LAMBDA_RSCRIPT = config.rscript;
-    return { ...env, ...config.extraEnv };
 }
 
 ;// CONCATENATED MODULE: ./src/runtime/invocation.ts
@@ -57584,9 +58003,11 @@ class LambdaEmulator {
 
 ;// CONCATENATED MODULE: ./src/runtime/options.ts
 /**
- * Checking the invoke/serve options and turning them into a FunctionConfig. Everything that can be
- * wrong in the user's input is a UserError that says what to do.
+ * Checking the invoke/serve options and turning them into a FunctionConfig. The options themselves (flags, defaults,
+ * help) are declared in src/options/declarations.ts; everything that can be wrong in them is a UserError in the
+ * format of src/options/parse.ts, naming the flag and what to give instead.
  */
+
 
 
 
@@ -57596,9 +58017,8 @@ class LambdaEmulator {
 const HANDLER = /^[^.\s]+(\.[^.\s]+)+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function checkHandler(handler) {
-    if (!HANDLER.test(handler)) {
-        throw new UserError(`--handler must be file.function, e.g. hello.handler for a function "handler" in hello.R; got '${handler}'.`);
-    }
+    if (!HANDLER.test(handler))
+        throw optionError('handler', `"${handler}" is not file.function`);
     return handler;
 }
 function parseEnvPairs(pairs) {
@@ -57606,9 +58026,8 @@ function parseEnvPairs(pairs) {
     for (const pair of pairs) {
         const eq = pair.indexOf('=');
         const name = eq > 0 ? pair.slice(0, eq) : '';
-        if (!ENV_NAME.test(name)) {
-            throw new UserError(`--env takes KEY=VALUE with KEY a variable name (letters, digits, _); got '${pair}'.`);
-        }
+        if (!ENV_NAME.test(name))
+            throw optionError('env', `"${pair}" is not KEY=VALUE`);
         env[name] = pair.slice(eq + 1);
     }
     return env;
@@ -57616,22 +58035,21 @@ function parseEnvPairs(pairs) {
 function parseTimeoutSeconds(text) {
     const seconds = Number(text);
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 900) {
-        throw new UserError(`--timeout is in seconds, more than 0 and at most 900 (Lambda's maximum); got '${text}'.`);
+        throw optionError('timeout', `"${text}" is not a timeout Lambda allows`);
     }
     return seconds;
 }
 function parseMemoryMb(text) {
     const mb = Number(text);
     if (!Number.isInteger(mb) || mb < 128 || mb > 10240) {
-        throw new UserError(`--memory is in MB, a whole number from 128 to 10240 as on Lambda; got '${text}'.`);
+        throw optionError('memory', `"${text}" is not a memory size Lambda allows`);
     }
     return mb;
 }
 function parsePort(text) {
     const port = Number(text);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new UserError(`--port must be a port number from 0 (any free port) to 65535; got '${text}'.`);
-    }
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw optionError('port', `"${text}" is not a port`);
     return port;
 }
 /** Parses and checks an event; an empty one is {} as with `aws lambda invoke` without a payload. */
@@ -57661,29 +58079,28 @@ function readEvent(file, stdin) {
         bytes = (0,external_node_fs_.readFileSync)(file);
     }
     catch (error) {
-        throw new UserError(`Cannot read the event file ${file}: ${error.message}. Give a JSON file, or - for stdin.`);
+        throw optionError('event', `cannot read the event file ${file} (${error.message})`);
     }
     return checkEvent(bytes, file);
 }
-function functionConfig(options, files) {
-    const taskRoot = checkTaskRoot(options.taskRoot);
-    const handler = checkHandler(options.handler);
-    const bootstrap = options.opt ? checkOptTree(options.opt) : files.packageBootstrap();
-    const rscript = options.rscript
-        ? checkRscript(options.rscript)
-        : options.opt
-            ? undefined
-            : defaultRscript(files);
+/** The options invoke and serve share (raw values keyed by option name) as the function to run. */
+function functionConfig(raw, files) {
+    const taskRoot = checkTaskRoot(textOption(raw, 'task-root'));
+    const handler = checkHandler(textOption(raw, 'handler'));
+    const opt = givenText(raw, 'opt');
+    const rscriptGiven = givenText(raw, 'rscript');
+    const bootstrap = opt ? checkOptTree(opt) : files.packageBootstrap();
+    const rscript = rscriptGiven ? checkRscript(rscriptGiven) : opt ? undefined : defaultRscript(files);
     const config = {
         bootstrap,
         taskRoot,
         handler,
-        functionName: options.functionName ?? functionNameFor(taskRoot),
-        memoryMb: parseMemoryMb(options.memory),
-        timeoutMs: Math.round(parseTimeoutSeconds(options.timeout) * 1000),
-        initTimeoutMs: lambda_environment_DEFAULTS.initTimeoutMs,
-        region: options.region ?? lambda_environment_DEFAULTS.region,
-        extraEnv: parseEnvPairs(options.env),
+        functionName: givenText(raw, 'function-name') ?? functionNameFor(taskRoot),
+        memoryMb: parseMemoryMb(textOption(raw, 'memory')),
+        timeoutMs: Math.round(parseTimeoutSeconds(textOption(raw, 'timeout')) * 1000),
+        initTimeoutMs: DEFAULTS.initTimeoutMs,
+        region: textOption(raw, 'region'),
+        extraEnv: parseEnvPairs(lineOption(raw, 'env')),
     };
     if (rscript)
         config.rscript = rscript;
@@ -57691,23 +58108,20 @@ function functionConfig(options, files) {
 }
 function checkTaskRoot(dir) {
     const absolute = external_node_path_default().resolve(dir);
-    if (!isDirectory(absolute)) {
-        throw new UserError(`--task-root ${dir} is not a folder. Point it at the folder holding the handler's .R file.`);
-    }
+    if (!isDirectory(absolute))
+        throw optionError('task-root', `${dir} is not a folder`);
     return absolute;
 }
 function checkOptTree(dir) {
     const bootstrap = external_node_path_default().join(external_node_path_default().resolve(dir), 'bootstrap');
-    if (!isExecutable(bootstrap)) {
-        throw new UserError(`--opt ${dir} has no executable bootstrap. Give the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/).`);
-    }
+    if (!isExecutable(bootstrap))
+        throw optionError('opt', `${dir} has no executable bootstrap`);
     return bootstrap;
 }
 function checkRscript(file) {
     const absolute = external_node_path_default().resolve(file);
-    if (!isExecutable(absolute)) {
-        throw new UserError(`--rscript ${file} is not an executable file. Give the path of an Rscript, e.g. /usr/bin/Rscript.`);
-    }
+    if (!isExecutable(absolute))
+        throw optionError('rscript', `${file} is not an executable file`);
     return absolute;
 }
 function defaultRscript(files) {
@@ -57811,6 +58225,7 @@ function stopRuntimeWithProcess(options) {
 
 
 
+
 const INVOKE_EXIT_CODES = {
     success: 0,
     'function-error': 1,
@@ -57825,28 +58240,18 @@ class InvocationFailed extends UserError {
         this.name = 'InvocationFailed';
     }
 }
-/** The options invoke and serve share. */
-function addFunctionOptions(command) {
-    return command
-        .option('--task-root <dir>', "folder holding the handler's code (/var/task on Lambda)", '.')
-        .requiredOption('--handler <file.function>', 'the _HANDLER setting, e.g. hello.handler for hello.R')
-        .option('--timeout <seconds>', 'function timeout', String(lambda_environment_DEFAULTS.timeoutSeconds))
-        .option('--memory <mb>', 'memory size reported to the function', String(lambda_environment_DEFAULTS.memoryMb))
-        .option('--opt <dir>', 'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package')
-        .option('--rscript <path>', 'the Rscript to run (R_LAMBDA_RSCRIPT); default: Rscript on PATH unless --opt is given')
-        .option('--function-name <name>', 'AWS_LAMBDA_FUNCTION_NAME; default: the task root folder name')
-        .option('--region <region>', 'AWS_REGION', lambda_environment_DEFAULTS.region)
-        .addOption(new Option('--env <KEY=VALUE>', 'an environment variable for the function (repeatable)')
-        .argParser((value, previous = []) => [...previous, value])
-        .default([]));
+/** What invoke and serve share: their flags, and the function to run, checked before their own options. */
+function functionCommand(name, description, run) {
+    const command = addOptionFlags(new Command(name).description(description), name);
+    return command.action(async (flags) => {
+        const raw = optionsFromFlags(flags, name);
+        await run(raw, functionConfig(raw, localRuntimeFiles));
+    });
 }
 function invokeCommand() {
-    const command = new Command('invoke')
-        .description('Run an R handler once, locally, the way Lambda runs it, and print its response.')
-        .option('--event <file>', 'the event JSON file, or - for stdin (default: {})');
-    return addFunctionOptions(command).action(async (options) => {
-        const config = functionConfig(options, localRuntimeFiles);
-        const event = readEvent(options.event, () => (0,external_node_fs_.readFileSync)(0));
+    const description = 'Run an R handler once, locally, the way Lambda runs it, and print its response.';
+    return functionCommand('invoke', description, async (raw, config) => {
+        const event = readEvent(givenText(raw, 'event'), () => (0,external_node_fs_.readFileSync)(0));
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
         const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
         try {
@@ -57936,12 +58341,6 @@ function isJson(payload) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/serve.ts
-/**
- * `r-lambda-layer serve`: keeps an R handler warm behind the Invoke API of AWS's runtime interface
- * emulator, POST /2015-03-31/functions/function/invocations on 127.0.0.1, until interrupted
- * (SIGINT/SIGTERM: the runtime is killed and serve exits 130/143).
- */
-
 
 
 
@@ -57949,12 +58348,9 @@ function isJson(payload) {
 
 
 function serveCommand() {
-    const command = new Command('serve')
-        .description("Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.")
-        .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', '9000');
-    return addFunctionOptions(command).action(async (options) => {
-        const config = functionConfig(options, localRuntimeFiles);
-        const port = parsePort(options.port);
+    const description = "Serve an R handler on 127.0.0.1 like AWS's runtime interface emulator, keeping R warm between calls.";
+    return functionCommand('serve', description, async (raw, config) => {
+        const port = parsePort(textOption(raw, 'port'));
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
         stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
         const server = await startInvokeServer(port, (payload, clientContext) => emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }));
@@ -57971,7 +58367,6 @@ function serveCommand() {
  * belong together, so that nothing is published from a half-written or mixed-up folder.
  * Reads files only; no network.
  */
-
 
 
 
@@ -58011,8 +58406,8 @@ function checkManifest(value, where) {
         if (!isObject(layer))
             throw fail('a layers entry is not an object');
         const name = layer['name'];
-        if (!LAYER_NAMES.includes(name)) {
-            throw fail(`layer ${JSON.stringify(name)} is not one of ${LAYER_NAMES.join(', ')}`);
+        if (!LAYER_KINDS.includes(name)) {
+            throw fail(`layer ${JSON.stringify(name)} is not one of ${LAYER_KINDS.join(', ')}`);
         }
         if (seen.has(name))
             throw fail(`layer ${String(name)} is listed twice`);
@@ -58054,7 +58449,7 @@ async function loadPublishInput(outDir) {
         throw new UserError(`${manifestPath} is not valid JSON: ${error.message}`);
     }
     const manifest = checkManifest(parsed, manifestPath);
-    const manifestSha256 = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    const manifestSha256 = sha256(bytes);
     const layers = [];
     for (const record of manifest.layers) {
         const zip = external_node_path_default().join(dir, record.file);
@@ -58073,7 +58468,7 @@ async function loadPublishInput(outDir) {
             throw new UserError(`${zip} is ${size} bytes but ${MANIFEST_FILE} records ${record.zippedBytes}: the zip and the manifest ` +
                 'come from different builds. Rebuild the layers.');
         }
-        const actual = await zip_sha256File(zip);
+        const actual = await sha256File(zip);
         if (actual !== record.sha256) {
             throw new UserError(`${zip} has sha256 ${actual} but ${MANIFEST_FILE} records ${record.sha256}: the zip and the manifest ` +
                 'come from different builds. Rebuild the layers.');
@@ -58085,71 +58480,37 @@ async function loadPublishInput(outDir) {
 
 ;// CONCATENATED MODULE: ./src/publish/options.ts
 /**
- * The publishing inputs, named once and validated in one place. The CLI (`--regions …`) and the action
- * (`regions: …`) both hand their raw strings to parsePublishOptions, so both fronts accept and refuse the same
- * things with the same messages. Pure: no I/O.
+ * The publishing options, validated in one place. The CLI (`--regions …`) and the action (`regions: …`) both hand
+ * their raw values to parsePublishOptions, so both fronts accept and refuse the same things with the same messages.
+ * The options themselves (names, defaults, flags, descriptions) are declared in src/options/declarations.ts.
+ * Pure: no I/O.
  */
 
 
-/** Input names as the action's `with:` keys; the CLI flag is the same name with `--`. */
-const PUBLISH_INPUTS = {
-    out: 'out',
-    regions: 'regions',
-    sharing: 'sharing',
-    layerPrefix: 'layer-prefix',
-    layerNames: 'layer-names',
-    s3Bucket: 's3-bucket',
-    s3Prefix: 's3-prefix',
-    dryRun: 'dry-run',
-};
-const PUBLISH_DEFAULTS = {
-    out: 'layers',
-    sharing: 'private',
-    layerPrefix: 'r-lambda',
-    s3Prefix: 'r-lambda-layer/',
-};
 /** Lambda's rule for the name part of a layer (the API pattern is `[a-zA-Z0-9-_]+`). */
 const LAYER_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** Lambda rejects longer names; the 140 in the API reference counts a full ARN. */
 const LAYER_NAME_MAX_LENGTH = 64;
 /** Written in an S3 bucket name, replaced by each region: Lambda only reads layer zips from its own region. */
 const REGION_PLACEHOLDER = '{region}';
-function inputError(key, problem, accepted) {
-    const name = PUBLISH_INPUTS[key];
-    return new UserError(`Input "${name}" (--${name}): ${problem}. Accepted: ${accepted}.`);
-}
-function given(value) {
-    const trimmed = value?.trim();
-    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-/** Commas, whitespace or newlines separate list items, so YAML block scalars work in the action too. */
-function splitList(value) {
-    return value
-        .split(/[\s,]+/)
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
-}
 // Partitions (aws, aws-cn, aws-us-gov, …) all name regions <area>-<place>-<n>, e.g. us-gov-west-1, cn-north-1.
 const REGION_PATTERN = /^[a-z]{2,3}(-[a-z]+)+-\d{1,2}$/;
 function parseRegions(raw) {
-    const accepted = 'a comma-separated list of AWS regions such as us-east-1,eu-west-1';
-    const items = Array.isArray(raw) ? raw.flatMap(splitList) : splitList(raw ?? '');
-    if (items.length === 0) {
-        throw inputError('regions', 'no region given; publishing needs at least one', accepted);
-    }
+    const items = listOption(raw, 'regions');
+    if (items.length === 0)
+        throw optionError('regions', 'no region given; publishing needs at least one');
     for (const region of items) {
-        if (!REGION_PATTERN.test(region)) {
-            throw inputError('regions', `"${region}" is not an AWS region name`, accepted);
-        }
+        if (!REGION_PATTERN.test(region))
+            throw optionError('regions', `"${region}" is not an AWS region name`);
     }
     return [...new Set(items)];
 }
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const ORGANIZATION_PATTERN = /^o-[a-z0-9]{10,32}$/;
 function parseSharing(raw) {
-    const accepted = 'private | public | account:123456789012 | organization:o-xxxxxxxxxx, ' +
-        'or several accounts and organizations separated by commas';
-    const items = splitList(given(raw) ?? PUBLISH_DEFAULTS.sharing);
+    const fail = (problem) => optionError('sharing', problem);
+    const items = listOption(raw, 'sharing');
+    const text = textOption(raw, 'sharing');
     const grants = [];
     for (const item of items) {
         const [kind, value, extra] = item.split(':');
@@ -58162,7 +58523,7 @@ function parseSharing(raw) {
         }
         else if (lower === 'account' && value !== undefined && extra === undefined) {
             if (!ACCOUNT_PATTERN.test(value)) {
-                throw inputError('sharing', `"${item}": an account id is 12 digits`, accepted);
+                throw fail(`"${item}": an account id is 12 digits`);
             }
             grants.push({ kind: 'account', accountId: value });
         }
@@ -58170,90 +58531,75 @@ function parseSharing(raw) {
             value !== undefined &&
             extra === undefined) {
             if (!ORGANIZATION_PATTERN.test(value)) {
-                throw inputError('sharing', `"${item}": an organization id looks like o-a1b2c3d4e5`, accepted);
+                throw fail(`"${item}": an organization id looks like o-a1b2c3d4e5`);
             }
             grants.push({ kind: 'organization', organizationId: value });
         }
         else {
-            throw inputError('sharing', `"${item}" is not a sharing mode`, accepted);
+            throw fail(`"${item}" is not a sharing mode`);
         }
     }
     if (items.some((i) => i.toLowerCase() === 'private') && items.length > 1) {
-        throw inputError('sharing', `"private" cannot be combined with other grants ("${raw}")`, accepted);
+        throw fail(`"private" cannot be combined with other grants ("${text}")`);
     }
     // Public already includes every account and organization; more statements would only add noise.
     if (grants.some((g) => g.kind === 'public') && grants.length > 1) {
-        throw inputError('sharing', `"public" already shares with everyone; drop the other grants ("${raw}")`, accepted);
+        throw fail(`"public" already shares with everyone; drop the other grants ("${text}")`);
     }
     const unique = new Map(grants.map((g) => [JSON.stringify(g), g]));
     return [...unique.values()];
 }
-function checkNamePart(key, value, accepted) {
+function checkNamePart(option, value) {
     if (!LAYER_NAME_PATTERN.test(value) || value.length > LAYER_NAME_MAX_LENGTH) {
-        throw inputError(key, `"${value}" is not usable in a layer name (letters, digits, "-" and "_", at most ${LAYER_NAME_MAX_LENGTH})`, accepted);
+        throw optionError(option, `"${value}" is not usable in a layer name (letters, digits, "-" and "_", at most ${LAYER_NAME_MAX_LENGTH})`);
     }
 }
 function parseKindNames(raw) {
-    const accepted = `kind=name pairs for the kinds ${LAYER_NAMES.join(', ')}, e.g. r=R,r_lib=packages,subsystem=system`;
-    const names = Object.fromEntries(LAYER_NAMES.map((kind) => [kind, kind]));
-    for (const item of splitList(given(raw) ?? '')) {
+    const names = Object.fromEntries(LAYER_KINDS.map((kind) => [kind, kind]));
+    for (const item of listOption(raw, 'layer-names')) {
         const match = /^([^=]+)=(.*)$/.exec(item);
         const kind = match?.[1];
-        if (match === null || kind === undefined || !LAYER_NAMES.includes(kind)) {
-            throw inputError('layerNames', `"${item}" does not name a layer kind`, accepted);
+        if (match === null || kind === undefined || !LAYER_KINDS.includes(kind)) {
+            throw optionError('layer-names', `"${item}" does not name a layer kind`);
         }
         const name = match[2] ?? '';
-        checkNamePart('layerNames', name, accepted);
+        checkNamePart('layer-names', name);
         names[kind] = name;
     }
     return names;
 }
 function parseBucket(raw) {
-    const bucket = given(raw);
+    const bucket = givenText(raw, 's3-bucket');
     if (bucket === undefined)
         return undefined;
-    const accepted = `an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), optionally with ${REGION_PLACEHOLDER} ` +
-        `for one bucket per region, e.g. my-layers-${REGION_PLACEHOLDER}`;
     // Check the longest real region in place of the placeholder, so every expansion is a valid name.
     const sample = bucket.split(REGION_PLACEHOLDER).join('ap-southeast-5');
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(sample) || sample.includes('..')) {
-        throw inputError('s3Bucket', `"${bucket}" is not a valid bucket name`, accepted);
+        throw optionError('s3-bucket', `"${bucket}" is not a valid bucket name`);
     }
     return bucket;
 }
 function parseS3Prefix(raw) {
-    const prefix = (given(raw) ?? PUBLISH_DEFAULTS.s3Prefix).replace(/^\/+/, '');
+    const given = textOption(raw, 's3-prefix');
+    const prefix = given.replace(/^\/+/, '');
     const control = [...prefix].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
     if (control || prefix.includes('\\') || prefix.split('/').includes('..')) {
-        throw inputError('s3Prefix', `"${raw}" has control characters, backslashes or ".." segments`, 'a key prefix such as layers/ or builds/r/');
+        throw optionError('s3-prefix', `"${given}" has control characters, backslashes or ".." segments`);
     }
     return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
-/** Booleans as YAML 1.2 core schema and @actions/core read them; anything else is a mistake worth reporting. */
-function options_parseBoolean(key, raw) {
-    if (typeof raw === 'boolean')
-        return raw;
-    const value = given(raw);
-    if (value === undefined)
-        return false;
-    if (['true', 'True', 'TRUE'].includes(value))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(value))
-        return false;
-    throw inputError(key, `"${value}" is not a boolean`, 'true | false');
-}
 function parsePublishOptions(raw) {
-    const layerPrefix = given(raw.layerPrefix) ?? PUBLISH_DEFAULTS.layerPrefix;
-    checkNamePart('layerPrefix', layerPrefix, 'letters, digits, "-" and "_", e.g. my-team-r');
+    const layerPrefix = textOption(raw, 'layer-prefix');
+    checkNamePart('layer-prefix', layerPrefix);
     return {
-        outDir: given(raw.out) ?? PUBLISH_DEFAULTS.out,
-        regions: parseRegions(raw.regions),
-        sharing: parseSharing(raw.sharing),
+        outDir: textOption(raw, 'out-dir'),
+        regions: parseRegions(raw),
+        sharing: parseSharing(raw),
         layerPrefix,
-        kindNames: parseKindNames(raw.layerNames),
-        s3Bucket: parseBucket(raw.s3Bucket),
-        s3Prefix: parseS3Prefix(raw.s3Prefix),
-        dryRun: options_parseBoolean('dryRun', raw.dryRun),
+        kindNames: parseKindNames(raw),
+        s3Bucket: parseBucket(raw),
+        s3Prefix: parseS3Prefix(raw),
+        dryRun: booleanOption(raw, 'dry-run'),
     };
 }
 
@@ -58339,6 +58685,8 @@ function policyGrants(policyJson, permission) {
  * e.g. `r-lambda-r_lib-4_4_1-arm64`), description and license, which zips go directly and which through S3, in which
  * regions, shared with whom. Every check that can fail without AWS fails here. Pure: no I/O.
  */
+
+
 
 
 
@@ -58444,11 +58792,6 @@ function layerLicense(kind) {
         subsystem: 'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
     }[kind];
 }
-function humanBytes(bytes) {
-    if (bytes < 1024 * 1024)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 /**
  * The build's own verdict travels with the layers: a manifest that says they will not load on Lambda (glibc newer
  * than provided.al2023's) is published only with a loud warning, since the user may know better.
@@ -58469,12 +58812,12 @@ function planPublish(input, options) {
     const names = layerNames(input.layers.map((l) => l.record.name), options, manifest.rVersion, manifest.architecture);
     const direct = LAMBDA_LIMITS.directUploadZippedBytes;
     const tooLarge = input.layers.filter((l) => l.bytes > direct);
-    const limit = `${humanBytes(direct)} (${direct} bytes)`;
-    const bucketInput = `"${PUBLISH_INPUTS.s3Bucket}"`;
+    const limit = `${formatBytes(direct)} (${direct} bytes)`;
+    const bucketInput = optionLabel('s3-bucket');
     if (tooLarge.length > 0 && options.s3Bucket === undefined) {
         const list = tooLarge.map((l) => `${l.record.file} (${l.bytes} bytes)`).join(', ');
         throw new UserError(`${list} ${tooLarge.length === 1 ? 'is' : 'are'} over Lambda's ${limit} limit for a direct upload. ` +
-            `Give an S3 bucket in the same region with ${bucketInput} (--${PUBLISH_INPUTS.s3Bucket}) ` +
+            `Give an S3 bucket in the same region with ${bucketInput} ` +
             'to publish through S3, or prune the build so each zip stays under the limit.');
     }
     // Lambda reads a layer zip only from a bucket in the layer's own region; one bucket cannot serve two regions.
@@ -58533,7 +58876,7 @@ function formatPlan(plan) {
             const how = layer.upload.method === 'direct'
                 ? 'direct upload'
                 : `via s3://${layer.upload.bucket}/${layer.upload.key}`;
-            lines.push(`  ${region}  ${layer.layerName}  ${humanBytes(layer.zippedBytes)}  ${how}`);
+            lines.push(`  ${region}  ${layer.layerName}  ${formatBytes(layer.zippedBytes)}  ${how}`);
         }
     }
     return lines;
@@ -58848,7 +59191,7 @@ async function publishOne(publisher, layer, manifestSha256, log) {
         const zipFile = await (0,promises_.readFile)(layer.file);
         content = { zipFile };
         // Hash what is sent, not what was checked earlier: the file could have changed in between.
-        expectedSha = (0,external_node_crypto_.createHash)('sha256').update(zipFile).digest('base64');
+        expectedSha = sha256(zipFile, 'base64');
     }
     const published = await publisher.publish(layer, content);
     // Lambda reports the hash of what it stored; a mismatch means the zip changed or was corrupted on the way.
@@ -58914,25 +59257,17 @@ async function publishLayers(options, deps) {
 
 
 
+
+
 function publishCommand() {
-    // Defaults are shown in the help but applied by parsePublishOptions, the one place that validates inputs.
-    return new Command('publish')
-        .description('Publish the layers of a build (manifest.json and its zips) to AWS Lambda in one or more regions. ' +
+    // The flags come from the option table; defaults are shown in the help but applied by parsePublishOptions.
+    const command = new Command('publish').description('Publish the layers of a build (manifest.json and its zips) to AWS Lambda in one or more regions. ' +
         'Credentials and endpoints come from the standard AWS chain (environment, profile, web identity). ' +
-        "Prints JSON mapping region to each layer's ARN and version.")
-        .option('--out <dir>', `folder with manifest.json and the zips (default: ${PUBLISH_DEFAULTS.out})`)
-        .option('--regions <list>', 'comma-separated regions to publish to, e.g. us-east-1,eu-west-1 (required)')
-        .option('--sharing <who>', 'private | public | account:123456789012 | organization:o-xxxxxxxxxx; several accounts or organizations ' +
-        `separated by commas (default: ${PUBLISH_DEFAULTS.sharing})`)
-        .option('--layer-prefix <prefix>', `first part of every layer name (default: ${PUBLISH_DEFAULTS.layerPrefix})`)
-        .option('--layer-names <map>', 'rename layer kinds, e.g. r=R,r_lib=packages,subsystem=system')
-        .option('--s3-bucket <bucket>', `bucket for zips over 50 MB, in the region published to; ${REGION_PLACEHOLDER} is replaced by each region`)
-        .option('--s3-prefix <prefix>', `key prefix for uploaded zips (default: ${PUBLISH_DEFAULTS.s3Prefix})`)
-        .option('--dry-run', 'print what would be published and make no API call')
-        .option('--verbose', 'more detail (upload progress)')
-        .action(async (flags) => {
-        const options = parsePublishOptions(flags);
-        const log = consoleLogger({ verbose: flags.verbose === true });
+        "Prints JSON mapping region to each layer's ARN and version.");
+    return addOptionFlags(command, 'publish').action(async (flags) => {
+        const raw = optionsFromFlags(flags, 'publish');
+        const options = parsePublishOptions(raw);
+        const log = consoleLogger({ verbose: booleanOption(raw, 'verbose') });
         const { plan, published } = await publishLayers(options, { log });
         const output = options.dryRun ? plan : published;
         process.stdout.write(JSON.stringify(output, null, 2) + '\n');

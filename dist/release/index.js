@@ -3265,77 +3265,6 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 1595:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Sy: () => (/* binding */ fetchText)
-});
-
-// UNUSED EXPORTS: HttpStatusError, downloadFile
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/pipeline/fetch.ts
-/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
-
-
-
-
-class HttpStatusError extends Error {
-    url;
-    status;
-    constructor(url, status) {
-        super(`HTTP ${status}`);
-        this.url = url;
-        this.status = status;
-        this.name = 'HttpStatusError';
-    }
-}
-/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
-async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
-    if (url.startsWith('file://'))
-        return (0,promises_.readFile)(new URL(url), 'utf8');
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!response.ok)
-        throw new HttpStatusError(url, response.status);
-    return response.text();
-}
-/**
- * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
- * when no byte arrives for `idleMs`.
- */
-async function downloadFile(url, dest, idleMs = 60_000) {
-    const controller = new AbortController();
-    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
-    let timer = stall();
-    try {
-        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
-        if (!response.ok || !response.body)
-            throw new HttpStatusError(url, response.status);
-        const body = Readable.fromWeb(response.body);
-        body.on('data', () => {
-            clearTimeout(timer);
-            timer = stall();
-        });
-        await pipeline(body, createWriteStream(dest));
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-
-
-/***/ }),
-
 /***/ 8248:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -3344,7 +3273,7 @@ async function downloadFile(url, dest, idleMs = 60_000) {
 /* harmony export */ });
 /* unused harmony exports CRAN_BASE, parseVersionInfo */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1595);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9453);
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 
 
@@ -3357,7 +3286,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
     const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
     let text;
     try {
-        text = await (0,_fetch_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchText */ .Sy)(url, 20_000, fetchImpl);
+        text = await (0,_util_fetch_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchText */ .Sy)(url, 20_000, fetchImpl);
     }
     catch (error) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .y(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
@@ -3383,7 +3312,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2088);
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _pipeline_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1595);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9453);
 /**
  * R's releases as CRAN lists them: the directory index of src/base/R-4/ (an Apache "fancy" index), one
  * `R-x.y.z.tar.gz` per release. Parsing is pure; fetching is one GET.
@@ -3407,7 +3336,7 @@ function parseCranListing(html) {
 async function fetchCranReleases(url = CRAN_R_SOURCES, fetchImpl = fetch) {
     let html;
     try {
-        html = await (0,_pipeline_fetch_js__WEBPACK_IMPORTED_MODULE_2__/* .fetchText */ .Sy)(url, 30_000, fetchImpl);
+        html = await (0,_util_fetch_js__WEBPACK_IMPORTED_MODULE_2__/* .fetchText */ .Sy)(url, 30_000, fetchImpl);
     }
     catch (error) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`Cannot read CRAN's list of R releases at ${url}: ${error.message}.`);
@@ -3435,7 +3364,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _pipeline_r_versions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8248);
 /* harmony import */ var _cran_releases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2842);
-/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7438);
+/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7806);
 /* harmony import */ var _new_releases_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2662);
 /* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9691);
 /**
@@ -3529,7 +3458,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7438:
+/***/ 7806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3542,24 +3471,456 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: RUNNERS, parseArchitecture
 
-;// CONCATENATED MODULE: ./src/action/naming.ts
-const ARTIFACT_PREFIX = 'r-lambda-layers';
-/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
-function defaultArtifactName(rVersion, architecture) {
-    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
-}
-
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/runtime/lambda-environment.ts
+/**
+ * The function's settings and the environment Lambda gives a provided.al2023 runtime, computed
+ * from them. Pure.
+ */
+
+
+const DEFAULTS = {
+    memoryMb: 128,
+    timeoutSeconds: 3,
+    initTimeoutMs: 10_000,
+    region: 'us-east-1',
+    version: '$LATEST',
+    accountId: '123456789012',
+};
+function functionArn(config) {
+    return `arn:aws:lambda:${config.region}:${DEFAULTS.accountId}:function:${config.functionName}`;
+}
+/** A function name Lambda would accept, derived from a folder name. */
+function functionNameFor(taskRoot) {
+    const name = path
+        .basename(taskRoot)
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 64);
+    return /[A-Za-z0-9]/.test(name) ? name : 'function';
+}
+function logStreamName(now = new Date()) {
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
+    return `${day}/[${DEFAULTS.version}]${randomBytes(16).toString('hex')}`;
+}
+function lambdaEnvironment(config, runtimeApi, stream) {
+    const layerRoot = path.dirname(config.bootstrap);
+    const env = {
+        AWS_LAMBDA_RUNTIME_API: runtimeApi,
+        _HANDLER: config.handler,
+        LAMBDA_TASK_ROOT: config.taskRoot,
+        LAMBDA_RUNTIME_DIR: layerRoot,
+        AWS_LAMBDA_FUNCTION_NAME: config.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
+        AWS_LAMBDA_FUNCTION_VERSION: DEFAULTS.version,
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.functionName}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: stream,
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_REGION: config.region,
+        AWS_DEFAULT_REGION: config.region,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
+        TZ: ':UTC',
+        LANG: 'en_US.UTF-8',
+        // Lambda's PATH and library path, with the layer folder standing in for /opt.
+        PATH: `/usr/local/bin:/usr/bin/:/bin:${path.join(layerRoot, 'bin')}`,
+        LD_LIBRARY_PATH: [config.taskRoot, path.join(config.taskRoot, 'lib'), path.join(layerRoot, 'lib')].join(':'),
+    };
+    if (config.rscript)
+        env.R_LAMBDA_RSCRIPT = config.rscript;
+    return { ...env, ...config.extraEnv };
+}
+
+;// CONCATENATED MODULE: ./src/options/declarations.ts
+/**
+ * Every option of the CLI and the action, declared once: its name (the action.yml input name, kebab-case), what it
+ * means, its default, the accepted form quoted in error messages, where it is read, and its command-line flag when
+ * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
+ * (action/inputs.ts) and the check that action.yml lists exactly these inputs with these descriptions and defaults
+ * (test/unit/action/inputs.test.ts) are all derived from this table.
+ *
+ * Adding an option: one entry here, its parsing where the scope's options are parsed (pipeline/options.ts for build,
+ * publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and serve),
+ * and, for an action input, the same description and default in action.yml (the unit test says what differs).
+ */
+
+const BOOLEAN = 'true or false';
+const BUILD = ['action', 'build'];
+const PUBLISH = ['action', 'publish'];
+const RUNTIME = ['invoke', 'serve'];
+/** A prune switch: on by default; `--no-prune-<step>` on the command line keeps what the step removes. */
+const prune = (step, description) => ({
+    description,
+    default: 'true',
+    accepted: BOOLEAN,
+    scope: BUILD,
+    flags: [{ spec: `--no-prune-${step}`, help: `keep what the "${step}" prune step removes` }],
+});
+const OPTIONS = {
+    // --- What to build -------------------------------------------------------------------------------------------
+    'r-version': {
+        description: 'R version to build: an exact version such as 4.5.2 (R 4.0.0 or later), or "release" for the newest R on CRAN.',
+        default: 'release',
+        accepted: 'an exact version such as 4.4.1, or "release" for CRAN\'s newest',
+        scope: BUILD,
+        flags: [{ spec: '--r-version <version>' }],
+    },
+    'r-sha256': {
+        description: "SHA-256 of R's source tarball, for an R version that has no pinned checksum. Default: none (the computed sum is logged and recorded in manifest.json).",
+        accepted: '64 hexadecimal characters',
+        scope: BUILD,
+        flags: [{ spec: '--r-sha256 <hex>' }],
+    },
+    packages: {
+        description: 'R packages for the r_lib layer (site-library), separated by commas, spaces or new lines; NAME@VERSION for an exact version (e.g. jsonlite@1.8.4); "none" for none. Default: aws.s3, or none with a lockfile.',
+        accepted: 'R package names (letters, digits and dots, starting with a letter), each optionally with @VERSION (e.g. jsonlite@1.8.4), separated by commas or spaces',
+        scope: BUILD,
+        flags: [{ spec: '--packages <names>' }],
+    },
+    lockfile: {
+        description: "An renv.lock (path in the workspace): install exactly its CRAN-like records, at their versions, into the r_lib layer. Older versions come from the repository's src/contrib/Archive/ or from the lock's own repository URL. Default: none.",
+        accepted: 'the path of an renv.lock written by renv::snapshot()',
+        scope: BUILD,
+        flags: [{ spec: '--lockfile <file>' }],
+    },
+    'cran-repo': {
+        description: 'CRAN-like repository the packages come from: https://... or file:///path.',
+        default: 'https://cloud.r-project.org',
+        accepted: 'https://… or file:///path/to/repo',
+        scope: BUILD,
+        flags: [{ spec: '--cran-repo <url>' }],
+    },
+    prefix: {
+        description: 'Where the layers live at run time. Lambda unpacks layers in /opt; change it only for tests.',
+        default: '/opt',
+        accepted: '/opt, where Lambda unpacks layers (another absolute folder only for tests)',
+        scope: BUILD,
+        flags: [{ spec: '--prefix <dir>' }],
+    },
+    'out-dir': {
+        description: 'Folder for r.zip, r_lib.zip, subsystem.zip, manifest.json and sbom.cdx.json, relative to the working directory.',
+        default: 'layers',
+        accepted: 'a folder',
+        // The publisher reads it too: the CLI's `publish --out`, and in the action the folder this run built.
+        scope: ['action', 'build', 'publish'],
+        flags: [{ spec: '--out <dir>' }],
+    },
+    'cache-dir': {
+        description: "Folder for the stage cache. Default: none in GitHub Actions (stages go to GitHub's cache), and ~/.cache/r-lambda-layer/cache outside Actions. When set in Actions, stages are cached there instead of in GitHub's cache (useful on self-hosted runners with a persistent disk).",
+        accepted: 'a folder',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--cache-dir <dir>',
+                help: 'stage cache folder (default: ~/.cache/r-lambda-layer/cache, or $R_LAMBDA_LAYER_HOME/cache)',
+            },
+        ],
+    },
+    'work-dir': {
+        description: 'Scratch folder for sources, staging folders and build logs. Default: ~/.cache/r-lambda-layer/work.',
+        accepted: 'a folder',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--work-dir <dir>',
+                help: 'scratch folder: sources, staging, logs (default: ~/.cache/r-lambda-layer/work, or $R_LAMBDA_LAYER_HOME/work)',
+            },
+        ],
+    },
+    'source-mirror': {
+        description: 'Folder or URL where source tarballs are looked up by their upstream file name before downloading. Default: none (upstream URLs).',
+        accepted: 'a folder or a URL',
+        scope: BUILD,
+        flags: [{ spec: '--source-mirror <dir|url>' }],
+    },
+    'source-overrides': {
+        description: 'Per-stage sources, one per line: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z] (NAME is a stage of data/stages.yml: zlib, openssl, curl, bzip2, xz, pcre2, libxml2, R). Default: none.',
+        accepted: 'NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]',
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--override <spec>',
+                help: 'per-stage source: NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]',
+                repeatable: true,
+            },
+            {
+                spec: '--overrides-file <file>',
+                help: 'a file of overrides, one per line (as written by scripts/fill-mirror.sh)',
+                readsFile: true,
+            },
+        ],
+    },
+    jobs: {
+        description: 'Parallel make jobs (1 to 256). Default: the number of CPU cores.',
+        accepted: 'a whole number from 1 to 256',
+        scope: BUILD,
+        flags: [{ spec: '--jobs <n>' }],
+    },
+    'install-toolchain': {
+        description: 'Install the build toolchain (gcc, gfortran, make, tar, gzip, ...) with dnf before anything else: true or false.',
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: BUILD,
+        flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
+    },
+    'prune-translations': prune('translations', 'Remove every translation except English, and the tcltk package: true or false.'),
+    'prune-strip': prune('strip', 'Strip debug symbols from every ELF file: true or false.'),
+    'prune-docs': prune('docs', "Remove R's doc/manual and other documentation folders: true or false."),
+    'prune-man-pages': prune('man-pages', 'Remove man pages: true or false.'),
+    'prune-static-libs': prune('static-libs', 'Remove static libraries (*.a, *.la): true or false.'),
+    'prune-package-extras': prune('package-extras', "Remove packages' html, doc, tests and demo folders: true or false."),
+    'prune-help': prune('help', "Remove packages' help databases (help() is rarely used on Lambda): true or false."),
+    'prune-headers': prune('headers', 'Remove C headers (include/) that only building against the layer needs: true or false.'),
+    // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
+    cache: {
+        description: "Cache every build stage (GitHub's cache in Actions; a local folder elsewhere): true or false. false builds everything from source and stores nothing.",
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    'artifact-name': {
+        description: 'Name of the artifact holding the three zips, manifest.json and sbom.cdx.json. Default: r-lambda-layers-<R version>-<architecture>, e.g. r-lambda-layers-4.5.2-x86_64.',
+        accepted: 'up to 256 characters without " : < > | * ? \\ / \' or line breaks, or leave it empty for the default (r-lambda-layers-<R version>-<architecture>)',
+        scope: ['action'],
+    },
+    'retention-days': {
+        description: "Days to keep the artifact (1 to 90). Default: the repository's retention setting.",
+        accepted: "a whole number from 1 to 90, or leave it empty for the repository's setting",
+        scope: ['action'],
+    },
+    'allow-any-host': {
+        description: 'Build even when the job does not run in amazonlinux:2023 (for tests only: such layers may not load on Lambda): true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    // --- Publishing ------------------------------------------------------------------------------------------------
+    publish: {
+        description: 'Publish the layers to AWS Lambda after the build (needs AWS credentials, e.g. from aws-actions/configure-aws-credentials): true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['action'],
+    },
+    regions: {
+        description: 'When publishing: AWS regions, separated by commas, e.g. us-east-1,eu-west-1. Required with publish: true.',
+        accepted: 'a comma-separated list of AWS regions such as us-east-1,eu-west-1',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--regions <list>',
+                help: 'comma-separated regions to publish to, e.g. us-east-1,eu-west-1 (required)',
+            },
+        ],
+    },
+    sharing: {
+        description: 'When publishing: who may use the layers: private, public, account:123456789012, organization:o-xxxxxxxxxx (several accounts or organizations separated by commas).',
+        default: 'private',
+        accepted: 'private | public | account:123456789012 | organization:o-xxxxxxxxxx, or several accounts and organizations separated by commas',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--sharing <who>',
+                help: 'private | public | account:123456789012 | organization:o-xxxxxxxxxx; several accounts or organizations separated by commas',
+            },
+        ],
+    },
+    'layer-prefix': {
+        description: 'When publishing: first part of every layer name (letters, digits, - and _).',
+        default: 'r-lambda',
+        accepted: 'letters, digits, "-" and "_", e.g. my-team-r',
+        scope: PUBLISH,
+        flags: [{ spec: '--layer-prefix <prefix>', help: 'first part of every layer name' }],
+    },
+    'layer-names': {
+        description: 'When publishing: rename the layer kinds, e.g. r=R,r_lib=packages,subsystem=system. Default: the kinds r, r_lib, subsystem.',
+        accepted: 'kind=name pairs for the kinds r, r_lib, subsystem, e.g. r=R,r_lib=packages,subsystem=system',
+        scope: PUBLISH,
+        flags: [
+            { spec: '--layer-names <map>', help: 'rename layer kinds, e.g. r=R,r_lib=packages,subsystem=system' },
+        ],
+    },
+    's3-bucket': {
+        description: 'When publishing: S3 bucket for zips over 50 MB, in the region published to; {region} is replaced by each region. Default: none (a zip over 50 MB is then an error).',
+        accepted: 'an S3 bucket name (3-63 lowercase letters, digits, "." and "-"), optionally with {region} for one bucket per region, e.g. my-layers-{region}',
+        scope: PUBLISH,
+        flags: [
+            {
+                spec: '--s3-bucket <bucket>',
+                help: 'bucket for zips over 50 MB, in the region published to; {region} is replaced by each region',
+            },
+        ],
+    },
+    's3-prefix': {
+        description: 'When publishing: key prefix for uploaded zips.',
+        default: 'r-lambda-layer/',
+        accepted: 'a key prefix such as layers/ or builds/r/',
+        scope: PUBLISH,
+        flags: [{ spec: '--s3-prefix <prefix>', help: 'key prefix for uploaded zips' }],
+    },
+    'dry-run': {
+        description: 'When publishing: print what would be published and make no AWS call: true or false.',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: PUBLISH,
+        flags: [{ spec: '--dry-run', help: 'print what would be published and make no API call' }],
+    },
+    // --- Command line only -----------------------------------------------------------------------------------------
+    verbose: {
+        description: 'more detail: every command and the plan when building, upload progress when publishing',
+        default: 'false',
+        accepted: BOOLEAN,
+        scope: ['build', 'publish'],
+        flags: [{ spec: '--verbose' }],
+    },
+    'task-root': {
+        description: "folder holding the handler's code (/var/task on Lambda)",
+        default: '.',
+        accepted: "the folder holding the handler's .R file",
+        scope: RUNTIME,
+        flags: [{ spec: '--task-root <dir>' }],
+    },
+    handler: {
+        description: 'the _HANDLER setting, e.g. hello.handler for hello.R',
+        accepted: 'file.function, e.g. hello.handler for a function "handler" in hello.R',
+        scope: RUNTIME,
+        flags: [{ spec: '--handler <file.function>' }],
+        required: true,
+    },
+    timeout: {
+        description: 'function timeout in seconds',
+        default: String(DEFAULTS.timeoutSeconds),
+        accepted: "a number of seconds, more than 0 and at most 900 (Lambda's maximum)",
+        scope: RUNTIME,
+        flags: [{ spec: '--timeout <seconds>' }],
+    },
+    memory: {
+        description: 'memory size in MB reported to the function',
+        default: String(DEFAULTS.memoryMb),
+        accepted: 'a whole number of MB from 128 to 10240, as on Lambda',
+        scope: RUNTIME,
+        flags: [{ spec: '--memory <mb>' }],
+    },
+    opt: {
+        description: 'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
+        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/)',
+        scope: RUNTIME,
+        flags: [{ spec: '--opt <dir>' }],
+    },
+    rscript: {
+        description: 'the Rscript to run (R_LAMBDA_RSCRIPT); default: Rscript on PATH unless --opt is given',
+        accepted: 'the path of an Rscript, e.g. /usr/bin/Rscript',
+        scope: RUNTIME,
+        flags: [{ spec: '--rscript <path>' }],
+    },
+    'function-name': {
+        description: 'AWS_LAMBDA_FUNCTION_NAME; default: the task root folder name',
+        accepted: 'a function name',
+        scope: RUNTIME,
+        flags: [{ spec: '--function-name <name>' }],
+    },
+    region: {
+        description: 'AWS_REGION',
+        default: DEFAULTS.region,
+        accepted: 'an AWS region such as us-east-1',
+        scope: RUNTIME,
+        flags: [{ spec: '--region <region>' }],
+    },
+    env: {
+        description: 'an environment variable for the function',
+        accepted: 'KEY=VALUE with KEY a variable name (letters, digits, _)',
+        scope: RUNTIME,
+        flags: [{ spec: '--env <KEY=VALUE>', repeatable: true }],
+    },
+    event: {
+        description: 'the event JSON file, or - for stdin (default: {})',
+        accepted: 'a JSON file, or - for stdin',
+        scope: ['invoke'],
+        flags: [{ spec: '--event <file>' }],
+    },
+    port: {
+        description: 'port on 127.0.0.1 (0: any free port)',
+        default: '9000',
+        accepted: 'a port number from 0 (any free port) to 65535',
+        scope: ['serve'],
+        flags: [{ spec: '--port <port>' }],
+    },
+};
+/** The options read in a scope, in declaration order (which is action.yml's order). */
+function optionsIn(scope) {
+    return Object.keys(OPTIONS).filter((name) => OPTIONS[name].scope.includes(scope));
+}
+function declarations_declaration(name) {
+    return OPTIONS[name];
+}
+/** The option's command-line flags: as declared, or `--<name> <value>` when a command reads it. */
+function flagsOf(name) {
+    const declared = declarations_declaration(name);
+    if (declared.flags)
+        return declared.flags;
+    return declared.scope.some((scope) => scope !== 'action') ? [{ spec: `--${name} <value>` }] : [];
+}
+
+;// CONCATENATED MODULE: ./src/options/parse.ts
+/**
+ * Reading option values, the same way for every front: the raw values (strings from the action's inputs, strings or
+ * lists from the command line), one boolean parser, one list parser, and one error format that names the option,
+ * its flag and the accepted form: `packages (--packages): "2bad" is not …; use ….`
+ */
+
+
+/** The option's command-line flag, e.g. `--out`, or undefined for an input only the action has. */
+function flagOf(name) {
+    return flagsOf(name)[0]?.spec.split(' ')[0];
+}
+/** How messages name an option: `out-dir (--out)`, or `cache` for an input only the action has. */
+function optionLabel(name) {
+    const flag = flagOf(name);
+    return flag === undefined ? name : `${name} (${flag})`;
+}
+/** The one error format: `<name> (<flag>): <problem>; use <accepted>.` */
+function parse_optionError(name, problem, accepted = declarations_declaration(name).accepted) {
+    return new errors/* UserError */.y(`${optionLabel(name)}: ${problem}; use ${accepted}.`);
+}
+/** The text given, trimmed, or undefined when not given (absent or blank). A list is read one item per line. */
+function givenText(raw, name) {
+    const value = raw[name];
+    const text = (typeof value === 'string' ? value : (value ?? []).join('\n')).trim();
+    return text === '' ? undefined : text;
+}
+/** The text given, or the declared default ('' when the option has none). */
+function parse_textOption(raw, name) {
+    return givenText(raw, name) ?? declaration(name).default ?? '';
+}
+/** Booleans as YAML 1.2's core schema writes them: 'yes' or 'on' are more likely typos than intent. */
+function parse_booleanOption(raw, name) {
+    const value = parse_textOption(raw, name);
+    if (value === '' || ['false', 'False', 'FALSE'].includes(value))
+        return false;
+    if (['true', 'True', 'TRUE'].includes(value))
+        return true;
+    throw parse_optionError(name, `"${value}" is not a boolean`, 'true or false');
+}
+/** A list: items separated by commas, whitespace or new lines (so YAML block scalars work in the action too). */
+function listOption(raw, name) {
+    return parse_splitList(parse_textOption(raw, name));
+}
+function parse_splitList(text) {
+    return text.split(/[\s,]+/).filter((item) => item !== '');
+}
+/** One item per line (a repeatable flag's values, or a multi-line input); blank lines dropped. */
+function parse_lineOption(raw, name) {
+    const value = raw[name];
+    const lines = typeof value === 'string' ? value.split(/\r?\n/) : [...(value ?? [])];
+    return lines.filter((line) => line.trim() !== '');
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 ;// CONCATENATED MODULE: ./src/pipeline/lockfile.ts
 /**
  * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
@@ -3581,10 +3942,10 @@ function lockfile_parseRenvLock(text, file) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw new UserError(`lockfile: ${file} is not JSON (${error.message}); give an renv.lock written by renv::snapshot().`);
+        throw optionError('lockfile', `${file} is not JSON (${error.message})`);
     }
     if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
-        throw new UserError(`lockfile: ${file} has no "Packages" object; give an renv.lock written by renv::snapshot().`);
+        throw optionError('lockfile', `${file} has no "Packages" object`);
     }
     const repositories = new Map();
     if (Array.isArray(doc.R?.Repositories)) {
@@ -3614,12 +3975,12 @@ function lockfile_parseRenvLock(text, file) {
         pins.push({ name, version, repos: url ? [url] : [] });
     }
     if (malformed.length) {
-        throw new UserError(`lockfile: ${file} has records without a valid package name and version: ${malformed.join(', ')}.`);
+        throw optionError('lockfile', `${file} has records without a valid package name and version: ${malformed.join(', ')}`);
     }
     if (unsupported.length) {
-        throw new UserError(`lockfile: ${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
-            'Only CRAN-like repository records (Source: Repository) are supported; install those packages from a ' +
-            'CRAN-like repository and snapshot again, or remove them from the lock.');
+        throw optionError('lockfile', `${file} has packages from sources this tool cannot install: ${unsupported.join(', ')}. ` +
+            'Only CRAN-like repository records (Source: Repository) are supported', 'a lock of CRAN-like records: install those packages from a CRAN-like repository and snapshot again, ' +
+            'or remove them from the lock');
     }
     pins.sort((a, b) => a.name.localeCompare(b.name));
     const rVersion = typeof doc.R?.Version === 'string' ? doc.R.Version : undefined;
@@ -3630,10 +3991,7 @@ function lockfile_parseRenvLock(text, file) {
  * "none" for none.
  */
 function lockfile_parsePackageList(value) {
-    const entries = value
-        .split(/[\s,]+/)
-        .map((p) => p.trim())
-        .filter(Boolean);
+    const entries = splitList(value);
     if (entries.length === 1 && entries[0] === 'none')
         return { names: [], pins: [] };
     const names = [];
@@ -3641,16 +3999,15 @@ function lockfile_parsePackageList(value) {
     for (const entry of entries) {
         const [name = '', version, ...rest] = entry.split('@');
         if (!R_PACKAGE.test(name) || rest.length) {
-            throw new UserError(`packages: "${entry}" is not a valid R package name (letters, digits and dots, starting with a letter), ` +
-                'optionally with @VERSION (e.g. jsonlite@1.8.4); separate entries with commas or spaces.');
+            throw optionError('packages', `"${entry}" is not a valid R package name`);
         }
         if (version !== undefined) {
             if (!PACKAGE_VERSION.test(version)) {
-                throw new UserError(`packages: "${entry}" has no valid version after @; write NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4.`);
+                throw optionError('packages', `"${entry}" has no valid version after @`, 'NAME@VERSION with the version as CRAN gives it, e.g. jsonlite@1.8.4');
             }
             const earlier = pins.get(name);
             if (earlier && earlier.version !== version) {
-                throw new UserError(`packages: ${name} is asked for at two versions, ${earlier.version} and ${version}.`);
+                throw optionError('packages', `${name} is asked for at two versions, ${earlier.version} and ${version}`, 'one version per package');
             }
             pins.set(name, { name, version, repos: [] });
         }
@@ -3667,621 +4024,22 @@ function lockfile_packagesWithLock(listed, lock, file) {
     const locked = new Map(lock.pins.map((p) => [p.name, p]));
     const outside = listed.names.filter((n) => !locked.has(n));
     if (outside.length) {
-        throw new UserError(`packages: ${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
-            'package comes from the lock. Add it to the project (renv::install, then renv::snapshot) or leave it out of packages.');
+        throw optionError('packages', `${outside.join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in ${file}; with a lockfile every ` +
+            'package comes from the lock', 'only packages of the lock, or add them to the project (renv::install, then renv::snapshot)');
     }
     const conflicting = listed.pins.filter((p) => locked.get(p.name)?.version !== p.version);
     if (conflicting.length) {
-        throw new UserError(`packages: ${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')}; ` +
-            `drop the version or change ${file}.`);
+        throw optionError('packages', `${conflicting.map((p) => `${p.name}@${p.version} (the lock has ${locked.get(p.name)?.version})`).join(', ')} ` +
+            `${conflicting.length > 1 ? 'differ' : 'differs'} from the lock`, `the package without a version, or change ${file}`);
     }
     return { names: lock.pins.map((p) => p.name), pins: lock.pins };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/pipeline/elf.ts
-/**
- * ELF files (executables, shared libraries) in an installed tree, and running the binutils/glibc tools
- * (readelf, ldd, strip) on them. The closure, the glibc scan and strip all start from this list.
- * One process per file is the slow part of scanning a tree of hundreds of ELF files, so callers batch.
- */
-
-
-
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-/** ELF e_type values (offset 16 of the header) that strip and ldd can work on. */
-const ELF_TYPE = { relocatable: 1, executable: 2, shared: 3, core: 4 };
-/**
- * True when `file` is a regular file (following a symlink) that starts with the ELF magic.
- * Directories, FIFOs and devices are never opened: reading a FIFO would block forever.
- */
-async function isElf(file) {
-    return (await readElfHeader(file, 4)) !== null;
-}
-/**
- * The ELF e_type of `file` (1 relocatable, 2 executable, 3 shared object or PIE), or null when it is not ELF.
- * strip must only touch executables and shared objects: stripping a `.o` breaks linking against it.
- */
-async function elfType(file) {
-    const header = await readElfHeader(file, 18);
-    if (header === null || header.length < 18)
-        return null;
-    // EI_DATA (byte 5): 1 little-endian, 2 big-endian.
-    return header[5] === 2 ? header.readUInt16BE(16) : header.readUInt16LE(16);
-}
-async function readElfHeader(file, length) {
-    let info;
-    try {
-        info = await (0,promises_.stat)(file);
-    }
-    catch {
-        return null; // dangling symlink or vanished file: not an ELF file we can use
-    }
-    if (!info.isFile() || info.size < 4)
-        return null;
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, 0);
-        const header = buffer.subarray(0, bytesRead);
-        return header.subarray(0, 4).equals(ELF_MAGIC) ? header : null;
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Absolute paths of the regular ELF files under `root`, sorted.
- * Symlinks are neither followed nor listed: the file they name is listed where it really lives,
- * and a link that leaves the tree must not pull outside files into a strip or a scan.
- */
-async function findElfFiles(root) {
-    const found = [];
-    for (const file of await listRegularFiles(external_node_path_default().resolve(root))) {
-        if (await isElf(file))
-            found.push(file);
-    }
-    return found.sort();
-}
-/** Every regular file under `root` (absolute paths), without following symlinks. */
-async function listRegularFiles(root) {
-    const files = [];
-    const walk = async (dir) => {
-        const entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
-        for (const entry of entries) {
-            const full = external_node_path_default().join(dir, entry.name);
-            if (entry.isDirectory())
-                await walk(full);
-            else if (entry.isFile())
-                files.push(full);
-        }
-    };
-    const info = await (0,promises_.lstat)(root);
-    if (info.isDirectory())
-        await walk(root);
-    else if (info.isFile())
-        files.push(root);
-    return files;
-}
-/** Run `command args`, never throwing on a non-zero exit (the caller decides what a failure means). */
-function runTool(command, args, env) {
-    return new Promise((resolve, reject) => {
-        (0,external_node_child_process_.execFile)(command, args, 
-        // readelf --version-info prints every symbol's version: tens of MB for a batch of large libraries.
-        { maxBuffer: 1024 * 1024 * 1024, env: env ?? process.env, encoding: 'utf8' }, (error, stdout, stderr) => {
-            if (error && typeof error.code !== 'number') {
-                // Not an exit status: the tool is missing (ENOENT) or could not start.
-                reject(new Error(`cannot run ${command}: ${error.message}`));
-                return;
-            }
-            resolve({ stdout, stderr, code: error ? error.code : 0 });
-        });
-    });
-}
-/**
- * Split `items` into batches that keep one command line well under the kernel's limit
- * (ARG_MAX is 2 MB on Linux, but a single argument string is capped at 128 KB and the environment counts too).
- */
-function batches(items, maxItems = 200, maxChars = 100_000) {
-    const out = [];
-    let current = [];
-    let chars = 0;
-    for (const item of items) {
-        if (current.length > 0 && (current.length >= maxItems || chars + item.length + 1 > maxChars)) {
-            out.push(current);
-            current = [];
-            chars = 0;
-        }
-        current.push(item);
-        chars += item.length + 1;
-    }
-    if (current.length > 0)
-        out.push(current);
-    return out;
-}
-/**
- * Split the output of one tool run over several files (ldd, readelf) into each file's part, at the header lines
- * `header` matches (its first group is the file). With a single file there is no header: all output is that file's.
- */
-function splitByFileHeader(output, files, header) {
-    const parts = new Map();
-    if (files.length === 1 && files[0] !== undefined) {
-        parts.set(files[0], output);
-        return parts;
-    }
-    const wanted = new Set(files);
-    let current = null;
-    let lines = [];
-    const flush = () => {
-        if (current !== null)
-            parts.set(current, lines.join('\n'));
-    };
-    for (const line of output.split('\n')) {
-        const file = header.exec(line)?.[1];
-        if (file !== undefined && wanted.has(file)) {
-            flush();
-            current = file;
-            lines = [];
-        }
-        else {
-            lines.push(line);
-        }
-    }
-    flush();
-    return parts;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/types.ts
-/**
- * The shapes shared by the pipeline and its fronts (CLI, action, publisher).
- * Everything here is data; behaviour lives in the modules named after what they do.
- */
-/** The three layers, named as in the original guide. Lambda unpacks every layer into /opt. */
-const LAYER_NAMES = (/* unused pure expression or super */ null && (['r', 'r_lib', 'subsystem']));
-/** Lambda architectures (the names Lambda's API uses). */
-const ARCHITECTURES = ['x86_64', 'arm64'];
-/** Lambda's documented limits for layers. */
-const types_LAMBDA_LIMITS = {
-    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
-    directUploadZippedBytes: 50 * 1024 * 1024,
-    /** The function and all its layers, unzipped. */
-    totalUnzippedBytes: 250 * 1024 * 1024,
-    /** glibc of the provided.al2023 runtime image. */
-    glibc: '2.34',
-};
-
-;// CONCATENATED MODULE: ./src/pipeline/sizes.ts
-/**
- * Layer sizes against Lambda's limits, and where the bytes are, so a person knows what to prune.
- * Pure functions except directorySizes, which walks a tree.
- */
-
-
-
-const MB = (/* unused pure expression or super */ null && (1024 * 1024));
-/**
- * Bytes as a person reads them: `812 B`, `3.4 KB`, `56.2 MB`. Binary units, as Lambda's "50 MB" limit
- * is 50 × 1024 × 1024 bytes.
- */
-function sizes_formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    if (bytes < MB)
-        return `${(bytes / 1024).toFixed(1)} KB`;
-    if (bytes < 1024 * MB)
-        return `${(bytes / MB).toFixed(1)} MB`;
-    return `${(bytes / (1024 * MB)).toFixed(2)} GB`;
-}
-/**
- * The `n` largest directories worth pruning. Only the deepest entries of `tree` are candidates (a directory with
- * no listed subdirectory): a parent always outweighs its children, and naming `R` instead of `R/lib/R/library/foo`
- * tells nobody what to remove. Ties are broken by path so the list is stable.
- */
-function largestDirectories(tree, n) {
-    const parents = new Set();
-    for (const { path: p } of tree) {
-        for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1))
-            parents.add(p.slice(0, i));
-    }
-    return tree
-        .filter((entry) => !parents.has(entry.path))
-        .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-        .slice(0, n);
-}
-/**
- * The bytes under each directory below `root` down to `depth` levels (1: the top-level entries' folders),
- * counting every file and symlink (lstat sizes, as the zips store them) in all levels below. Sorted by path.
- */
-async function directorySizes(root, depth) {
-    const totals = new Map();
-    const walk = async (dir, rel) => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            const parts = [...rel, entry.name];
-            if (entry.isDirectory()) {
-                if (parts.length <= depth)
-                    totals.set(parts.join('/'), totals.get(parts.join('/')) ?? 0);
-                await walk(full, parts);
-                continue;
-            }
-            const { size } = await lstat(full);
-            // Add the file to each enclosing directory that is listed (those at depth 1..depth).
-            for (let i = 1; i <= Math.min(rel.length, depth); i++) {
-                const key = rel.slice(0, i).join('/');
-                totals.set(key, (totals.get(key) ?? 0) + size);
-            }
-        }
-    };
-    await walk(root, []);
-    return [...totals]
-        .map(([p, bytes]) => ({ path: p, bytes }))
-        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-/** The prune switches that help most, named as the CLI/action inputs spell them. */
-const PRUNE_HINT = (/* unused pure expression or super */ null && ('prune more (the prune-help switch removes ~12 MB of help databases; keep prune-strip, prune-docs, ' +
-    'prune-package-extras and prune-translations on) or install fewer packages'));
-/**
- * Every limit the layers break, each as a message that says what to do. `largest` (from largestDirectories)
- * is named in the messages so the person sees where the bytes are.
- */
-function checkLayerLimits(layers, largest = [], limits = LAMBDA_LIMITS) {
-    const problems = [];
-    const where = largest.length === 0
-        ? ''
-        : ` Largest directories: ${largest.map((d) => `${d.path} (${sizes_formatBytes(d.bytes)})`).join(', ')}.`;
-    for (const layer of layers) {
-        if (layer.zippedBytes > limits.directUploadZippedBytes) {
-            problems.push(`layer ${layer.name} (${layer.file}) is ${sizes_formatBytes(layer.zippedBytes)} zipped, over the ` +
-                `${sizes_formatBytes(limits.directUploadZippedBytes)} limit for a direct upload to Lambda. ` +
-                `Publish it through S3 (give the publisher a bucket), or ${PRUNE_HINT}.${where}`);
-        }
-    }
-    const unzipped = layers.reduce((sum, layer) => sum + layer.unzippedBytes, 0);
-    if (unzipped > limits.totalUnzippedBytes) {
-        problems.push(`the layers unzip to ${sizes_formatBytes(unzipped)} together, over Lambda's ${sizes_formatBytes(limits.totalUnzippedBytes)} ` +
-            `limit for a function and all its layers (S3 does not help here): ${PRUNE_HINT}.${where}`);
-    }
-    return { ok: problems.length === 0, problems };
-}
-/** A table a person can read: one row per layer, a total row, sizes against the limits. */
-function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
-    const percent = (part, whole) => `${((100 * part) / whole).toFixed(0)}%`;
-    const header = [
-        'layer',
-        'zipped',
-        'unzipped',
-        'files',
-        `% of ${sizes_formatBytes(limits.directUploadZippedBytes)} zipped`,
-    ];
-    const rows = layers.map((l) => [
-        l.name,
-        sizes_formatBytes(l.zippedBytes),
-        sizes_formatBytes(l.unzippedBytes),
-        l.files.toLocaleString('en-US'),
-        percent(l.zippedBytes, limits.directUploadZippedBytes),
-    ]);
-    const sum = (key) => layers.reduce((s, l) => s + l[key], 0);
-    rows.push([
-        'total',
-        sizes_formatBytes(sum('zippedBytes')),
-        sizes_formatBytes(sum('unzippedBytes')),
-        sum('files').toLocaleString('en-US'),
-        `unzipped: ${percent(sum('unzippedBytes'), limits.totalUnzippedBytes)} of ${sizes_formatBytes(limits.totalUnzippedBytes)}`,
-    ]);
-    const table = [header, ...rows];
-    const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-    // Names left-aligned, numbers right-aligned, as in `du` or `ls -l`.
-    const line = (row) => row
-        .map((cell, i) => i === 0 || i === row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd();
-    const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-    return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1] ?? [])].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/prune.ts
-/**
- * Pruning the installed tree before it is zipped. Each rule is data (which paths, which switch turns it on);
- * one engine applies them in order and reports what each saved, so a person can see which switch buys what.
- *
- * Paths are relative to the prefix. R's home is `R/lib/R` because the build forces LIBnn=lib; `R/lib64/R`
- * is accepted too. Run this after every R package is installed: packages with native code need the headers,
- * and the package rules apply to the site-library as well.
- */
-
-
-
-
-const prune_DEFAULT_PRUNE = {
-    translations: true,
-    strip: true,
-    docs: true,
-    manPages: true,
-    staticLibs: true,
-    packageExtras: true,
-    help: true,
-    headers: true,
-};
-/** Where R's home may be under the prefix. */
-const R_HOMES = ['R/lib/R', 'R/lib64/R'];
-/** Where installed packages are: R's own library and the user's site-library. */
-const LIBRARIES = [...R_HOMES.map((home) => `${home}/library`), 'local/lib/R/site-library'];
-const each = (bases, suffixes) => bases.flatMap((b) => suffixes.map((s) => `${b}/${s}`));
-/** The rules, in the order applied: removals first, so strip does not work on files about to go. */
-const PRUNE_RULES = [
-    {
-        id: 'translations',
-        description: "tcltk and every translation except English (R's translations/ and packages' po/ folders)",
-        option: 'translations',
-        action: {
-            remove: {
-                include: [
-                    ...each(R_HOMES, ['library/tcltk', 'library/translations/*']),
-                    ...each(LIBRARIES, ['*/po/*']),
-                ],
-                // `en`, `en@quot`, `en_GB` …, and the DESCRIPTION that makes translations/ an installed package.
-                exclude: [
-                    ...each(R_HOMES, ['library/translations/en*', 'library/translations/DESCRIPTION']),
-                    ...each(LIBRARIES, ['*/po/en*']),
-                ],
-            },
-        },
-    },
-    {
-        id: 'docs',
-        description: "R's manuals and installed documentation (share/doc, share/info, gtk-doc; openssl's html docs)",
-        option: 'docs',
-        action: {
-            remove: {
-                include: [
-                    ...each(R_HOMES, ['doc/manual']),
-                    // Also openssl's html pages: `make install` puts them in share/doc/openssl/html.
-                    'share/doc',
-                    'share/info',
-                    'share/gtk-doc',
-                    'R/share/doc',
-                    'R/share/info',
-                ],
-            },
-        },
-    },
-    {
-        id: 'manPages',
-        description: 'man pages',
-        option: 'manPages',
-        // bzip2 installs its pages in man/ rather than share/man.
-        action: { remove: { include: ['man', 'share/man', 'R/share/man', 'local/share/man'] } },
-    },
-    {
-        id: 'staticLibs',
-        description: 'static libraries (*.a) and libtool archives (*.la)',
-        option: 'staticLibs',
-        action: { remove: { include: ['**/*.a', '**/*.la'], kind: 'file' } },
-    },
-    {
-        id: 'packageExtras',
-        description: "installed packages' html, doc, tests and demo folders",
-        option: 'packageExtras',
-        // Never a package's R, libs, help, data, Meta, NAMESPACE, DESCRIPTION or INDEX: library() reads them.
-        action: { remove: { include: each(LIBRARIES, ['*/html', '*/doc', '*/tests', '*/demo']), kind: 'dir' } },
-    },
-    {
-        id: 'help',
-        description: "packages' help databases (help/*.rdb, *.rdx); ?topic no longer works, packages still load",
-        option: 'help',
-        // aliases.rds, AnIndex and paths.rds are kept: a few KB, and help() can still say which topic exists.
-        action: { remove: { include: each(LIBRARIES, ['*/help/*.rdb', '*/help/*.rdx']), kind: 'file' } },
-    },
-    {
-        id: 'headers',
-        description: "C headers (include/ and R's include/) and other files only compiling against the tree needs (pkg-config, cmake, aclocal)",
-        option: 'headers',
-        action: {
-            remove: {
-                include: [
-                    'include',
-                    ...each(R_HOMES, ['include']),
-                    'lib/pkgconfig',
-                    'lib/cmake',
-                    'share/aclocal',
-                    'lib/xml2Conf.sh',
-                ],
-            },
-        },
-    },
-    {
-        id: 'strip',
-        description: 'symbols in ELF files (strip --strip-unneeded on shared libraries, --strip-all on executables)',
-        option: 'strip',
-        action: { transform: (prefix, log) => stripElfFiles(prefix, log) },
-    },
-];
-/** An anchored regular expression for a glob over '/'-separated relative paths. */
-function globToRegExp(glob) {
-    let out = '';
-    for (let i = 0; i < glob.length; i++) {
-        const c = glob.charAt(i);
-        if (c === '*' && glob[i + 1] === '*') {
-            // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
-            if (glob[i + 2] === '/') {
-                out += '(?:[^/]+/)*';
-                i += 2;
-            }
-            else {
-                out += '.*';
-                i += 1;
-            }
-        }
-        else if (c === '*')
-            out += '[^/]*';
-        else if (c === '?')
-            out += '[^/]';
-        else
-            out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    return new RegExp(`^${out}$`);
-}
-const compile = (s) => ({
-    include: s.include.map(globToRegExp),
-    exclude: (s.exclude ?? []).map(globToRegExp),
-    ...(s.kind ? { kind: s.kind } : {}),
-});
-/** Whether a selector picks the entry at relative path `rel`. Pure, so rules can be tested on path lists. */
-function selects(selector, rel, isDir) {
-    return selectsCompiled(compile(selector), rel, isDir);
-}
-function selectsCompiled(c, rel, isDir) {
-    if (c.kind === 'file' && isDir)
-        return false;
-    if (c.kind === 'dir' && !isDir)
-        return false;
-    return c.include.some((re) => re.test(rel)) && !c.exclude.some((re) => re.test(rel));
-}
-/** Files (and symlinks) and their lstat bytes under `full`, which may itself be a file. */
-async function measure(full) {
-    const info = await lstat(full);
-    if (!info.isDirectory())
-        return { files: 1, bytes: info.size };
-    let files = 0;
-    let bytes = 0;
-    for (const entry of await readdir(full)) {
-        const sub = await measure(path.join(full, entry));
-        files += sub.files;
-        bytes += sub.bytes;
-    }
-    return { files, bytes };
-}
-/** Remove everything under `prefix` that `selector` picks; symlinks are removed, never followed. */
-async function removeSelected(prefix, selector) {
-    const compiled = compile(selector);
-    const result = { files: 0, bytes: 0, paths: [] };
-    const walk = async (dir, rel) => {
-        const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-        for (const entry of entries) {
-            const entryRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
-            const full = path.join(dir, entry.name);
-            const isDir = entry.isDirectory();
-            if (selectsCompiled(compiled, entryRel, isDir)) {
-                const { files, bytes } = await measure(full);
-                await rm(full, { recursive: true, force: true });
-                result.files += files;
-                result.bytes += bytes;
-                result.paths.push(entryRel);
-            }
-            else if (isDir) {
-                await walk(full, entryRel);
-            }
-        }
-    };
-    await walk(prefix, '');
-    return result;
-}
-/** Shared objects get --strip-unneeded (keeps what dynamic linking needs); executables get --strip-all. */
-function isSharedLibraryName(file) {
-    return /\.so(\.|$)/.test(external_node_path_default().basename(file));
-}
-/**
- * Strip every ELF executable and shared object under `prefix`, many files per strip call. strip writes each
- * result to a temporary file and renames it, so a failure leaves that file as it was; a failed batch is retried
- * file by file to name the files strip could not handle.
- */
-async function stripElfFiles(prefix, log) {
-    const shared = [];
-    const executables = [];
-    for (const file of await findElfFiles(prefix)) {
-        const type = await elfType(file);
-        // Relocatable objects (.o) would lose the symbols a later link needs; core files are not worth the risk.
-        if (type === ELF_TYPE.shared && isSharedLibraryName(file))
-            shared.push(file);
-        else if (type === ELF_TYPE.executable || type === ELF_TYPE.shared)
-            executables.push(file);
-    }
-    const result = { bytesSaved: 0, filesChanged: 0, failed: [] };
-    const sizes = async (files) => Promise.all(files.map(async (f) => (await (0,promises_.stat)(f)).size));
-    const run = async (flag, files) => {
-        for (const batch of batches(files)) {
-            const before = await sizes(batch);
-            const { code, stderr } = await runTool('strip', [flag, ...batch]);
-            if (code !== 0) {
-                log.debug(`strip ${flag} failed on a batch of ${batch.length}, retrying one by one: ${stderr.trim()}`);
-                for (const file of batch) {
-                    const one = await runTool('strip', [flag, file]);
-                    if (one.code !== 0) {
-                        result.failed.push(file);
-                        log.warn(`strip could not handle ${file}, left as is: ${one.stderr.trim()}`);
-                    }
-                }
-            }
-            const after = await sizes(batch);
-            batch.forEach((_, i) => {
-                const saved = (before[i] ?? 0) - (after[i] ?? 0);
-                if (saved !== 0)
-                    result.filesChanged += 1;
-                result.bytesSaved += saved;
-            });
-        }
-    };
-    await run('--strip-unneeded', shared);
-    await run('--strip-all', executables);
-    return result;
-}
-/** One line per rule, as printed: `prune translations: removed 1,234 files, 3.4 MB`. */
-function formatRuleReport(r) {
-    const saved = formatBytes(r.bytesSaved);
-    const failed = r.failed.length > 0 ? ` (${r.failed.length} failed)` : '';
-    if (r.filesChanged > 0 || r.id === 'strip') {
-        return `prune ${r.id}: stripped ${r.filesChanged.toLocaleString('en-US')} files, ${saved}${failed}`;
-    }
-    return `prune ${r.id}: removed ${r.filesRemoved.toLocaleString('en-US')} files, ${saved}${failed}`;
-}
-/** Apply every rule `options` turns on to the tree at `prefix`, in order, and report what each saved. */
-async function pruneTree(prefix, options, log, rules = PRUNE_RULES) {
-    const root = path.resolve(prefix);
-    const report = { rules: [], bytesSaved: 0, filesRemoved: 0 };
-    for (const rule of rules) {
-        if (!options[rule.option]) {
-            log.debug(`prune ${rule.id}: off`);
-            continue;
-        }
-        let entry;
-        if ('remove' in rule.action) {
-            const removed = await removeSelected(root, rule.action.remove);
-            log.debug(`prune ${rule.id} removed: ${JSON.stringify(removed.paths)}`);
-            entry = {
-                id: rule.id,
-                description: rule.description,
-                bytesSaved: removed.bytes,
-                filesRemoved: removed.files,
-                filesChanged: 0,
-                failed: [],
-            };
-        }
-        else {
-            const changed = await rule.action.transform(root, log);
-            entry = {
-                id: rule.id,
-                description: rule.description,
-                bytesSaved: changed.bytesSaved,
-                filesRemoved: 0,
-                filesChanged: changed.filesChanged,
-                failed: changed.failed,
-            };
-        }
-        log.info(formatRuleReport(entry));
-        report.rules.push(entry);
-        report.bytesSaved += entry.bytesSaved;
-        report.filesRemoved += entry.filesRemoved;
-    }
-    return report;
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline/options.ts
 /**
- * Every build option, named once and validated in one place. The CLI and the GitHub Action both hand
- * their raw strings to parseBuildOptions(); its messages name the option and the accepted form.
+ * The build options, parsed and validated in one place: the CLI and the GitHub Action both hand their raw values to
+ * parseBuildOptions(). The options themselves (names, defaults, flags, descriptions) are declared in
+ * src/options/declarations.ts; the messages follow src/options/parse.ts.
  */
 
 
@@ -4289,7 +4047,7 @@ async function pruneTree(prefix, options, log, rules = PRUNE_RULES) {
 
 
 
-
+/** The prune switches, by the PruneOptions field each sets. */
 const PRUNE_INPUTS = {
     'prune-translations': 'translations',
     'prune-strip': 'strip',
@@ -4300,63 +4058,31 @@ const PRUNE_INPUTS = {
     'prune-help': 'help',
     'prune-headers': 'headers',
 };
-const BUILD_OPTION_NAMES = [
-    'r-version',
-    'r-sha256',
-    'packages',
-    'lockfile',
-    'cran-repo',
-    'prefix',
-    'out-dir',
-    'cache-dir',
-    'work-dir',
-    'source-mirror',
-    'source-overrides',
-    'jobs',
-    'install-toolchain',
-    ...Object.keys(PRUNE_INPUTS),
-];
+/** Packages installed when neither packages nor a lockfile is given. */
+const DEFAULT_PACKAGES = 'aws.s3';
 /** Where the tool keeps its own state by default: outside any clone, so CI reruns find their cache. */
 function toolHome() {
     return process.env.R_LAMBDA_LAYER_HOME || path.join(os.homedir(), '.cache', 'r-lambda-layer');
 }
-const DEFAULTS = {
-    'r-version': 'release',
-    packages: 'aws.s3',
-    'cran-repo': 'https://cloud.r-project.org',
-    prefix: '/opt',
-    'out-dir': 'layers',
-};
 const SHA256 = /^[0-9a-f]{64}$/;
 const R_VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
-function parseBoolean(name, value, fallback) {
-    const v = (value ?? '').trim();
-    if (v === '')
-        return fallback;
-    // YAML 1.2 core booleans only: 'yes' or 'on' are more likely typos than intent.
-    if (v === 'true' || v === 'True' || v === 'TRUE')
-        return true;
-    if (v === 'false' || v === 'False' || v === 'FALSE')
-        return false;
-    throw new UserError(`${name}: "${v}" is not a boolean; use true or false.`);
-}
 function parseRVersion(value) {
     const v = value.trim();
     if (v === 'release')
         return v;
     const m = R_VERSION.exec(v);
-    if (!m) {
-        throw new errors/* UserError */.y(`r-version: "${v}" is not a valid R version; use an exact version such as 4.4.1, or "release" for CRAN's newest.`);
-    }
+    if (!m)
+        throw parse_optionError('r-version', `"${v}" is not a valid R version`);
     if (Number(m[1]) < 4) {
-        throw new errors/* UserError */.y(`r-version: R ${v} is not supported; this tool builds R 4.0.0 and later (it uses PCRE2).`);
+        throw parse_optionError('r-version', `R ${v} is not supported: this tool builds R 4.0.0 and later (it uses PCRE2)`, 'R 4.0.0 or later, or "release" for CRAN\'s newest');
     }
     return v;
 }
-function parseSha256(name, value) {
+/** A SHA-256 sum; `what` names the value in the message when it is part of a larger one (an override). */
+function parseSha256(name, value, what = `"${value}"`) {
     const v = value.trim().toLowerCase();
     if (!SHA256.test(v))
-        throw new UserError(`${name}: "${value}" is not a SHA-256 sum (64 hexadecimal characters).`);
+        throw optionError(name, `${what} is not a SHA-256 sum`, '64 hexadecimal characters');
     return v;
 }
 /**
@@ -4365,7 +4091,7 @@ function parseSha256(name, value) {
  */
 function parsePackageRequest(packagesText, lockfileText, cwd) {
     if (!lockfileText) {
-        const { names, pins } = parsePackageList(packagesText || DEFAULTS.packages);
+        const { names, pins } = parsePackageList(packagesText || DEFAULT_PACKAGES);
         return { packages: names, pins };
     }
     const file = path.resolve(cwd, lockfileText);
@@ -4374,7 +4100,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         text = readFileSync(file, 'utf8');
     }
     catch (error) {
-        throw new UserError(`lockfile: cannot read ${file} (${error.code ?? error.message}); give the path of an renv.lock.`);
+        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`);
     }
     const lock = parseRenvLock(text, file);
     const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
@@ -4388,11 +4114,10 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         },
     };
 }
-function parseRepoUrl(name, value) {
+function parseRepoUrl(value) {
     const v = value.trim().replace(/\/+$/, '');
-    if (!/^(https?|file):\/\/./.test(v)) {
-        throw new UserError(`${name}: "${value}" is not a repository URL; use https://… or file:///path/to/repo.`);
-    }
+    if (!/^(https?|file):\/\/./.test(v))
+        throw optionError('cran-repo', `"${value}" is not a repository URL`);
     return v;
 }
 /**
@@ -4400,47 +4125,47 @@ function parseRepoUrl(name, value) {
  * `openssl=/srv/mirror/openssl-3.0.15.tar.gz,sha256=…,version=3.0.15`.
  */
 function parseOverride(spec, stageNames) {
-    const form = 'use NAME=PATH_OR_URL,sha256=HEX[,version=X.Y.Z]';
+    const fail = (problem, accepted) => optionError('source-overrides', problem, accepted);
     const eq = spec.indexOf('=');
     if (eq <= 0)
-        throw new UserError(`source-overrides: "${spec}" is not an override; ${form}.`);
+        throw fail(`"${spec}" is not an override`);
     const name = spec.slice(0, eq).trim();
     if (!stageNames.includes(name)) {
-        throw new UserError(`source-overrides: unknown stage "${name}"; stages with sources are: ${stageNames.join(', ')}.`);
+        throw fail(`unknown stage "${name}"`, `one of the stages with sources: ${stageNames.join(', ')}`);
     }
     const [location = '', ...rest] = spec.slice(eq + 1).split(',');
     if (!location.trim())
-        throw new UserError(`source-overrides: "${spec}" has no location; ${form}.`);
+        throw fail(`"${spec}" has no location`);
     const override = { location: location.trim() };
     for (const part of rest) {
         const [key, val = ''] = part.split('=', 2).map((s) => s.trim());
         if (key === 'sha256')
-            override.sha256 = parseSha256(`source-overrides (${name})`, val);
+            override.sha256 = parseSha256('source-overrides', val, `${name}'s sum "${val}"`);
         else if (key === 'version') {
             if (!/^[0-9][0-9A-Za-z._-]*$/.test(val)) {
-                throw new UserError(`source-overrides (${name}): "${val}" is not a version.`);
+                throw fail(`${name}'s version "${val}" is not a version`, 'a version such as 3.0.15');
             }
             override.version = val;
         }
         else
-            throw new UserError(`source-overrides (${name}): unknown setting "${key}"; ${form}.`);
+            throw fail(`${name}: unknown setting "${key}"`);
     }
     if (!override.sha256) {
         // The sum is what makes an override safe to build and to cache: the same path can later hold another file.
-        throw new UserError(`source-overrides (${name}): give the tarball's SHA-256 (…,sha256=HEX); an override is only trusted with its sum. ` +
-            `Compute it with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
+        throw fail(`${name} has no SHA-256 (an override is only trusted with its sum)`, `…,sha256=HEX with the tarball's sum, computed with: sha256sum ${override.location.replace(/^file:\/\//, '')}`);
     }
     return [name, override];
 }
-function parseOverrides(text, stageNames) {
+function parseOverrides(lines, stageNames) {
     const result = {};
-    for (const line of text.split(/\r?\n/)) {
+    for (const line of typeof lines === 'string' ? lines.split(/\r?\n/) : lines) {
         const spec = line.replace(/#.*$/, '').trim();
         if (!spec)
             continue;
         const [name, override] = parseOverride(spec, stageNames);
-        if (result[name])
-            throw new UserError(`source-overrides: stage "${name}" is overridden twice.`);
+        if (result[name]) {
+            throw optionError('source-overrides', `stage "${name}" is overridden twice`, 'one override per stage');
+        }
         result[name] = override;
     }
     return result;
@@ -4448,45 +4173,39 @@ function parseOverrides(text, stageNames) {
 // Folders end up in build commands and configure scripts, which break on spaces and must never run what a path holds.
 const SAFE_PATH = /^[A-Za-z0-9._/+@-]+$/;
 function absolutePath(name, value, cwd) {
-    const v = value.trim();
-    if (!v)
-        throw new UserError(`${name}: must not be empty.`);
-    const resolved = path.resolve(cwd, v);
+    const resolved = path.resolve(cwd, value);
     if (!SAFE_PATH.test(resolved)) {
-        throw new UserError(`${name}: "${resolved}" may hold only letters, digits and . _ / + @ - (no spaces or shell characters).`);
+        throw optionError(name, `"${resolved}" has spaces or shell characters`, 'a path of letters, digits and . _ / + @ - only');
     }
     return resolved;
 }
 /**
- * Turn raw strings into validated options. `sourceStages` are the names of the recipe's source stages
+ * Turn raw values into validated options. `sourceStages` are the names of the recipe's source stages
  * (the ones an override may name).
  */
 function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
-    const get = (name) => (raw[name] ?? '').trim();
+    const get = (name) => textOption(raw, name);
     const home = toolHome();
-    const prefix = get('prefix') || DEFAULTS.prefix;
+    const prefix = get('prefix');
     if (!path.isAbsolute(prefix) || path.resolve(prefix) === '/') {
-        throw new UserError(`prefix: "${prefix}" must be an absolute folder other than /; Lambda unpacks layers in /opt.`);
+        throw optionError('prefix', `"${prefix}" is not an absolute folder other than /`);
     }
     absolutePath('prefix', prefix, cwd);
     const jobsText = get('jobs');
     const jobs = jobsText === '' ? os.availableParallelism() : Number(jobsText);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
-        throw new UserError(`jobs: "${jobsText}" is not a number of parallel jobs (a whole number from 1 to 256).`);
+        throw optionError('jobs', `"${jobsText}" is not a number of parallel jobs`);
     }
-    const prune = { ...DEFAULT_PRUNE };
-    for (const [input, key] of Object.entries(PRUNE_INPUTS)) {
-        prune[key] = parseBoolean(input, raw[input], DEFAULT_PRUNE[key]);
-    }
+    const prune = Object.fromEntries(Object.entries(PRUNE_INPUTS).map(([name, key]) => [key, booleanOption(raw, name)]));
     const mirror = get('source-mirror');
     const rSha = get('r-sha256');
     return {
-        rVersion: parseRVersion(get('r-version') || DEFAULTS['r-version']),
+        rVersion: parseRVersion(get('r-version')),
         rSha256: rSha ? parseSha256('r-sha256', rSha) : undefined,
         ...parsePackageRequest(get('packages'), get('lockfile'), cwd),
-        cranRepo: parseRepoUrl('cran-repo', get('cran-repo') || DEFAULTS['cran-repo']),
+        cranRepo: parseRepoUrl(get('cran-repo')),
         prefix: path.resolve(prefix),
-        outDir: absolutePath('out-dir', get('out-dir') || DEFAULTS['out-dir'], cwd),
+        outDir: absolutePath('out-dir', get('out-dir'), cwd),
         cacheDir: absolutePath('cache-dir', get('cache-dir') || path.join(home, 'cache'), cwd),
         workDir: absolutePath('work-dir', get('work-dir') || path.join(home, 'work'), cwd),
         sourceMirror: mirror
@@ -4494,11 +4213,48 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
                 ? mirror.replace(/\/+$/, '')
                 : path.resolve(cwd, mirror)
             : undefined,
-        overrides: parseOverrides(raw['source-overrides'] ?? '', sourceStages),
+        overrides: parseOverrides(lineOption(raw, 'source-overrides'), sourceStages),
         prune,
         jobs,
-        installToolchain: parseBoolean('install-toolchain', raw['install-toolchain'], true),
+        installToolchain: booleanOption(raw, 'install-toolchain'),
     };
+}
+
+;// CONCATENATED MODULE: ./src/layers.ts
+/**
+ * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
+ * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
+ * workflow scripts (dist/release) can use it without pulling in the pipeline.
+ */
+/**
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
+ */
+const LAYER_KINDS = (/* unused pure expression or super */ null && (['r', 'r_lib', 'subsystem']));
+/** Each kind's zip, beside manifest.json. */
+const LAYER_FILES = {
+    r: 'r.zip',
+    r_lib: 'r_lib.zip',
+    subsystem: 'subsystem.zip',
+};
+/** Lambda architectures (the names Lambda's API uses). */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+/** Lambda's documented limits for layers. */
+const LAMBDA_LIMITS = {
+    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
+    directUploadZippedBytes: 50 * 1024 * 1024,
+    /** The function and all its layers, unzipped. */
+    totalUnzippedBytes: 250 * 1024 * 1024,
+    /** glibc of the provided.al2023 runtime image. */
+    glibc: '2.34',
+};
+/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
+const ARTIFACT_PREFIX = 'r-lambda-layers';
+/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
+function defaultArtifactName(rVersion, architecture) {
+    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
 }
 
 // EXTERNAL MODULE: ./src/release/versions-file.ts
@@ -4560,7 +4316,7 @@ function buildMatrix(rVersions, architectures) {
         }
         catch (error) {
             // The workflow input is a list: name it as the person typed it.
-            throw new errors/* UserError */.y(error.message.replace(/^r-version: /, 'r-versions: '));
+            throw new errors/* UserError */.y(error.message.replace(`${optionLabel('r-version')}: `, 'r-versions: '));
         }
     });
     const exact = (0,versions_file/* sortVersions */.M7)(versions.filter((v) => v !== 'release'));
@@ -4700,6 +4456,77 @@ async function readVersionsFile(path) {
 async function writeVersionsFile(path, file) {
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(`${path}.tmp`, formatVersionsFile(file));
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(`${path}.tmp`, path);
+}
+
+
+/***/ }),
+
+/***/ 9453:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Sy: () => (/* binding */ fetchText)
+});
+
+// UNUSED EXPORTS: HttpStatusError, downloadFile
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/util/fetch.ts
+/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
+
+
+
+
+class HttpStatusError extends Error {
+    url;
+    status;
+    constructor(url, status) {
+        super(`HTTP ${status}`);
+        this.url = url;
+        this.status = status;
+        this.name = 'HttpStatusError';
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
+    if (url.startsWith('file://'))
+        return (0,promises_.readFile)(new URL(url), 'utf8');
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    if (!response.ok)
+        throw new HttpStatusError(url, response.status);
+    return response.text();
+}
+/**
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
+ * when no byte arrives for `idleMs`.
+ */
+async function downloadFile(url, dest, idleMs = 60_000) {
+    const controller = new AbortController();
+    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
+    let timer = stall();
+    try {
+        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+        if (!response.ok || !response.body)
+            throw new HttpStatusError(url, response.status);
+        const body = Readable.fromWeb(response.body);
+        body.on('data', () => {
+            clearTimeout(timer);
+            timer = stall();
+        });
+        await pipeline(body, createWriteStream(dest));
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
 
 
