@@ -87,7 +87,7 @@ invoke_handler <- function(handler, invocation, settings) {
     return(failure("Runtime.UnmarshalError", paste("The event is not valid JSON:", conditionMessage(event))))
   }
   context <- make_context(invocation$headers, settings)
-  result <- run_user_code(function() handler$run(event, context), handler$skip_frames, handler$outer_frame)
+  result <- run_user_code(function() handler$run(event, context), handler$outer_frame)
   if (!result$ok) return(result)
   payload <- tryCatch(serialize_result(result$value), error = function(e) e)
   if (inherits(payload, "error")) {
