@@ -287,12 +287,20 @@ async function smallEvents(): Promise<{ figures: Record<string, unknown>; rows: 
   return { figures, rows };
 }
 
-/** Median wall time of jsonlite's parse of `file` (as the runtime parses events), in a separate R. */
-function jsonliteParseMs(file: string, runs: number): number {
+/**
+ * Median wall time of jsonlite's parse of `file` (as the runtime parses events), in a separate R. Small files are
+ * parsed many times per sample, so that each sample is well above the clock's millisecond resolution.
+ */
+function jsonliteParseMs(file: string, runs: number, bytes: number): number {
+  const repeat = Math.max(1, Math.ceil(MB / bytes));
   const script = `bytes <- readBin("${file}", "raw", file.size("${file}"))
 parse <- function() { text <- rawToChar(bytes); Encoding(text) <- "UTF-8"; jsonlite::fromJSON(text, simplifyVector = FALSE) }
 invisible(parse())
-ms <- vapply(seq_len(${runs}), function(i) { t <- proc.time()[[3]]; parse(); (proc.time()[[3]] - t) * 1000 }, 0)
+ms <- vapply(seq_len(${runs}), function(i) {
+  t <- proc.time()[[3]]
+  for (k in seq_len(${repeat})) parse()
+  (proc.time()[[3]] - t) * 1000 / ${repeat}
+}, 0)
 cat(median(ms))`;
   const run = spawnSync(rscript as string, ['-e', script], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`jsonlite parse failed: ${run.stderr}`);
@@ -339,14 +347,14 @@ async function largeEvents(): Promise<Array<Record<string, unknown>>> {
       }
       const probe = await emulator.invoke(Buffer.from('{"bench_peak_memory":true}'));
       const peakKb = (JSON.parse(probe.payload.toString()) as { peak_kb: number }).peak_kb;
-      const parseMs = jsonliteParseMs(file, payloadRuns);
+      const parseMs = jsonliteParseMs(file, payloadRuns, event.length);
       const echoMs = median(durations);
       figures.push({
         shape,
         bytes: event.length,
         runs: payloadRuns,
-        echoP50Ms: round(echoMs, 1),
-        jsonliteParseP50Ms: round(parseMs, 1),
+        echoP50Ms: round(echoMs, 2),
+        jsonliteParseP50Ms: round(parseMs, 2),
         ratio: round(echoMs / parseMs, 2),
         peakMb: round(peakKb / 1024, 1),
         echoMs: durations.map((n) => round(n, 1)),
