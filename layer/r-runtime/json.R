@@ -30,9 +30,42 @@ json_text_bytes <- function(text) {
   charToRaw(enc2utf8(text))
 }
 
-encode_json <- function(x) {
-  if (is.list(x) && is.null(oldClass(x)) && is.null(dim(x))) return(encode_tree(x))
+encode_json <- function(x, depth = 0L) {
+  if (is.list(x) && is.null(oldClass(x)) && is.null(dim(x))) {
+    if (use_tree_encoder(x, depth)) return(encode_tree(x))
+    return(encode_list(x, depth))
+  }
   encode_value(x)
+}
+
+# Small lists go node by node (encode_list()): for an event of a few kilobytes that is about four
+# times faster than the tree encoder's fixed cost per level. Long lists, lists of several lists, and
+# anything nested deeper than TREE_DEPTH (where recursion in R would run out of C stack) go to the
+# tree encoder.
+TREE_MIN_LENGTH <- 64L
+TREE_MIN_LISTS <- 4L
+TREE_DEPTH <- 20L
+
+use_tree_encoder <- function(x, depth) {
+  length(x) >= TREE_MIN_LENGTH || depth >= TREE_DEPTH || sum(vapply(x, is.list, NA)) >= TREE_MIN_LISTS
+}
+
+# One list: its scalar values are encoded together, one vectorised call per type; only containers
+# and classed values recurse.
+encode_list <- function(x, depth) {
+  if (length(x) == 0L) return(if (is.null(names(x))) "[]" else "{}")
+  parts <- character(length(x))
+  scalar <- lengths(x) == 1L & !vapply(x, is.object, NA) & lengths(lapply(x, dim)) == 0L
+  types <- vapply(x, typeof, "")
+  for (type in c("character", "double", "integer", "logical")) {
+    at <- scalar & types == type
+    if (any(at)) parts[at] <- encode_scalars(unlist(x[at], use.names = FALSE), type)
+  }
+  rest <- !(scalar & types %in% c("character", "double", "integer", "logical"))
+  if (any(rest)) parts[rest] <- vapply(x[rest], encode_json, "", depth = depth + 1L, USE.NAMES = FALSE)
+  keys <- names(x)
+  if (is.null(keys)) return(paste0("[", paste(parts, collapse = ","), "]"))
+  paste0("{", paste0(quote_json_strings(keys), ":", parts, collapse = ","), "}")
 }
 
 # Anything but a plain list: NULL, atomic vectors, classed values.

@@ -14,11 +14,16 @@ sys.source(file.path(test_dir(), "reference-encoder.R"), envir = ref)
 encode_or_error <- function(encode, x) tryCatch(encode(x), error = function(e) "<error>")
 same_as_reference <- function(x) identical(encode_or_error(rt$encode_json, x), encode_or_error(ref$reference_encode_json, x))
 
-# The same, with the tree cut into chunks of a few nodes (the chunked path of node_texts()).
-same_in_chunks <- function(x, limits = c(1L, 3L, 50L)) {
+# The same through the tree encoder only (small lists otherwise go node by node), whole and cut
+# into chunks of a few nodes (the chunked path of node_texts()).
+same_in_chunks <- function(x, limits = c(1L, 3L, 50L, 4096L)) {
   expected <- encode_or_error(ref$reference_encode_json, x)
-  saved <- rt$LEVEL_LIMIT
-  on.exit(rt$LEVEL_LIMIT <- saved)
+  saved <- c(rt$LEVEL_LIMIT, rt$TREE_MIN_LENGTH)
+  on.exit({
+    rt$LEVEL_LIMIT <- saved[[1L]]
+    rt$TREE_MIN_LENGTH <- saved[[2L]]
+  })
+  rt$TREE_MIN_LENGTH <- 0L
   all(vapply(limits, function(limit) {
     rt$LEVEL_LIMIT <- limit
     identical(encode_or_error(rt$encode_json, x), expected)
