@@ -8,9 +8,14 @@
  *    takes microseconds, so this is what the runtime adds per event (read, parse, context, call,
  *    serialise, post);
  *  - throughput in events per second, against the original blog recipe's way (a shell loop running curl
- *    and a new Rscript per event) measured in the same run.
+ *    and a new Rscript per event) measured in the same run;
+ *  - large events (scripts/bench-payloads.ts): records of 1 KB to 5 MB, and the other shapes at 3 MB.
+ *    For each, the echo's billed Duration (median), jsonlite's parse of the same bytes in a separate R
+ *    (median, same run), their ratio, and the R process's peak memory (VmHWM, a fresh runtime per case).
  *
  * Usage: npx tsx scripts/bench-runtime.ts [--out FILE] [--rscript PATH] [--events N] [--cold-runs N] [--guide-events N]
+ *          [--payload-runs N] [--skip-large] [--only-large] [--layer DIR]
+ * --layer runs another copy of layer/ (bootstrap and r-runtime), e.g. an older commit's, for a before/after.
  * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table. `guide` in
  * --guide-events and in the JSON means the original blog recipe's way.
  */
@@ -24,9 +29,17 @@ import { parseArgs } from 'node:util';
 import { LambdaEmulator } from '../src/runtime/lambda-emulator.js';
 import type { FunctionConfig } from '../src/runtime/lambda-environment.js';
 import { findOnPath } from '../src/runtime/runtime-files.js';
+import { SHAPES, payload } from './bench-payloads.js';
+import type { Shape } from './bench-payloads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TARGETS = { overheadP50Ms: 2, throughputVsGuide: 100, coldStartRatio: 1.2 };
+const TARGETS = {
+  overheadP50Ms: 2,
+  throughputVsGuide: 100,
+  coldStartRatio: 1.2,
+  largeEchoVsParse: 2,
+  largePeakMb: 128,
+};
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +48,10 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '2000' },
     'cold-runs': { type: 'string', default: '9' },
     'guide-events': { type: 'string', default: '15' },
+    'payload-runs': { type: 'string', default: '5' },
+    'skip-large': { type: 'boolean', default: false },
+    'only-large': { type: 'boolean', default: false },
+    layer: { type: 'string', default: path.join(ROOT, 'layer') },
   },
 });
 
@@ -46,6 +63,8 @@ if (!rscript) {
 const events = positive(args.events, 'events');
 const coldRuns = positive(args['cold-runs'], 'cold-runs');
 const guideEvents = positive(args['guide-events'], 'guide-events');
+const payloadRuns = positive(args['payload-runs'], 'payload-runs');
+const layerDir = path.resolve(args.layer as string);
 
 function positive(text: string | undefined, name: string): number {
   const n = Number(text);
@@ -165,15 +184,28 @@ function rVersion(): string {
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 
-async function main(): Promise<void> {
+/** The echo handler of every case; for large events it also reports the process's peak memory. */
+const ECHO_HANDLER = `peak_kb <- function() {
+  status <- readLines("/proc/self/status")
+  as.numeric(gsub("[^0-9]", "", grep("^VmHWM", status, value = TRUE)))
+}
+echo <- function(event, context) if (isTRUE(event$bench_peak_memory)) list(peak_kb = peak_kb()) else event
+`;
+
+function echoEmulator(): Promise<LambdaEmulator> {
   const taskRoot = mkdtempSync(path.join(os.tmpdir(), 'bench-echo-'));
-  writeFileSync(path.join(taskRoot, 'echo.R'), 'echo <- function(event, context) event\n');
-  const payload = readFileSync(path.join(ROOT, 'test', 'fixtures', 'events', 'direct.json'));
+  writeFileSync(path.join(taskRoot, 'echo.R'), ECHO_HANDLER);
   const log = new PassThrough().resume();
-  const emulator = await LambdaEmulator.start(
-    functionConfig(taskRoot, 'echo.echo', path.join(ROOT, 'layer', 'bootstrap')),
-    { log },
-  );
+  return LambdaEmulator.start(functionConfig(taskRoot, 'echo.echo', path.join(layerDir, 'bootstrap')), {
+    log,
+  });
+}
+
+type Row = [string, string, string];
+
+async function smallEvents(): Promise<{ figures: Record<string, unknown>; rows: Row[] }> {
+  const payload = readFileSync(path.join(ROOT, 'test', 'fixtures', 'events', 'direct.json'));
+  const emulator = await echoEmulator();
   let cold: { runtime: number[]; bare: number[] };
   let warm: Awaited<ReturnType<typeof warmEcho>>;
   try {
@@ -189,15 +221,7 @@ async function main(): Promise<void> {
 
   const coldRatio = median(cold.runtime) / median(cold.bare);
   const throughputRatio = 'eventsPerSecond' in guide ? warm.eventsPerSecond / guide.eventsPerSecond : NaN;
-  const results = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      r: rVersion(),
-      rscript,
-    },
+  const figures = {
     coldStart: {
       runs: coldRuns,
       runtimeMedianMs: round(median(cold.runtime)),
@@ -224,35 +248,30 @@ async function main(): Promise<void> {
           }
         : guide,
     ratios: { throughputVsGuide: round(throughputRatio, 1), coldStartVsBareRscript: round(coldRatio, 3) },
-    targets: TARGETS,
     met: {
       overheadP50: quantile(warm.overhead, 0.5) <= TARGETS.overheadP50Ms,
       throughputVsGuide: throughputRatio >= TARGETS.throughputVsGuide,
       coldStart: coldRatio <= TARGETS.coldStartRatio,
     },
   };
-
-  const out = path.resolve(args.out as string);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-
-  const rows: Array<[string, string, string]> = [
-    ['cold start, runtime (spawn → first GET /next), median', `${results.coldStart.runtimeMedianMs} ms`, ''],
-    ['cold start, bare Rscript -e 0, median', `${results.coldStart.bareRscriptMedianMs} ms`, ''],
+  const { met } = figures;
+  const rows: Row[] = [
+    ['cold start, runtime (spawn → first GET /next), median', `${figures.coldStart.runtimeMedianMs} ms`, ''],
+    ['cold start, bare Rscript -e 0, median', `${figures.coldStart.bareRscriptMedianMs} ms`, ''],
     [
       'cold start ratio',
-      `${results.coldStart.ratio}×`,
-      `≤ ${TARGETS.coldStartRatio}× ${results.met.coldStart ? 'met' : 'MISSED'}`,
+      `${figures.coldStart.ratio}×`,
+      `≤ ${TARGETS.coldStartRatio}× ${met.coldStart ? 'met' : 'MISSED'}`,
     ],
     [
       'warm overhead (billed Duration, echo) p50',
-      `${results.warmEcho.overheadP50Ms} ms`,
-      `≤ ${TARGETS.overheadP50Ms} ms ${results.met.overheadP50 ? 'met' : 'MISSED'}`,
+      `${figures.warmEcho.overheadP50Ms} ms`,
+      `≤ ${TARGETS.overheadP50Ms} ms ${met.overheadP50 ? 'met' : 'MISSED'}`,
     ],
-    ['warm overhead p95', `${results.warmEcho.overheadP95Ms} ms`, ''],
-    ['warm end-to-end invoke p50', `${results.warmEcho.endToEndP50Ms} ms`, ''],
-    ['warm end-to-end invoke p95', `${results.warmEcho.endToEndP95Ms} ms`, ''],
-    ['throughput, this runtime', `${results.warmEcho.eventsPerSecond} events/s`, ''],
+    ['warm overhead p95', `${figures.warmEcho.overheadP95Ms} ms`, ''],
+    ['warm end-to-end invoke p50', `${figures.warmEcho.endToEndP50Ms} ms`, ''],
+    ['warm end-to-end invoke p95', `${figures.warmEcho.endToEndP95Ms} ms`, ''],
+    ['throughput, this runtime', `${figures.warmEcho.eventsPerSecond} events/s`, ''],
     [
       'throughput, the original blog recipe (new Rscript per event)',
       'eventsPerSecond' in guide
@@ -262,17 +281,144 @@ async function main(): Promise<void> {
     ],
     [
       'throughput ratio',
-      `${results.ratios.throughputVsGuide}×`,
-      `≥ ${TARGETS.throughputVsGuide}× ${results.met.throughputVsGuide ? 'met' : 'MISSED'}`,
+      `${figures.ratios.throughputVsGuide}×`,
+      `≥ ${TARGETS.throughputVsGuide}× ${met.throughputVsGuide ? 'met' : 'MISSED'}`,
     ],
   ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  return { figures, rows };
+}
+
+/**
+ * Median wall time of jsonlite's parse of `file` (as the runtime parses events), in a separate R. Small files are
+ * parsed many times per sample, so that each sample is well above the clock's millisecond resolution.
+ */
+function jsonliteParseMs(file: string, runs: number, bytes: number): number {
+  const repeat = Math.max(1, Math.ceil(MB / bytes));
+  const script = `bytes <- readBin("${file}", "raw", file.size("${file}"))
+parse <- function() { text <- rawToChar(bytes); Encoding(text) <- "UTF-8"; jsonlite::fromJSON(text, simplifyVector = FALSE) }
+invisible(parse())
+ms <- vapply(seq_len(${runs}), function(i) {
+  t <- proc.time()[[3]]
+  for (k in seq_len(${repeat})) parse()
+  (proc.time()[[3]] - t) * 1000 / ${repeat}
+}, 0)
+cat(median(ms))`;
+  const run = spawnSync(rscript as string, ['-e', script], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`jsonlite parse failed: ${run.stderr}`);
+  return Number(run.stdout.trim());
+}
+
+interface LargeCase {
+  shape: Shape;
+  bytes: number;
+}
+
+const KB = 1024;
+const MB = 1024 * KB;
+const LARGE_CASES: LargeCase[] = [
+  ...[KB, 100 * KB, MB, 3 * MB, 5 * MB].map((bytes) => ({ shape: 'records' as Shape, bytes })),
+  ...SHAPES.filter((shape) => shape !== 'records').map((shape) => ({ shape, bytes: 3 * MB })),
+];
+
+const sizeLabel = (bytes: number): string =>
+  bytes >= MB ? `${round(bytes / MB, 1)} MB` : `${round(bytes / KB, 0)} KB`;
+
+/** Each case in a fresh runtime (so its peak memory is its own): two warm-up echoes, then `payloadRuns`. */
+async function largeEvents(): Promise<Array<Record<string, unknown>>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-large-'));
+  const emulator = await echoEmulator();
+  const figures: Array<Record<string, unknown>> = [];
+  try {
+    for (const { shape, bytes } of LARGE_CASES) {
+      const event = payload(shape, bytes);
+      const file = path.join(dir, `${shape}-${bytes}.json`);
+      writeFileSync(file, event);
+      process.stderr.write(
+        `bench: large events, ${shape} ${sizeLabel(event.length)}, ${payloadRuns} echoes…\n`,
+      );
+      await emulator.stopRuntime();
+      await emulator.warm();
+      const durations: number[] = [];
+      // R compiles the runtime's functions on their first calls: two echoes warm it up.
+      for (let i = 0; i < payloadRuns + 2; i++) {
+        const outcome = await emulator.invoke(event);
+        if (outcome.kind !== 'success')
+          throw new Error(`echo failed: ${outcome.payload.toString().slice(0, 500)}`);
+        if (i >= 2) durations.push(outcome.durationMs);
+      }
+      const probe = await emulator.invoke(Buffer.from('{"bench_peak_memory":true}'));
+      const peakKb = (JSON.parse(probe.payload.toString()) as { peak_kb: number }).peak_kb;
+      const parseMs = jsonliteParseMs(file, payloadRuns, event.length);
+      const echoMs = median(durations);
+      figures.push({
+        shape,
+        bytes: event.length,
+        runs: payloadRuns,
+        echoP50Ms: round(echoMs, 2),
+        jsonliteParseP50Ms: round(parseMs, 2),
+        ratio: round(echoMs / parseMs, 2),
+        peakMb: round(peakKb / 1024, 1),
+        echoMs: durations.map((n) => round(n, 1)),
+      });
+    }
+  } finally {
+    await emulator.close();
+  }
+  return figures;
+}
+
+function largeTable(figures: Array<Record<string, unknown>>): string {
+  const header = ['shape', 'size', 'echo p50', 'jsonlite parse p50', 'ratio', 'peak memory'];
+  const lines = figures.map((f) => [
+    String(f.shape),
+    sizeLabel(f.bytes as number),
+    `${f.echoP50Ms} ms`,
+    `${f.jsonliteParseP50Ms} ms`,
+    `${f.ratio}× ${(f.ratio as number) <= TARGETS.largeEchoVsParse ? '' : '(MISSED ≤ 2×)'}`.trim(),
+    `${f.peakMb} MB ${(f.peakMb as number) <= TARGETS.largePeakMb ? '' : '(MISSED ≤ 128 MB)'}`.trim(),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  return [header, ...lines]
+    .map((cells) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '))
+    .join('\n');
+}
+
+async function main(): Promise<void> {
+  const small = args['only-large'] ? undefined : await smallEvents();
+  const large = args['skip-large'] ? [] : await largeEvents();
+  const results = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      r: rVersion(),
+      rscript,
+      layer: path.relative(ROOT, layerDir) || '.',
+    },
+    ...small?.figures,
+    largeEvents: large,
+    targets: TARGETS,
+  };
+
+  const out = path.resolve(args.out as string);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+
   process.stdout.write(
     `R runtime benchmark — ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.r}, Node ${process.version}\n`,
   );
-  for (const [label, value, target] of rows)
-    process.stdout.write(`${label.padEnd(width)}  ${value.padStart(valueWidth)}  ${target}\n`);
+  const rows = small?.rows ?? [];
+  if (rows.length) {
+    const width = Math.max(...rows.map((r) => r[0].length));
+    const valueWidth = Math.max(...rows.map((r) => r[1].length));
+    for (const [label, value, target] of rows)
+      process.stdout.write(`${label.padEnd(width)}  ${value.padStart(valueWidth)}  ${target}\n`);
+  }
+  if (large.length)
+    process.stdout.write(
+      `\nlarge events (echo: billed Duration; peak: VmHWM of the R process)\n${largeTable(large)}\n`,
+    );
   process.stdout.write(`figures written to ${path.relative(process.cwd(), out) || out}\n`);
 }
 

@@ -4,7 +4,7 @@
 #   - npm packages (npm ci, when node_modules is absent),
 #   - the local source mirror (scripts/fill-mirror.sh: downloads only what it does not hold yet),
 #   - a minimal root file system for the bare-userland test (scripts/make-rootfs.sh, once per machine),
-# then typecheck, lint, unit tests, and the end-to-end tests (a full build of the layers from real sources:
+# then typecheck, lint, unit tests, the R runtime's R-level tests (test/r), and the end-to-end tests (a full build of the layers from real sources:
 # about 22 minutes on 2 cores the first time; later runs reuse the stage cache in ~/.cache/r-lambda-layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,24 @@ shellcheck layer/bootstrap scripts/*.sh
 results=$(mktemp -d)
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+# The R runtime's own tests (test/r: plain Rscript files, each ending with "r-tests: FILE: N passed, M failed"), with
+# Debian's R. Their counts go into a file shaped like jest's, for the summary below; a file that dies before its
+# summary line counts as one failure.
+r_passed=0
+r_failed=0
+for file in test/r/test-*.R; do
+  output=$(Rscript "$file" 2>&1) || status=1
+  printf '%s\n' "$output"
+  summary=$(printf '%s\n' "$output" | sed -n 's/^r-tests: .*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
+  if [ -n "$summary" ]; then
+    r_passed=$((r_passed + ${summary% *}))
+    r_failed=$((r_failed + ${summary#* }))
+  elif ! printf '%s\n' "$output" | grep -q '^r-tests: .*: skipped'; then
+    r_failed=$((r_failed + 1))
+  fi
+done
+printf '{"numPassedTests":%d,"numFailedTests":%d,"numRuntimeErrorTestSuites":0,"numPendingTests":0}\n' \
+  "$r_passed" "$r_failed" >"$results/r.json"
 # Warm the stage cache once, with the inputs the end-to-end tests use: a full build from the mirror on a new machine
 # (about 22 minutes on 2 cores), seconds otherwise. No test then pays for it inside its own time limit.
 echo "test: warming the stage cache (a full build on a new machine)"
@@ -63,5 +81,5 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites; skipped += r.numPendingTests;
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-' "$results/unit.json" "$results/e2e.json"
+' "$results/unit.json" "$results/r.json" "$results/e2e.json"
 exit $status

@@ -47,9 +47,16 @@ http_request_bytes <- function(method, path, body, headers) {
 http_read_response <- function(con) {
   status_line <- readLines(con, n = 1L, warn = FALSE)
   if (length(status_line) == 0L) return(NULL)
-  status <- as.integer(sub("^HTTP/[0-9.]+ ([0-9]{3}).*$", "\\1", status_line))
   headers <- http_read_headers(con)
-  list(status = status, headers = headers, body = http_read_body(con, headers))
+  list(status = http_status(status_line), headers = headers, body = http_read_body(con, headers))
+}
+
+http_status <- function(status_line) {
+  if (!grepl("^HTTP/[0-9.]+ [0-9]{3}( |$)", status_line)) {
+    stop(errorCondition(sprintf("the Runtime API answered with a malformed HTTP status line: '%s'",
+                                substr(status_line, 1L, 200L)), class = "runtime_api_protocol_error"))
+  }
+  as.integer(sub("^HTTP/[0-9.]+ ([0-9]{3}).*$", "\\1", status_line))
 }
 
 http_read_headers <- function(con) {
@@ -91,23 +98,47 @@ read_chunked <- function(con) {
   unlist(chunks, use.names = FALSE)
 }
 
-# Sends one request and reads its response. A reused connection that turns out to be closed is
-# reopened once; a fresh connection that fails is an error.
+# Sends one request and reads its response. The kept-alive connection is used when the server
+# has not closed it, which is checked before writing, so nothing is ever sent on a dead socket;
+# otherwise a new one is opened. Once a request has gone out it is not sent again if no answer
+# comes: a second POST could report an event's outcome twice. GET /invocation/next is the
+# exception (it changes nothing, and HTTP lets a client repeat it): on a reused connection that
+# died without answering it is sent once more on a new one.
 api_call <- function(method, path, body = NULL, headers = character()) {
   request <- http_request_bytes(method, paste0(API_VERSION_PATH, path), body, headers)
-  repeat {
-    reused <- !is.null(api$con)
-    if (!reused) api_open()
-    response <- tryCatch({
-      writeBin(request, api$con)
-      http_read_response(api$con)
-    }, error = function(e) if (reused) NULL else stop(e))
-    if (!is.null(response)) break
-    api_close()
-    if (!reused) stop(sprintf("the Runtime API at %s closed the connection without answering %s %s", api$address, method, path))
+  if (!is.null(api$con) && connection_dropped(api$con)) api_close()
+  reused <- !is.null(api$con)
+  outcome <- api_exchange(request)
+  if (reused && identical(method, "GET") && is.null(outcome$response) && !inherits(outcome$error, "runtime_api_protocol_error")) {
+    outcome <- api_exchange(request)
   }
-  if (identical(tolower(unname(response$headers["connection"])), "close")) api_close()
-  response
+  if (!is.null(outcome$error)) {
+    stop(sprintf("%s %s to the Runtime API at %s failed: %s", method, path, api$address, conditionMessage(outcome$error)))
+  }
+  if (is.null(outcome$response)) {
+    stop(sprintf("the Runtime API at %s closed the connection without answering %s %s%s", api$address, method, path,
+                 if (identical(method, "GET")) "" else " (not sent again: it may have arrived)"))
+  }
+  if (identical(tolower(unname(outcome$response$headers["connection"])), "close")) api_close()
+  outcome$response
+}
+
+# One request on the current connection (opened if there is none): list(response) or
+# list(error); the connection is closed unless a response came.
+api_exchange <- function(request) {
+  if (is.null(api$con)) api_open()
+  outcome <- tryCatch({
+    writeBin(request, api$con)
+    list(response = http_read_response(api$con))
+  }, error = function(e) list(error = e))
+  if (is.null(outcome$response)) api_close()
+  outcome
+}
+
+# An idle kept-alive connection has nothing to read; when it is readable, the server has closed
+# it (or sent what nobody asked for), and it cannot carry the next request.
+connection_dropped <- function(con) {
+  isTRUE(tryCatch(socketSelect(list(con), write = FALSE, timeout = 0), error = function(e) TRUE))
 }
 
 api_next_invocation <- function() {

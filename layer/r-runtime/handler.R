@@ -1,17 +1,21 @@
 # Loading the function's handler once (init) and calling it for each event.
 #
-# _HANDLER is "file.function". Function mode: the file assigns that name at top level; it is
-# sourced once into its own environment and the function is called for each event, as
-# f(event, context), or f(event) when it takes one argument. Script mode (the original guide's
-# convention, e.g. test.handler with a test.r): a file that assigns no function at top level is
-# evaluated anew for each event, in a fresh environment holding `event` and `context`; its last
-# value is the response ("OK" when that is an invisible NULL). A file that assigns other
-# functions but not the named one is a mistake in _HANDLER, reported as Runtime.NoSuchHandler.
+# _HANDLER is "file.function". Function mode: the file is sourced once into its own environment,
+# and the function of that name found there (or else in the global environment, where source()
+# puts what it defines) afterwards is called for each event, as
+# f(event, context), or f(event) when it takes one argument. It may be assigned at top level, or
+# made any other way (assign(), a source()d file, ...). Script mode (the original guide's
+# convention, e.g. test.handler with a test.r): a file that defines no function at top level and
+# calls none of the functions that can define one (DEFINERS) is not run at init but evaluated
+# anew for each event, in a fresh environment holding `event` and `context`; its last value is
+# the response ("OK" when that is an invisible NULL). A sourced file without the named function
+# is a mistake in _HANDLER, reported as Runtime.NoSuchHandler.
+
+DEFINERS <- c("source", "sys.source", "assign", "delayedAssign", "makeActiveBinding", "list2env", "load", "attach")
 
 # Init failures carry the errorType Lambda shows for them.
-init_failure <- function(type, message) {
-  structure(class = c("runtime_init_failure", "error", "condition"),
-            list(message = message, call = NULL, type = type))
+init_failure <- function(type, message, report = NULL) {
+  errorCondition(message, type = type, report = report, class = "runtime_init_failure", call = NULL)
 }
 
 # "a.b.c" may be file a with function b.c or file a.b with function c (R names may hold dots):
@@ -65,14 +69,24 @@ top_level_assignments <- function(exprs) {
 load_handler <- function(handler = Sys.getenv("_HANDLER"), task_root = Sys.getenv("LAMBDA_TASK_ROOT", "/var/task")) {
   spec <- locate_handler(handler, task_root)
   exprs <- parse_handler_file(spec$path)
+  if (is_script(exprs, spec$fun)) return(script_mode_handler(spec, exprs))
+  function_mode_handler(spec, exprs, handler)
+}
+
+is_script <- function(exprs, fun) {
   names_found <- top_level_assignments(exprs)
-  if (spec$fun %in% names_found$assigned) return(function_mode_handler(spec, exprs))
-  if (length(names_found$functions)) {
-    stop(init_failure("Runtime.NoSuchHandler", sprintf(
-      "%s defines %s but no function '%s' (from _HANDLER=%s). Rename the function or fix _HANDLER; a file without top-level functions runs as a script.",
-      basename(spec$path), paste(names_found$functions, collapse = ", "), spec$fun, handler)))
-  }
-  script_mode_handler(spec, exprs)
+  !(fun %in% names_found$assigned) && !length(names_found$functions) && !any(DEFINERS %in% all.names(exprs))
+}
+
+# User code is evaluated in environments carrying this attribute. In a stack trace, the frame of
+# eval() in such an environment is where the runtime's own frames end and the user's begin,
+# whatever frames eval() and withVisible() take in this version of R.
+USER_CODE_MARK <- "r_lambda_user_code"
+
+user_code_env <- function(parent) {
+  env <- new.env(parent = parent)
+  attr(env, USER_CODE_MARK) <- TRUE
+  env
 }
 
 # Evaluates a file's top-level statements in `env`, remembering which one runs so an error's
@@ -93,24 +107,23 @@ statement_frame <- function(exprs, where) {
   sprintf("%s:%d %s", basename(attr(refs[[i]], "srcfile")$filename), refs[[i]][[1L]], deparse_first(exprs[[i]]))
 }
 
-# Frames the runtime puts between run_user_code() and the file's own code (thunk, handler
-# closure, eval_statements(), withVisible(), eval()'s two frames), dropped from stack traces.
-SOURCE_FRAMES <- 5L
-SCRIPT_FRAMES <- 6L
-FUNCTION_FRAMES <- 4L
-
 # Errors raised while sourcing keep their condition class as errorType; the stack shows where.
-function_mode_handler <- function(spec, exprs) {
-  env <- new.env(parent = globalenv())
+function_mode_handler <- function(spec, exprs, handler) {
+  env <- user_code_env(globalenv())
   where <- new.env(parent = emptyenv())
-  sourced <- run_user_code(function() eval_statements(exprs, env, where), SOURCE_FRAMES,
-                           function() statement_frame(exprs, where))
+  sourced <- run_user_code(function() eval_statements(exprs, env, where), function() statement_frame(exprs, where))
   if (!sourced$ok) {
-    stop(structure(class = c("runtime_init_failure", "error", "condition"),
-                   list(message = sourced$report$errorMessage, call = NULL, type = sourced$report$errorType,
-                        report = sourced$report)))
+    stop(init_failure(sourced$report$errorType, sourced$report$errorMessage, report = sourced$report))
   }
-  fun <- get0(spec$fun, envir = env, inherits = FALSE)
+  # source() without local = TRUE defines into the global environment, so it is looked at second.
+  home <- Find(function(e) exists(spec$fun, envir = e, inherits = FALSE), list(env, globalenv()))
+  fun <- if (!is.null(home)) get(spec$fun, envir = home, inherits = FALSE)
+  if (is.null(home)) {
+    defined <- Filter(function(name) is.function(get(name, envir = env)), sort(ls(env)))
+    stop(init_failure("Runtime.NoSuchHandler", sprintf(
+      "%s defines %s but no function '%s' (from _HANDLER=%s). Rename the function or fix _HANDLER; a file that defines no functions and sources nothing runs as a script.",
+      basename(spec$path), if (length(defined)) paste(defined, collapse = ", ") else "nothing", spec$fun, handler)))
+  }
   if (!is.function(fun)) {
     stop(init_failure("Runtime.NoSuchHandler", sprintf(
       "%s assigns '%s' but it is a %s, not a function.", basename(spec$path), spec$fun, class(fun)[[1L]])))
@@ -120,13 +133,12 @@ function_mode_handler <- function(spec, exprs) {
   handler_call <- as.call(c(as.name(spec$fun), list(quote(event), quote(context))[seq_len(arity)]))
   list(
     run = function(event, context) {
-      frame <- new.env(parent = emptyenv())
+      frame <- user_code_env(emptyenv())
       frame[[spec$fun]] <- fun
       frame$event <- event
       frame$context <- context
       eval(handler_call, frame)
     },
-    skip_frames = FUNCTION_FRAMES,
     outer_frame = function() NULL
   )
 }
@@ -140,30 +152,31 @@ script_mode_handler <- function(spec, exprs) {
   where <- new.env(parent = emptyenv())
   list(
     run = function(event, context) {
-      env <- new.env(parent = globalenv())
+      env <- user_code_env(globalenv())
       env$event <- event
       env$context <- context
       last <- eval_statements(exprs, env, where)
       if (is.null(last$value) && !last$visible) "OK" else last$value
     },
-    skip_frames = SCRIPT_FRAMES,
     outer_frame = function() statement_frame(exprs, where)
   )
 }
 
 # Runs user code. Errors become a report (errorMessage, errorType from the condition class,
-# stackTrace from the R call stack); warnings are logged and muffled, never fatal.
-# skip_frames drops the runtime's own frames between `thunk` and the user's code.
-run_user_code <- function(thunk, skip_frames = 0L, outer_frame = function() NULL) {
-  entry <- NULL
+# stackTrace from the R call stack, from the user's first frame on); warnings are logged and
+# muffled, never fatal.
+run_user_code <- function(thunk, outer_frame = function() NULL) {
+  start <- NULL
   stack <- NULL
   wrapped <- function() {
-    entry <<- sys.nframe() + skip_frames
+    start <<- sys.nframe()
     thunk()
   }
   on_error <- function(e) {
-    calls <- sys.calls()
-    stack <<- with_outer_frame(user_stack(calls[seq_len(sys.nframe() - 1L)], entry, conditionCall(e)), outer_frame())
+    here <- sys.nframe() - 1L
+    calls <- sys.calls()[seq_len(here)]
+    stack <<- with_outer_frame(user_stack(calls, user_code_entry(sys.frames()[seq_len(here)], start), conditionCall(e)),
+                               outer_frame())
   }
   on_warning <- function(w) {
     log_line("WARN", warning_text(w))
@@ -186,6 +199,15 @@ error_report <- function(e, stack) {
     errorType = gsub("[^A-Za-z0-9_.:-]", "_", class(e)[[1L]]),
     stackTrace = I(as.character(stack))
   )
+}
+
+# The index of the eval() frame that runs user code (see USER_CODE_MARK), after `start`; the
+# user's frames follow it. NULL when the error came before any user code ran.
+user_code_entry <- function(frames, start) {
+  if (is.null(start)) return(NULL)
+  marked <- vapply(frames, function(frame) isTRUE(attr(frame, USER_CODE_MARK)), NA)
+  marked[seq_len(min(start, length(marked)))] <- FALSE
+  if (any(marked)) which(marked)[[1L]] else NULL
 }
 
 # Innermost first. The condition's call is added when it is no frame (errors from builtins

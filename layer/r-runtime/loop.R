@@ -12,8 +12,17 @@ run_runtime <- function() {
   attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
   handler <- init_or_fail(load_handler)
   settings <- function_settings()
-  repeat serve_invocation(handler, api_next_invocation(), settings)
+  repeat {
+    bytes <- serve_invocation(handler, api_next_invocation(), settings)
+    if (bytes >= COLLECT_AFTER_BYTES) gc(verbose = FALSE)
+  }
 }
+
+# After an event or response this large, a full garbage collection (tens of milliseconds, after
+# the response is sent) returns its memory before the next event is parsed; without it, the
+# garbage of one large event and the parse of the next add up (measured with a 3.5 MB event:
+# 211 MB peak from the second event on, instead of the first event's 145 MB).
+COLLECT_AFTER_BYTES <- 1048576
 
 # jsonlite and the JSON encoder's use of it. Without jsonlite the runtime cannot parse events, so
 # that is an init error (reported by the pure-R encoder, which needs no jsonlite).
@@ -78,6 +87,7 @@ serve_invocation <- function(handler, invocation, settings) {
     answer <- api_post_error(request_id, outcome$report)
   }
   check_answer(answer, request_id)
+  length(invocation$body) + length(outcome$payload)
 }
 
 # Each step that can fail for its own reason has its own errorType.
@@ -87,7 +97,7 @@ invoke_handler <- function(handler, invocation, settings) {
     return(failure("Runtime.UnmarshalError", paste("The event is not valid JSON:", conditionMessage(event))))
   }
   context <- make_context(invocation$headers, settings)
-  result <- run_user_code(function() handler$run(event, context), handler$skip_frames, handler$outer_frame)
+  result <- run_user_code(function() handler$run(event, context), handler$outer_frame)
   if (!result$ok) return(result)
   payload <- tryCatch(serialize_result(result$value), error = function(e) e)
   if (inherits(payload, "error")) {

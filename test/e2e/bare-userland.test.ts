@@ -23,8 +23,14 @@ jest.setTimeout(10 * 60_000);
 const mirror = localMirror();
 
 const HANDLER = `# checks.R: one check per event, each using a part of the layers.
+helper <- function(x) {
+  if (x > 1) stop("too big: ", x)
+  x
+}
 handler <- function(event, context) {
   switch(event$check,
+    fail = helper(event$n),
+    echo = event$payload,
     env = list(
       locale = Sys.getlocale("LC_CTYPE"),
       r = paste(R.version$major, R.version$minor, sep = "."),
@@ -219,6 +225,33 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
       });
       expect(await invoke({ check: 'curl', url })).toMatchObject({ kind: 'success', body: { status: 200 } });
       expect(await invoke({ check: 'base', url })).toMatchObject({ kind: 'success', body: { status: 0 } });
+    });
+  });
+
+  it("with the built R, a stack trace starts at the handler's code and an event echoes losslessly", async () => {
+    const root = await newRoot();
+    // The line of the handler's source that holds `text`, as the stack trace numbers it.
+    const line = (text: string): number => HANDLER.split('\n').findIndex((l) => l.includes(text)) + 1;
+    await withFunction(root, {}, async (invoke) => {
+      expect(await invoke({ check: 'fail', n: 5 })).toEqual({
+        kind: 'function-error',
+        body: {
+          errorMessage: 'too big: 5',
+          errorType: 'simpleError',
+          stackTrace: [
+            `checks.R:${line('stop("too big')} stop("too big: ", x)`,
+            `checks.R:${line('switch(event$check')} helper(event$n)`, // the statement's line: the switch()
+            'handler(event, context)',
+          ],
+        },
+      });
+      const payload = {
+        a: [1, 2.5, 'x', true, null, {}, [], ['one']],
+        b: { '': [[1]] },
+        c: 0.1 + 0.2,
+        d: 'h\u00e9\n',
+      };
+      expect(await invoke({ check: 'echo', payload })).toEqual({ kind: 'success', body: payload });
     });
   });
 

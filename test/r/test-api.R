@@ -1,0 +1,96 @@
+# The runtime's HTTP client (layer/r-runtime/api.R) against a scripted server on 127.0.0.1
+# (runtime-api-stub.mjs): keep-alive, a malformed status line, a connection the server closed
+# while idle, and one closed after the request was sent, where only GET is sent again.
+source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
+
+node <- Sys.which("node")
+if (!nzchar(node)) {
+  cat("r-tests: test-api.R: skipped, node is not on PATH\n")
+  quit(save = "no", status = 0L)
+}
+
+rt <- runtime_env(c("log.R", "api.R", "json.R"))
+
+ok <- function(body = "{}", extra = "") {
+  sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s", nchar(body, "bytes"), extra, body)
+}
+accepted <- "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
+
+# Runs `calls(rt)` against a stub playing `steps`; returns list(value or error, requests seen).
+with_stub <- function(steps, calls) {
+  dir <- tempfile("api-stub-")
+  dir.create(dir)
+  script <- file.path(dir, "script.json")
+  log <- file.path(dir, "log.jsonl")
+  out <- file.path(dir, "port")
+  file.create(log)
+  writeLines(jsonlite::toJSON(steps, auto_unbox = TRUE), script)
+  system2(node, c(file.path(test_dir(), "runtime-api-stub.mjs"), script, log), stdout = out, wait = FALSE)
+  for (i in 1:200) if (file.exists(out) && length(readLines(out, warn = FALSE))) break else Sys.sleep(0.05)
+  started <- as.integer(strsplit(readLines(out, warn = FALSE)[[1L]], " ")[[1L]])
+  on.exit(tools::pskill(started[[2L]]), add = TRUE)
+  rt$api_configure(sprintf("127.0.0.1:%d", started[[1L]]))
+  value <- tryCatch(calls(rt), error = identity)
+  rt$api_close()
+  Sys.sleep(0.1)
+  requests <- lapply(readLines(log, warn = FALSE), jsonlite::fromJSON)
+  list(value = value, requests = requests)
+}
+
+request_lines <- function(run) vapply(run$requests, function(r) r$request, "")
+connections <- function(run) vapply(run$requests, function(r) r$connection, 0L)
+
+run <- with_stub(list(list(reply = ok('{"n":1}')), list(reply = accepted)), function(rt) {
+  list(rt$api_call("GET", "/invocation/next"), rt$api_call("POST", "/invocation/id-1/response", charToRaw('{"n":1}')))
+})
+check("keep-alive: two requests on one connection", identical(connections(run), c(1L, 1L)))
+check("keep-alive: the answers are read", identical(rawToChar(run$value[[1L]]$body), '{"n":1}') && run$value[[2L]]$status == 202L)
+check("keep-alive: the POST carries the body", identical(run$requests[[2L]]$body, '{"n":1}'))
+
+for (line in c("HTTP/1.1 abc", "hello", "HTTP/1.1 2000 Too Much")) {
+  run <- with_stub(list(list(reply = paste0(line, "\r\nContent-Length: 0\r\n\r\n"))), function(rt) rt$api_call("GET", "/invocation/next"))
+  message <- if (inherits(run$value, "error")) conditionMessage(run$value) else ""
+  check(paste("a malformed status line is a clear error:", line),
+        grepl("malformed HTTP status line", message, fixed = TRUE) && grepl(line, message, fixed = TRUE) && !grepl("missing value", message))
+  check(paste("a malformed status line is not retried:", line), length(run$requests) == 1L)
+}
+
+run <- with_stub(list(list(reply = ok(), after = "close"), list(reply = accepted)), function(rt) {
+  rt$api_call("GET", "/invocation/next")
+  Sys.sleep(0.3) # the server's close arrives while the connection is idle
+  rt$api_call("POST", "/invocation/id-1/response", charToRaw("{}"))
+})
+check("closed while idle: the POST goes out once, on a new connection",
+      identical(connections(run), c(1L, 2L)) && run$value$status == 202L)
+
+run <- with_stub(list(list(reply = ok()), list(hangUp = TRUE), list(reply = accepted)), function(rt) {
+  rt$api_call("GET", "/invocation/next")
+  rt$api_call("POST", "/invocation/id-1/response", charToRaw("{}"))
+})
+check("closed after a POST was sent: an error that says so", inherits(run$value, "error") &&
+        grepl("not sent again", conditionMessage(run$value)))
+check("closed after a POST was sent: never a second POST", sum(grepl("^POST", request_lines(run))) == 1L)
+
+run <- with_stub(list(list(reply = ok()), list(hangUp = TRUE), list(reply = ok('{"n":2}'))), function(rt) {
+  rt$api_call("GET", "/invocation/next")
+  rt$api_call("GET", "/invocation/next")
+})
+check("closed after a GET /next on a reused connection: sent again on a new one",
+      identical(connections(run), c(1L, 1L, 2L)) && identical(rawToChar(run$value$body), '{"n":2}'))
+
+run <- with_stub(list(list(hangUp = TRUE), list(reply = ok())), function(rt) rt$api_call("GET", "/invocation/next"))
+check("a new connection that closes without answering is an error, not retried",
+      inherits(run$value, "error") && grepl("closed the connection without answering GET", conditionMessage(run$value)) &&
+        length(run$requests) == 1L)
+
+run <- with_stub(list(list(reply = ok("{}", "Connection: close\r\n"), after = "close"), list(reply = accepted)), function(rt) {
+  rt$api_call("GET", "/invocation/next")
+  rt$api_call("POST", "/invocation/id-1/response", charToRaw("{}"))
+})
+check("Connection: close: the next request on a new connection", identical(connections(run), c(1L, 2L)))
+
+chunked <- "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n"
+run <- with_stub(list(list(reply = chunked)), function(rt) rt$api_call("GET", "/invocation/next"))
+check("a chunked body is read whole", identical(rawToChar(run$value$body), '{"a":1}'))
+
+finish()
