@@ -4,7 +4,7 @@
 # and the function of that name found there (or else in the global environment, where source()
 # puts what it defines) afterwards is called for each event, as
 # f(event, context), or f(event) when it takes one argument. It may be assigned at top level, or
-# made any other way (assign(), a source()d file, ...). Script mode (the original guide's
+# made any other way (assign(), a source()d file, ...). Script mode (the original blog recipe's
 # convention, e.g. test.handler with a test.r): a file that defines no function at top level and
 # calls none of the functions that can define one (DEFINERS) is not run at init but evaluated
 # anew for each event, in a fresh environment holding `event` and `context`; its last value is
