@@ -10,7 +10,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../util/exec.js';
 import { fetchText } from '../util/fetch.js';
-import { copyTree } from '../util/fs.js';
+import { copyTree, writeFileAtomic } from '../util/fs.js';
 import { sha256, sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import { dataFile, layerDir } from '../paths.js';
@@ -348,10 +348,9 @@ async function writeLayers(
   const licenses = Object.fromEntries(
     recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]),
   );
-  await writeFile(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
-  await writeFile(`${manifestPath}.tmp`, manifestText(manifest));
-  await rename(`${sbomPath}.tmp`, sbomPath);
-  await rename(`${manifestPath}.tmp`, manifestPath);
+  await writeFileAtomic(sbomPath, sbomText(buildSbom(manifest, licenses)));
+  // The manifest last, once everything it describes is in place.
+  await writeFileAtomic(manifestPath, manifestText(manifest));
 
   // The prefix ends holding exactly what the layers hold, as Lambda will see it.
   await prefix.reset();

@@ -2,7 +2,8 @@
  * The R versions this repository has built already (data/built-r-versions.json), so the scheduled check builds
  * only what is new and stays idempotent. `minimumVersion` keeps the first run from building every R 4 ever released.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/fs.js';
 import semver from 'semver';
 import { UserError } from '../errors.js';
 
@@ -63,6 +64,5 @@ export async function readVersionsFile(path: string): Promise<VersionsFile> {
 }
 
 export async function writeVersionsFile(path: string, file: VersionsFile): Promise<void> {
-  await writeFile(`${path}.tmp`, formatVersionsFile(file));
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, formatVersionsFile(file));
 }

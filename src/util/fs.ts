@@ -1,5 +1,5 @@
 /** File-system helpers shared by the pipeline, the caches and the scripts. */
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runChecked } from './exec.js';
 
@@ -7,6 +7,12 @@ import { runChecked } from './exec.js';
 export async function copyTree(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
   await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
+}
+
+/** Write a text file whole or not at all: a reader never sees half of it, a failed write leaves the old one. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
 }
 
 /** The last `n` lines of a log file, for error messages ('' when it cannot be read). */
