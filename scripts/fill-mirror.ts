@@ -20,7 +20,6 @@
  * is passed over for the next one. It fails, naming the package, only when no version arrives. Needs deb-src entries
  * (scripts/install-test-deps.sh adds Debian's newer suites as source-only entries).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,6 +34,7 @@ import { compareVersions } from '../src/pipeline/glibc.js';
 import { toolHome } from '../src/pipeline/options.js';
 import { fileNameOf, fillTemplate } from '../src/pipeline/plan.js';
 import { run, runChecked } from '../src/util/exec.js';
+import { sha256File } from '../src/util/hash.js';
 import { loadRecipe } from '../src/pipeline/recipe.js';
 
 /** The Debian source package of each recipe stage. */
@@ -63,7 +63,8 @@ const mirror = path.resolve(process.argv[2] || path.join(toolHome(), 'mirror'));
 const downloads = path.join(mirror, 'debian');
 const staging = path.join(mirror, '.staging');
 
-const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** A file's SHA-256, or '' when it is not there (not downloaded yet, or did not arrive). */
+const sha256 = (file: string): Promise<string> => sha256File(file).catch(() => '');
 const say = (line: string): void => console.log(`fill-mirror: ${line}`);
 
 class MirrorError extends Error {}
@@ -78,11 +79,7 @@ async function obtain(pkg: string, candidates: Candidate[]): Promise<{ file: str
   const failures: string[] = [];
   for (const candidate of candidates) {
     const file = path.join(downloads, candidate.origFile);
-    try {
-      if (sha256(file) === candidate.origSha256) return { file, chosen: candidate };
-    } catch {
-      // not downloaded yet
-    }
+    if ((await sha256(file)) === candidate.origSha256) return { file, chosen: candidate };
     const dir = await mkdtemp(path.join(os.tmpdir(), 'fill-mirror-'));
     try {
       // Only the orig file: the archive sometimes lacks a version's .dsc or .debian.tar.* while its orig file, all a
@@ -98,12 +95,7 @@ async function obtain(pkg: string, candidates: Candidate[]): Promise<{ file: str
       const result = uri
         ? await run('/usr/lib/apt/apt-helper', ['download-file', uri, got, `SHA256:${candidate.origSha256}`])
         : uris;
-      let actual = '';
-      try {
-        actual = sha256(got);
-      } catch {
-        // did not arrive
-      }
+      const actual = await sha256(got);
       if (actual === candidate.origSha256) {
         await mkdir(downloads, { recursive: true });
         await copyFile(got, `${file}.part`);

@@ -3,7 +3,6 @@
  * parseBuildOptions(). The options themselves (names, defaults, flags, descriptions) are declared in
  * src/options/declarations.ts; the messages follow src/options/parse.ts.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import type { OptionIn, OptionName } from '../options/declarations.js';
 import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
 import type { PruneOptions } from './prune-options.js';
+import { sha256 } from '../util/hash.js';
 
 export interface SourceOverride {
   /** A local path, file:// URL or http(s):// URL of the tarball. */
@@ -116,7 +116,7 @@ function parsePackageRequest(
     pins,
     lockfile: {
       path: file,
-      sha256: createHash('sha256').update(text).digest('hex'),
+      sha256: sha256(text),
       rVersion: lock.rVersion,
     },
   };

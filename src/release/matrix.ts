@@ -4,7 +4,7 @@
  * names the input.
  */
 import { UserError } from '../errors.js';
-import { optionLabel } from '../options/parse.js';
+import { optionLabel, splitList } from '../options/parse.js';
 import { parseRVersion } from '../pipeline/options.js';
 import { ARCHITECTURES, defaultArtifactName, type Architecture } from '../layers.js';
 import { sortVersions } from './versions-file.js';
@@ -47,7 +47,7 @@ export function parseList(name: string, text: string): string[] {
     }
     return parsed.map((v) => String(v).trim()).filter(Boolean);
   }
-  return trimmed.split(/[\s,]+/).filter(Boolean);
+  return splitList(trimmed);
 }
 
 export function parseArchitecture(value: string): Architecture {
