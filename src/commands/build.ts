@@ -13,7 +13,7 @@ import { loadRecipe } from '../pipeline/recipe.js';
 
 export function buildCommand(): Command {
   const command = new Command('build').description(
-    'Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.',
+    'Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip, manifest.json and sbom.cdx.json.',
   );
   addOptionFlags(command, 'build');
   return command.action(async (flags: Record<string, unknown>) => {
