@@ -54309,6 +54309,11 @@ async function copyTree(from, to) {
     await (0,promises_.mkdir)(to, { recursive: true });
     await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
 }
+/** Write a text file whole or not at all: a reader never sees half of it, a failed write leaves the old one. */
+async function writeFileAtomic(file, text) {
+    await (0,promises_.writeFile)(`${file}.tmp`, text);
+    await (0,promises_.rename)(`${file}.tmp`, file);
+}
 /** The last `n` lines of a log file, for error messages ('' when it cannot be read). */
 async function tail(file, n = 50) {
     const text = await (0,promises_.readFile)(file, 'utf8').catch(() => '');
@@ -56907,10 +56912,9 @@ async function writeLayers(b, rVersion, stages, done) {
     const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
     const sbomPath = external_node_path_default().join(options.outDir, SBOM_FILE);
     const licenses = Object.fromEntries(recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]));
-    await (0,promises_.writeFile)(`${sbomPath}.tmp`, sbomText(buildSbom(manifest, licenses)));
-    await (0,promises_.writeFile)(`${manifestPath}.tmp`, manifestText(manifest));
-    await (0,promises_.rename)(`${sbomPath}.tmp`, sbomPath);
-    await (0,promises_.rename)(`${manifestPath}.tmp`, manifestPath);
+    await writeFileAtomic(sbomPath, sbomText(buildSbom(manifest, licenses)));
+    // The manifest last, once everything it describes is in place.
+    await writeFileAtomic(manifestPath, manifestText(manifest));
     // The prefix ends holding exactly what the layers hold, as Lambda will see it.
     await prefix.reset();
     await prefix.add(tree);
@@ -57275,7 +57279,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         pins,
         lockfile: {
             path: file,
-            sha256: (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex'),
+            sha256: sha256(text),
             rVersion: lock.rVersion,
         },
     };
@@ -57400,7 +57404,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
 
 
 function buildCommand() {
-    const command = new Command('build').description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip and manifest.json.');
+    const command = new Command('build').description('Build native libraries and R from source into the prefix, then write r.zip, r_lib.zip, subsystem.zip, manifest.json and sbom.cdx.json.');
     addOptionFlags(command, 'build');
     return command.action(async (flags) => {
         const raw = optionsFromFlags(flags, 'build');

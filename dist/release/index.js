@@ -3273,7 +3273,7 @@ function errorMessage(error) {
 /* harmony export */ });
 /* unused harmony exports CRAN_BASE, parseVersionInfo */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9453);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4210);
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 
 
@@ -3312,7 +3312,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2088);
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9453);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4210);
 /**
  * R's releases as CRAN lists them: the directory index of src/base/R-4/ (an Apache "fancy" index), one
  * `R-x.y.z.tar.gz` per release. Parsing is pure; fetching is one GET.
@@ -3364,9 +3364,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _pipeline_r_versions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8248);
 /* harmony import */ var _cran_releases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2842);
-/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7806);
+/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(290);
 /* harmony import */ var _new_releases_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2662);
-/* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9691);
+/* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5806);
 /**
  * The workflows' script: `matrix` (the reusable build workflow's setup job), `check-releases` and `record` (the
  * scheduled rebuild). Thin: the logic is in the pure modules beside it. Each subcommand prints its result as JSON
@@ -3458,7 +3458,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7806:
+/***/ 290:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4035,6 +4035,24 @@ function lockfile_packagesWithLock(listed, lock, file) {
     return { names: lock.pins.map((p) => p.name), pins: lock.pins };
 }
 
+// EXTERNAL MODULE: external "node:stream/promises"
+var promises_ = __nccwpck_require__(6466);
+;// CONCATENATED MODULE: ./src/util/hash.ts
+/** SHA-256, the one digest the project records (manifest, SBOM, cache keys, lockfiles) and checks (sources, zips). */
+
+
+
+/** A file's SHA-256, hex, read as a stream (zips and tarballs are large). */
+async function sha256File(file) {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(file), hash);
+    return hash.digest('hex');
+}
+/** The SHA-256 of a string (as UTF-8) or bytes; hex unless asked for base64 (Lambda's CodeSha256). */
+function hash_sha256(data, encoding = 'hex') {
+    return createHash('sha256').update(data).digest(encoding);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/options.ts
 /**
  * The build options, parsed and validated in one place: the CLI and the GitHub Action both hand their raw values to
@@ -4109,7 +4127,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         pins,
         lockfile: {
             path: file,
-            sha256: createHash('sha256').update(text).digest('hex'),
+            sha256: sha256(text),
             rVersion: lock.rVersion,
         },
     };
@@ -4257,8 +4275,8 @@ function defaultArtifactName(rVersion, architecture) {
     return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
 }
 
-// EXTERNAL MODULE: ./src/release/versions-file.ts
-var versions_file = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./src/release/versions-file.ts + 2 modules
+var versions_file = __nccwpck_require__(5806);
 ;// CONCATENATED MODULE: ./src/release/matrix.ts
 /**
  * The build matrix of the reusable workflow: R versions × architectures, each cell with its runner and artifact
@@ -4294,7 +4312,7 @@ function parseList(name, text) {
         }
         return parsed.map((v) => String(v).trim()).filter(Boolean);
     }
-    return trimmed.split(/[\s,]+/).filter(Boolean);
+    return parse_splitList(trimmed);
 }
 function parseArchitecture(value) {
     if (ARCHITECTURES.includes(value))
@@ -4359,7 +4377,7 @@ function outputLines(outputs) {
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2088);
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9691);
+/* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5806);
 /** Which R versions to build: CRAN's releases that are not built yet, or the ones a person forces. Pure. */
 
 
@@ -4382,26 +4400,143 @@ function newReleases(input) {
 
 /***/ }),
 
-/***/ 9691:
+/***/ 5806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BG: () => (/* binding */ recordVersions),
-/* harmony export */   DH: () => (/* binding */ DEFAULT_VERSIONS_FILE),
-/* harmony export */   M7: () => (/* binding */ sortVersions),
-/* harmony export */   XY: () => (/* binding */ writeVersionsFile),
-/* harmony export */   u$: () => (/* binding */ readVersionsFile)
-/* harmony export */ });
-/* unused harmony exports parseVersionsFile, formatVersionsFile */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2088);
-/* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  DH: () => (/* binding */ DEFAULT_VERSIONS_FILE),
+  u$: () => (/* binding */ readVersionsFile),
+  BG: () => (/* binding */ recordVersions),
+  M7: () => (/* binding */ sortVersions),
+  XY: () => (/* binding */ writeVersionsFile)
+});
+
+// UNUSED EXPORTS: formatVersionsFile, parseVersionsFile
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/util/exec.ts
+/**
+ * The one way this project runs a program: without a shell, with its arguments as a list. `run` never throws for a
+ * non-zero exit (the caller decides what failure means); `runChecked` does; `runSync` is for the one caller that must
+ * stay synchronous (reading the host's glibc version).
+ */
+
+
+
+
+/**
+ * Run a program and collect its output (however large: readelf --version-info over a batch of libraries prints tens
+ * of MB). Rejects only when the program cannot start (missing, not executable).
+ */
+async function run(command, args, options = {}) {
+    let logStream;
+    if (options.logFile) {
+        await mkdir(path.dirname(options.logFile), { recursive: true });
+        logStream = createWriteStream(options.logFile, { flags: 'a' });
+    }
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (d) => (logStream ? logStream.write(d) : out.push(d)));
+        child.stderr.on('data', (d) => (logStream ? logStream.write(d) : err.push(d)));
+        child.on('error', (error) => {
+            logStream?.end();
+            // Not an exit status: the program is missing (ENOENT) or could not start.
+            reject(new Error(`cannot run ${command}: ${error.message}`, { cause: error }));
+        });
+        child.on('close', (code, signal) => {
+            const finish = () => resolve({
+                code: code ?? (signal ? 128 : 1),
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+            });
+            if (logStream)
+                logStream.end(finish);
+            else
+                finish();
+        });
+    });
+}
+/** Run and throw with the output when it fails: for steps whose failure is a bug or a broken host. */
+async function exec_runChecked(command, args, options = {}) {
+    const result = await run(command, args, options);
+    if (result.code !== 0) {
+        throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    }
+    return result.stdout;
+}
+/** Synchronous `runChecked` for a short command's stdout; throws when it cannot start or fails. */
+function runSync(command, args) {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+;// CONCATENATED MODULE: ./src/util/fs.ts
+/** File-system helpers shared by the pipeline, the caches and the scripts. */
+
+
+
+/** Copy a folder's contents into another, keeping modes, symlinks and hard links (`cp -a`). */
+async function copyTree(from, to) {
+    await mkdir(to, { recursive: true });
+    await runChecked('cp', ['-a', `${from}/.`, `${to}/`]);
+}
+/** Write a text file whole or not at all: a reader never sees half of it, a failed write leaves the old one. */
+async function writeFileAtomic(file, text) {
+    await (0,promises_.writeFile)(`${file}.tmp`, text);
+    await (0,promises_.rename)(`${file}.tmp`, file);
+}
+/** The last `n` lines of a log file, for error messages ('' when it cannot be read). */
+async function tail(file, n = 50) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+/**
+ * True when `file` is `folder` itself or lies below it (or below any of several folders). Lexical: both paths are
+ * resolved against the working directory, symlinks are not followed.
+ */
+function isInside(file, folder) {
+    if (typeof folder !== 'string')
+        return folder.some((f) => isInside(file, f));
+    const rel = path.relative(path.resolve(folder), path.resolve(file));
+    // `..foo` is a name inside; only `..` itself or `../…` leaves.
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+/** Whether anything (a dangling symlink too) is at `file`. */
+async function exists(file) {
+    try {
+        await lstat(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/release/versions-file.ts
 /**
  * The R versions this repository has built already (data/built-r-versions.json), so the scheduled check builds
  * only what is new and stays idempotent. `minimumVersion` keeps the first run from building every R 4 ever released.
  */
+
 
 
 
@@ -4413,9 +4548,9 @@ function parseVersionsFile(text, where = DEFAULT_VERSIONS_FILE) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${where} is not valid JSON: ${error.message}`);
+        throw new errors/* UserError */.y(`${where} is not valid JSON: ${error.message}`);
     }
-    const fail = (problem) => new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${where}: ${problem}; expected {"minimumVersion": "4.5.0", "built": ["4.5.1", ...]}.`);
+    const fail = (problem) => new errors/* UserError */.y(`${where}: ${problem}; expected {"minimumVersion": "4.5.0", "built": ["4.5.1", ...]}.`);
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
         throw fail('not a JSON object');
     const { minimumVersion, built } = doc;
@@ -4428,13 +4563,13 @@ function parseVersionsFile(text, where = DEFAULT_VERSIONS_FILE) {
     return { ...(minimumVersion !== undefined && { minimumVersion }), built: sortVersions(built) };
 }
 function sortVersions(versions) {
-    return [...new Set(versions)].sort((semver__WEBPACK_IMPORTED_MODULE_1___default().compare));
+    return [...new Set(versions)].sort((semver_default()).compare);
 }
 /** Pure: the file with `versions` recorded as built. */
 function recordVersions(file, versions) {
     for (const v of versions) {
         if (!EXACT.test(v))
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`record: "${v}" is not an exact R version such as 4.5.2.`);
+            throw new errors/* UserError */.y(`record: "${v}" is not an exact R version such as 4.5.2.`);
     }
     return { ...file, built: sortVersions([...file.built, ...versions]) };
 }
@@ -4444,7 +4579,7 @@ function formatVersionsFile(file) {
 async function readVersionsFile(path) {
     let text;
     try {
-        text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8');
+        text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
         if (error.code === 'ENOENT')
@@ -4454,14 +4589,13 @@ async function readVersionsFile(path) {
     return parseVersionsFile(text, path);
 }
 async function writeVersionsFile(path, file) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(`${path}.tmp`, formatVersionsFile(file));
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(`${path}.tmp`, path);
+    await writeFileAtomic(path, formatVersionsFile(file));
 }
 
 
 /***/ }),
 
-/***/ 9453:
+/***/ 4210:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4478,8 +4612,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: external "node:stream"
 const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/util/fetch.ts
 /** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
 
@@ -4571,6 +4705,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 6466:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 
 /***/ }),
 
