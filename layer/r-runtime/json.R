@@ -3,26 +3,33 @@
 # Events are parsed without simplification: objects become named lists, arrays unnamed lists
 # (so [] and {} differ and a one-element array stays an array), null becomes NULL.
 #
-# Results are written by encode_json(): plain lists and vectors here (fast, and exact), anything
-# with a class (data frames, factors, dates, matrices, ...) by jsonlite::toJSON(). Rules:
-# NULL and NA are null; a vector of length 1 is a scalar, other lengths arrays (I(x) keeps an
-# array); a named list is an object, an unnamed one an array; doubles are written with 15
-# significant digits, or 17 where 15 would not read back as the same number (jsonlite's
-# digits = NA stops at 15, turning 0.1 + 0.2 into 0.3). A value of class "json" (raw_json(),
-# jsonlite::toJSON()) is inserted as is, at the top or anywhere inside.
-# jsonlite::toJSON() for a whole plain list costs about 0.5 ms per small event through its S4
-# dispatch; this encoder takes a few tens of microseconds. Large events: it works on the tree
-# level by level (see encode_tree()), with R calls per container and per group of values, none
-# per value (npm run bench measures it against jsonlite's parse of the same event).
+# Results: plain lists and vectors are written by the rules below, anything with a class (data
+# frames, factors, dates, matrices, ...) by jsonlite::toJSON(). Rules: NULL and NA are null; a
+# vector of length 1 is a scalar, other lengths arrays (I(x) keeps an array); a named list is an
+# object, an unnamed one an array; doubles are written with 15 significant digits, or 17 where 15
+# would not read back as the same number (jsonlite's digits = NA stops at 15, turning
+# 0.1 + 0.2 into 0.3). A value of class "json" (raw_json(), jsonlite::toJSON()) is inserted as is,
+# at the top or anywhere inside.
+#
+# Two implementations of the same rules. The r layer carries the C codec, the R package
+# lambdajson (data/lambdajson in the project; installed in R's own library with jsonlite): it
+# parses an event's bytes into what jsonlite would return, building the R values as it reads,
+# and writes results in one pass, calling back into encode_json() below for classed values.
+# Without it (an r layer from before it, or R_LAMBDA_JSON=r) events are parsed by jsonlite and
+# results written by the R code here, which works on large lists level by level (encode_tree()),
+# with R calls per container and per group of values, none per value. The tests hold the two to
+# the same bytes; npm run bench measures both against jsonlite's parse of the same event.
 
 parse_event <- function(bytes) {
   if (length(bytes) == 0L) return(NULL)
+  if (!is.null(json_state$native)) return(json_state$native$parse_json_bytes(bytes))
   text <- rawToChar(bytes)
   Encoding(text) <- "UTF-8"
   jsonlite::fromJSON(text, simplifyVector = FALSE)
 }
 
 serialize_result <- function(value) {
+  if (!is.null(json_state$native)) return(json_state$native$encode_json_bytes(value, encode_json))
   json_text_bytes(encode_json(value))
 }
 
@@ -315,10 +322,20 @@ format_doubles <- function(x) {
   text <- sprintf("%.15g", x)
   finite <- is.finite(x)
   inexact <- finite
-  inexact[finite] <- as.numeric(text[finite]) != x[finite]
+  inexact[finite] <- read_doubles(text[finite]) != x[finite]
   if (any(inexact)) text[inexact] <- sprintf("%.17g", x[inexact])
   text[!finite] <- "null"
   text
+}
+
+# Numbers as a JSON reader reads them. R's as.numeric() is not correctly rounded at 15 digits: it
+# reads "938.045080672908" as the double that prints as 938.04508067290794, so 15 digits would look
+# exact where every correctly rounding reader (the C library's strtod, JavaScript, Python) gets
+# another number; about 1 in 13,000 random doubles. jsonlite's parser uses strtod. Without jsonlite
+# (an init error being reported), as.numeric() it is.
+read_doubles <- function(text) {
+  if (!length(text) || !isNamespaceLoaded("jsonlite")) return(as.numeric(text))
+  as.numeric(jsonlite::parse_json(paste0("[", paste(text, collapse = ","), "]"), simplifyVector = TRUE))
 }
 
 # jsonlite's C string escaper when present (it is internal, so checked), else the same in R.
@@ -329,11 +346,12 @@ quote_json_strings <- function(x) {
 }
 
 # Escapes as jsonlite's escaper does: \b \f \n \r \t by name, other control characters as
-# \u00XX with lower-case hex, DEL and non-ASCII text as they are.
+# \u00XX with lower-case hex, "</" as "<\/", DEL and non-ASCII text as they are.
 quote_json_strings_r <- function(x) {
   if (!length(x)) return(character()) # paste0() would turn no strings into one ""
   x <- gsub("\\", "\\\\", x, fixed = TRUE)
   x <- gsub("\"", "\\\"", x, fixed = TRUE)
+  x <- gsub("</", "<\\/", x, fixed = TRUE)
   controls <- grepl("[\001-\037]", x)
   if (any(controls)) x[controls] <- escape_controls(x[controls])
   paste0("\"", x, "\"")
@@ -358,10 +376,29 @@ init_json <- function() {
   works <- is.function(quote) && tryCatch(identical(quote(c("a\"\n", "\u00e9")), c("\"a\\\"\\n\"", "\"\u00e9\"")),
                                           error = function(e) FALSE)
   json_state$quote <- if (works) quote else NULL
+  json_state$native <- load_native_codec()
 }
 
+# The version of lambdajson this runtime is written for; another version is not used.
+NATIVE_CODEC_VERSION <- "1.0.0"
+
+# lambdajson's namespace, from R's own library first (where the build puts it; a package of that
+# name in the function's library cannot win), else from the library path (the tests install it
+# in a temporary one). NULL when absent, of another version, or when R_LAMBDA_JSON=r asks for the
+# R code.
+load_native_codec <- function() {
+  if (identical(Sys.getenv("R_LAMBDA_JSON"), "r")) return(NULL)
+  ns <- tryCatch(loadNamespace("lambdajson", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
+  if (is.null(ns)) ns <- tryCatch(loadNamespace("lambdajson"), error = function(e) NULL)
+  if (is.null(ns) || !identical(getNamespaceVersion(ns)[[1L]], NATIVE_CODEC_VERSION)) return(NULL)
+  ns
+}
+
+# Which codec is in use, for the log and the tests.
+json_codec <- function() if (is.null(json_state$native)) "R" else "C"
+
 error_report_bytes <- function(report) {
-  json_text_bytes(encode_json(report))
+  serialize_result(report)
 }
 
 # What handlers can call (attached as "r-lambda-runtime" by run_runtime()).
