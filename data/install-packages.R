@@ -1,5 +1,6 @@
 # Installs R packages for one stage of the build, then checks that each loads and has the version asked for.
 # Usage: Rscript --vanilla install-packages.R LIB REPO NCPUS RESULT_FILE PINS_FILE MODE WORK_DIR PKG...
+#   PKG        a package name, or the absolute path of a package's source folder (installed after the named ones);
 #   PINS_FILE  "-" or tab-separated lines `name version [repo-url ...]`: packages wanted at exactly that version;
 #   MODE       "locked" (every package, dependencies too, must come from the pins: an renv.lock) or "open";
 #   WORK_DIR   an empty folder for downloaded tarballs.
@@ -16,6 +17,11 @@ pins_file <- args[[5]]
 locked <- identical(args[[6]], "locked")
 work_dir <- args[[7]]
 pkgs <- args[-(1:7)]
+# Source folders (the runtime's own C codec): installed from a copy, so the build writes nothing into the project.
+local_dirs <- pkgs[startsWith(pkgs, "/")]
+pkgs <- setdiff(pkgs, local_dirs)
+local_names <- vapply(local_dirs, function(d) read.dcf(file.path(d, "DESCRIPTION"), fields = "Package")[[1L]], "",
+                      USE.NAMES = FALSE)
 
 dir.create(lib, recursive = TRUE, showWarnings = FALSE)
 .libPaths(c(lib, .libPaths()))
@@ -122,6 +128,16 @@ if (length(pkgs)) withCallingHandlers(
     invokeRestart("muffleWarning")
   }
 )
+local_copies <- file.path(work_dir, "local")
+dir.create(local_copies, showWarnings = FALSE)
+for (i in seq_along(local_dirs)) {
+  file.copy(local_dirs[[i]], local_copies, recursive = TRUE)
+  copy <- file.path(local_copies, basename(local_dirs[[i]]))
+  status <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", paste0("--library=", shQuote(lib)), built_stamp,
+                                                     shQuote(copy)))
+  if (status != 0) failures <- c(failures, local_names[[i]])
+}
+pkgs <- c(pkgs, local_names)
 for (p in unique(failures)) emit("failed", p, "installation had a non-zero exit status")
 
 # help/paths.rds records the temporary folder each package was built in, before the part R reads (from "first" on):

@@ -11,10 +11,12 @@
  *    and a new Rscript per event) measured in the same run;
  *  - large events (scripts/bench-payloads.ts): records of 1 KB to 5 MB, and the other shapes at 3 MB.
  *    For each, the echo's billed Duration (median), jsonlite's parse of the same bytes in a separate R
- *    (median, same run), their ratio, and the R process's peak memory (VmHWM, a fresh runtime per case).
+ *    (median, same run), their ratio, and the R process's peak memory (VmHWM, a fresh runtime per case),
+ *    with each JSON codec: the C one (data/lambdajson, built here for this R, as the r layer carries it) and
+ *    the runtime's R code (what runs without it).
  *
  * Usage: npx tsx scripts/bench-runtime.ts [--out FILE] [--rscript PATH] [--events N] [--cold-runs N] [--guide-events N]
- *          [--payload-runs N] [--skip-large] [--only-large] [--layer DIR]
+ *          [--payload-runs N] [--skip-large] [--only-large] [--codecs C,R] [--layer DIR]
  * --layer runs another copy of layer/ (bootstrap and r-runtime), e.g. an older commit's, for a before/after.
  * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table. `guide` in
  * --guide-events and in the JSON means the original blog recipe's way.
@@ -51,6 +53,7 @@ const { values: args } = parseArgs({
     'payload-runs': { type: 'string', default: '5' },
     'skip-large': { type: 'boolean', default: false },
     'only-large': { type: 'boolean', default: false },
+    codecs: { type: 'string', default: 'C,R' },
     layer: { type: 'string', default: path.join(ROOT, 'layer') },
   },
 });
@@ -65,6 +68,29 @@ const coldRuns = positive(args['cold-runs'], 'cold-runs');
 const guideEvents = positive(args['guide-events'], 'guide-events');
 const payloadRuns = positive(args['payload-runs'], 'payload-runs');
 const layerDir = path.resolve(args.layer as string);
+type Codec = 'C' | 'R';
+const codecs = (args.codecs as string).split(',').map((c) => c.trim().toUpperCase());
+if (!codecs.length || codecs.some((c) => c !== 'C' && c !== 'R')) {
+  process.stderr.write('bench: --codecs takes C, R or C,R\n');
+  process.exit(1);
+}
+
+/** The C codec (data/lambdajson) installed for the bench's R in a temporary library, as the build does for the r layer. */
+function buildCodec(): string {
+  const lib = mkdtempSync(path.join(os.tmpdir(), 'bench-codec-'));
+  const r = path.join(path.dirname(rscript as string), 'R');
+  const run = spawnSync(
+    r,
+    ['CMD', 'INSTALL', '--no-docs', `--library=${lib}`, path.join(ROOT, 'data', 'lambdajson')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (run.status !== 0)
+    throw new Error(`bench: cannot build data/lambdajson with ${r}:\n${run.stdout}${run.stderr}`);
+  return lib;
+}
+let codecLib: string | undefined;
 
 function positive(text: string | undefined, name: string): number {
   const n = Number(text);
@@ -82,7 +108,12 @@ function quantile(values: number[], q: number): number {
 
 const median = (values: number[]): number => quantile(values, 0.5);
 
-function functionConfig(taskRoot: string, handler: string, bootstrap: string): FunctionConfig {
+function functionConfig(
+  taskRoot: string,
+  handler: string,
+  bootstrap: string,
+  extraEnv: Record<string, string> = {},
+): FunctionConfig {
   return {
     bootstrap,
     taskRoot,
@@ -93,7 +124,7 @@ function functionConfig(taskRoot: string, handler: string, bootstrap: string): F
     initTimeoutMs: 60_000,
     region: 'us-east-1',
     rscript,
-    extraEnv: {},
+    extraEnv,
   };
 }
 
@@ -189,14 +220,20 @@ const ECHO_HANDLER = `peak_kb <- function() {
   status <- readLines("/proc/self/status")
   as.numeric(gsub("[^0-9]", "", grep("^VmHWM", status, value = TRUE)))
 }
-echo <- function(event, context) if (isTRUE(event$bench_peak_memory)) list(peak_kb = peak_kb()) else event
+echo <- function(event, context) {
+  if (!isTRUE(event$bench_peak_memory)) return(event)
+  list(peak_kb = peak_kb(), codec = if (isNamespaceLoaded("lambdajson")) "C" else "R")
+}
 `;
 
-function echoEmulator(): Promise<LambdaEmulator> {
+/** The C codec through R_LIBS (the runtime finds it there when R's own library lacks it); the R code by R_LAMBDA_JSON=r. */
+function echoEmulator(codec: Codec = 'C'): Promise<LambdaEmulator> {
   const taskRoot = mkdtempSync(path.join(os.tmpdir(), 'bench-echo-'));
   writeFileSync(path.join(taskRoot, 'echo.R'), ECHO_HANDLER);
   const log = new PassThrough().resume();
-  return LambdaEmulator.start(functionConfig(taskRoot, 'echo.echo', path.join(layerDir, 'bootstrap')), {
+  codecLib ??= buildCodec();
+  const env: Record<string, string> = codec === 'C' ? { R_LIBS: codecLib } : { R_LAMBDA_JSON: 'r' };
+  return LambdaEmulator.start(functionConfig(taskRoot, 'echo.echo', path.join(layerDir, 'bootstrap'), env), {
     log,
   });
 }
@@ -323,53 +360,77 @@ const LARGE_CASES: LargeCase[] = [
 const sizeLabel = (bytes: number): string =>
   bytes >= MB ? `${round(bytes / MB, 1)} MB` : `${round(bytes / KB, 0)} KB`;
 
-/** Each case in a fresh runtime (so its peak memory is its own): two warm-up echoes, then `payloadRuns`. */
+/**
+ * Each case in a fresh runtime (so its peak memory is its own): two warm-up echoes, then `payloadRuns`; per codec.
+ * jsonlite's parse is measured once per case and is the denominator of both codecs' ratios.
+ */
 async function largeEvents(): Promise<Array<Record<string, unknown>>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-large-'));
-  const emulator = await echoEmulator();
+  const parseMs = new Map<string, number>();
   const figures: Array<Record<string, unknown>> = [];
-  try {
-    for (const { shape, bytes } of LARGE_CASES) {
-      const event = payload(shape, bytes);
-      const file = path.join(dir, `${shape}-${bytes}.json`);
-      writeFileSync(file, event);
-      process.stderr.write(
-        `bench: large events, ${shape} ${sizeLabel(event.length)}, ${payloadRuns} echoes…\n`,
-      );
-      await emulator.stopRuntime();
-      await emulator.warm();
-      const durations: number[] = [];
-      // R compiles the runtime's functions on their first calls: two echoes warm it up.
-      for (let i = 0; i < payloadRuns + 2; i++) {
-        const outcome = await emulator.invoke(event);
-        if (outcome.kind !== 'success')
-          throw new Error(`echo failed: ${outcome.payload.toString().slice(0, 500)}`);
-        if (i >= 2) durations.push(outcome.durationMs);
-      }
-      const probe = await emulator.invoke(Buffer.from('{"bench_peak_memory":true}'));
-      const peakKb = (JSON.parse(probe.payload.toString()) as { peak_kb: number }).peak_kb;
-      const parseMs = jsonliteParseMs(file, payloadRuns, event.length);
-      const echoMs = median(durations);
-      figures.push({
-        shape,
-        bytes: event.length,
-        runs: payloadRuns,
-        echoP50Ms: round(echoMs, 2),
-        jsonliteParseP50Ms: round(parseMs, 2),
-        ratio: round(echoMs / parseMs, 2),
-        peakMb: round(peakKb / 1024, 1),
-        echoMs: durations.map((n) => round(n, 1)),
-      });
+  for (const codec of codecs as Codec[]) {
+    const emulator = await echoEmulator(codec);
+    try {
+      figures.push(...(await largeCases(emulator, codec, dir, parseMs)));
+    } finally {
+      await emulator.close();
     }
-  } finally {
-    await emulator.close();
+  }
+  return figures;
+}
+
+async function largeCases(
+  emulator: LambdaEmulator,
+  codec: Codec,
+  dir: string,
+  parseMsOf: Map<string, number>,
+): Promise<Array<Record<string, unknown>>> {
+  const figures: Array<Record<string, unknown>> = [];
+  for (const { shape, bytes } of LARGE_CASES) {
+    const event = payload(shape, bytes);
+    const file = path.join(dir, `${shape}-${bytes}.json`);
+    writeFileSync(file, event);
+    process.stderr.write(
+      `bench: large events, ${codec} codec, ${shape} ${sizeLabel(event.length)}, ${payloadRuns} echoes…\n`,
+    );
+    await emulator.stopRuntime();
+    await emulator.warm();
+    const durations: number[] = [];
+    // R compiles the runtime's functions on their first calls: two echoes warm it up.
+    for (let i = 0; i < payloadRuns + 2; i++) {
+      const outcome = await emulator.invoke(event);
+      if (outcome.kind !== 'success')
+        throw new Error(`echo failed: ${outcome.payload.toString().slice(0, 500)}`);
+      if (i >= 2) durations.push(outcome.durationMs);
+    }
+    const probe = await emulator.invoke(Buffer.from('{"bench_peak_memory":true}'));
+    const reply = JSON.parse(probe.payload.toString()) as { peak_kb: number; codec: Codec };
+    if (reply.codec !== codec)
+      throw new Error(`bench: the runtime used the ${reply.codec} codec, not ${codec}`);
+    const peakKb = reply.peak_kb;
+    const key = `${shape}-${bytes}`;
+    const parseMs = parseMsOf.get(key) ?? jsonliteParseMs(file, payloadRuns, event.length);
+    parseMsOf.set(key, parseMs);
+    const echoMs = median(durations);
+    figures.push({
+      codec,
+      shape,
+      bytes: event.length,
+      runs: payloadRuns,
+      echoP50Ms: round(echoMs, 2),
+      jsonliteParseP50Ms: round(parseMs, 2),
+      ratio: round(echoMs / parseMs, 2),
+      peakMb: round(peakKb / 1024, 1),
+      echoMs: durations.map((n) => round(n, 1)),
+    });
   }
   return figures;
 }
 
 function largeTable(figures: Array<Record<string, unknown>>): string {
-  const header = ['shape', 'size', 'echo p50', 'jsonlite parse p50', 'ratio', 'peak memory'];
+  const header = ['codec', 'shape', 'size', 'echo p50', 'jsonlite parse p50', 'ratio', 'peak memory'];
   const lines = figures.map((f) => [
+    String(f.codec),
     String(f.shape),
     sizeLabel(f.bytes as number),
     `${f.echoP50Ms} ms`,

@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import { run } from '../util/exec.js';
 import { fetchText } from '../util/fetch.js';
 import { copyTree, writeFileAtomic } from '../util/fs.js';
-import { sha256, sha256File } from '../util/hash.js';
+import { sha256, sha256File, sha256Tree } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import { dataFile, layerDir } from '../paths.js';
 import { addMissingLibraries } from './closure.js';
@@ -158,7 +158,20 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
   }
   const repoFingerprints = await fingerprintPackages(recipe, options, log);
   const installerSha256 = await sha256File(dataFile('install-packages.R'));
-  const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
+  const localPackageSums: Record<string, string> = {};
+  for (const stage of recipe.stages) {
+    if (stage.kind !== 'r-packages') continue;
+    for (const folder of stage.localPackages) localPackageSums[folder] = await sha256Tree(dataFile(folder));
+  }
+  const plan = planStages({
+    recipe,
+    options,
+    rVersion,
+    host,
+    repoFingerprints,
+    installerSha256,
+    localPackageSums,
+  });
   for (const stage of plan) log.debug(JSON.stringify(stage));
   return { plan, rVersion };
 }

@@ -43,6 +43,8 @@ export interface PlannedPackagesStage extends PlannedBase {
   kind: 'r-packages';
   library: 'R' | 'site';
   packages: string[];
+  /** Package folders of data/, installed from source after `packages`. */
+  localPackages: string[];
   /** Exact versions wanted (site library only). */
   pins: PackagePin[];
   /** True with a lockfile: every package, dependencies too, must come from the pins. */
@@ -68,6 +70,8 @@ export interface PlanInputs {
   repoFingerprints?: Record<string, string>;
   /** sha256 of data/install-packages.R, which installs every R-packages stage. */
   installerSha256?: string;
+  /** Per package folder of data/ (a stage's localPackages): the sha256 of its files, so an edit rebuilds the stage. */
+  localPackageSums?: Record<string, string>;
 }
 
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
@@ -189,6 +193,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repo: options.cranRepo,
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
+        local: stage.localPackages.map((folder) => [folder, inputs.localPackageSums?.[folder] ?? null]),
       };
       planned.set(stage.name, {
         kind: 'r-packages',
@@ -196,6 +201,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         key: keyOf(recipePart),
         library: stage.library,
         packages,
+        localPackages: stage.localPackages,
         pins,
         locked,
         repo: options.cranRepo,

@@ -23,6 +23,8 @@ export interface RPackagesStageRecipe {
   name: string;
   library: 'R' | 'site';
   packages: string[];
+  /** R packages whose source is a folder of data/ (the runtime's C codec, lambdajson), installed after `packages`. */
+  localPackages: string[];
   dependsOn: string[];
 }
 
@@ -67,6 +69,11 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
         name,
         library: raw.library,
         packages: strings(raw.packages, where),
+        localPackages: strings(raw.localPackages, `${where} localPackages`).map((folder) => {
+          if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(folder))
+            throw new Error(`${where}: localPackages: '${folder}' is not a package folder name in data/`);
+          return folder;
+        }),
         dependsOn,
       };
     }

@@ -158,7 +158,7 @@ export async function runPackagesStage(
     stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
   );
   await mkdir(lib, { recursive: true });
-  if (stage.packages.length === 0) return [];
+  if (stage.packages.length === 0 && stage.localPackages.length === 0) return [];
   const work = path.join(ctx.buildDir, `${stage.name}.packages`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -181,6 +181,7 @@ export async function runPackagesStage(
       stage.locked ? 'locked' : 'open',
       work,
       ...stage.packages,
+      ...stage.localPackages.map((folder) => dataFile(folder)),
     ];
     const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () =>
       run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }),

@@ -260,12 +260,18 @@ check("C parse: records that share key and string vectors stay independent when 
 
 # --- Doubles: the same digits from both encoders, and every one reads back ------------------------
 set.seed(5)
-doubles <- c(runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm(5000), sin(seq_len(5000)) * 1000,
-             2^(seq(-1074, 1023, by = 7)), .Machine$double.xmax, .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0)
+# Random bit patterns reach every exponent (subnormals, NaN, infinities too); the rest are typical values, where the
+# C encoder reads 15 digits back by exact arithmetic instead of strtod, and rounds "...50" endings by printf.
+random_bits <- readBin(as.raw(sample(0:255, 8 * 100000, TRUE)), "double", 100000)
+doubles <- c(runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm(5000), sin(seq_len(5000)) * 1000, random_bits,
+             round(runif(20000), 2), 10^(-30:30), 2^(seq(-1074, 1023, by = 7)), .Machine$double.xmax,
+             .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e22, 1e23, 9.999999999999999e22, 0.5, 2.5e-5)
 c_text <- native_text(doubles)
 check("doubles: C and R write the same digits", identical(rt$encode_json(doubles), c_text))
-check("doubles: every one reads back as itself (strtod, through jsonlite)",
-      all(as.numeric(unlist(jsonlite::parse_json(c_text))) == doubles))
+finite <- is.finite(doubles)
+check("doubles: every one reads back as itself (strtod, through jsonlite), and the others are null",
+      all(as.numeric(unlist(jsonlite::parse_json(native_text(doubles[finite])))) == doubles[finite]) &&
+        all(vapply(doubles[!finite], native_text, "") == "null"))
 # R's as.numeric() reads these 15 digits as x itself; strtod (a JSON reader) as the next double.
 x <- jsonlite::parse_json("938.04508067290794")
 check("doubles: 15 digits are used only where a JSON reader reads them back",

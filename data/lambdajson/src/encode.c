@@ -7,11 +7,14 @@
  * Anything else (a value with a class or dim attribute, other types, subtrees nested deeper than MAX_DEPTH) is
  * written by calling `fallback` (the runtime's R encoder) and inserting the text it returns.
  *
- * The output grows in a raw vector held by a protected list, not in malloc'd memory: an error in the fallback
- * (R's longjmp) then leaks nothing.
+ * The output grows in malloc'd memory: realloc() grows a large block in place (mremap), where R vectors would hold
+ * every smaller copy until the next garbage collection (for a 5 MB result, 15 MB more at the peak). The block is owned
+ * by an external pointer whose finalizer frees it, so an error in the fallback (R's longjmp) leaks nothing: the
+ * pointer becomes garbage and the next collection frees the block.
  */
 #include <R.h>
 #include <Rinternals.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +23,26 @@
 #define MAX_DEPTH 1000
 
 typedef struct {
-  SEXP holder; /* a protected list; element 0 is the buffer */
+  SEXP owner; /* external pointer to `data`, protected */
   unsigned char *data;
   R_xlen_t len, cap;
   SEXP fallback;
 } out_t;
 
+static void free_buffer(SEXP owner) {
+  free(R_ExternalPtrAddr(owner));
+  R_ClearExternalPtr(owner);
+}
+
 static void reserve(out_t *o, R_xlen_t more) {
   if (o->len + more <= o->cap) return;
   R_xlen_t cap = o->cap * 2;
   while (cap < o->len + more) cap *= 2;
-  SEXP grown = allocVector(RAWSXP, cap);
-  memcpy(RAW(grown), o->data, o->len);
-  SET_VECTOR_ELT(o->holder, 0, grown);
-  o->data = RAW(grown);
+  unsigned char *grown = realloc(o->data, (size_t) cap);
+  if (!grown) error("out of memory writing a JSON result of %.0f bytes", (double) cap);
+  o->data = grown;
   o->cap = cap;
+  R_SetExternalPtrAddr(o->owner, grown);
 }
 
 static void put(out_t *o, const char *text, size_t n) {
@@ -112,16 +120,103 @@ static void put_string_elt(out_t *o, SEXP s) {
   put_quoted(o, text, n);
 }
 
-/* 15 significant digits, or 17 where 15 do not read back as the same double (strtod is correctly rounded). */
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* printf's %g of the P significant digits `d` (P chars) with decimal exponent X: fixed notation for -4 <= X < P,
+ * else scientific with a two-digit exponent at least; trailing zeros dropped. */
+static int format_g(char *w, int negative, const char *d, int P, int X) {
+  int k = P;
+  while (k > 1 && d[k - 1] == '0') k--;
+  char *p = w;
+  if (negative) *p++ = '-';
+  if (X < -4 || X >= P) {
+    *p++ = d[0];
+    if (k > 1) {
+      *p++ = '.';
+      memcpy(p, d + 1, (size_t) (k - 1));
+      p += k - 1;
+    }
+    *p++ = 'e';
+    *p++ = X < 0 ? '-' : '+';
+    int a = X < 0 ? -X : X;
+    if (a >= 100) *p++ = (char) ('0' + a / 100);
+    *p++ = (char) ('0' + a / 10 % 10);
+    *p++ = (char) ('0' + a % 10);
+  } else if (X >= 0) {
+    memcpy(p, d, (size_t) (X + 1));
+    p += X + 1;
+    if (k > X + 1) {
+      *p++ = '.';
+      memcpy(p, d + X + 1, (size_t) (k - X - 1));
+      p += k - X - 1;
+    }
+  } else {
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = 0; i < -X - 1; i++) *p++ = '0';
+    memcpy(p, d, (size_t) k);
+    p += k;
+  }
+  return (int) (p - w);
+}
+
+/* The significant digits (P of them, into d) and decimal exponent of |x| rounded to P digits, by printf's %.(P-1)e. */
+static int digits_of(double ax, int P, char *d) {
+  char buf[40];
+  snprintf(buf, sizeof buf, "%.*e", P - 1, ax);
+  d[0] = buf[0];
+  memcpy(d + 1, buf + 2, (size_t) (P - 1));
+  return atoi(buf + P + 2);
+}
+
+/*
+ * 15 significant digits, or 17 where 15 do not read back as the same double: what sprintf("%.15g") and
+ * sprintf("%.17g") write, checked by a correctly rounding reader (R's as.numeric() is not one; see json.R).
+ * One printf call instead of three (%.15g, strtod, %.17g): the 17 digits are printed, and the 15 are those rounded
+ * (the same as rounding x itself unless digits 16 and 17 are exactly "50", where x may lie on either side: printf is
+ * asked). Reading 15 digits back is exact arithmetic (an integer below 2^53 times or over an exact power of ten
+ * rounds once) when the power is within 10^22, and strtod otherwise.
+ */
 static void put_double(out_t *o, double x) {
   if (!R_FINITE(x)) {
     put(o, "null", 4);
     return;
   }
-  char buf[40];
-  int n = snprintf(buf, sizeof buf, "%.15g", x);
-  if (strtod(buf, NULL) != x) n = snprintf(buf, sizeof buf, "%.17g", x);
-  put(o, buf, (size_t) n);
+  int negative = signbit(x) != 0;
+  if (x == 0) {
+    put(o, negative ? "-0" : "0", negative ? 2 : 1);
+    return;
+  }
+  double ax = fabs(x);
+  char d17[17], d15[15], text[40];
+  int X17 = digits_of(ax, 17, d17), X15 = X17;
+  if (d17[15] == '5' && d17[16] == '0') {
+    X15 = digits_of(ax, 15, d15);
+  } else {
+    memcpy(d15, d17, 15);
+    if (d17[15] >= '5') {
+      int i = 14;
+      while (i >= 0 && d15[i] == '9') d15[i--] = '0';
+      if (i < 0) {
+        d15[0] = '1';
+        X15++;
+      } else {
+        d15[i]++;
+      }
+    }
+  }
+  int e = X15 - 14, exact;
+  if (e >= -22 && e <= 22) {
+    double m = 0;
+    for (int i = 0; i < 15; i++) m = m * 10 + (d15[i] - '0');
+    exact = (e < 0 ? m / POW10[-e] : m * POW10[e]) == ax;
+  } else {
+    text[format_g(text, 0, d15, 15, X15)] = 0;
+    exact = strtod(text, NULL) == ax;
+  }
+  int n = exact ? format_g(text, negative, d15, 15, X15) : format_g(text, negative, d17, 17, X17);
+  put(o, text, (size_t) n);
 }
 
 static void put_int(out_t *o, int x) {
@@ -229,16 +324,18 @@ SEXP lambdajson_encode(SEXP x, SEXP fallback) {
   if (!isFunction(fallback)) error("fallback must be a function");
   init_special();
   out_t o;
-  o.holder = PROTECT(allocVector(VECSXP, 1));
+  o.owner = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue));
+  R_RegisterCFinalizerEx(o.owner, free_buffer, TRUE);
   o.cap = 4096;
-  SEXP buffer = allocVector(RAWSXP, o.cap);
-  SET_VECTOR_ELT(o.holder, 0, buffer);
-  o.data = RAW(buffer);
+  o.data = malloc((size_t) o.cap);
+  if (!o.data) error("out of memory");
+  R_SetExternalPtrAddr(o.owner, o.data);
   o.len = 0;
   o.fallback = fallback;
   encode(&o, x, 0);
   SEXP out = allocVector(RAWSXP, o.len);
   memcpy(RAW(out), o.data, o.len);
+  free_buffer(o.owner);
   UNPROTECT(1);
   return out;
 }
