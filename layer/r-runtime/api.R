@@ -29,9 +29,14 @@ api_open <- function() {
   api$con <- socketConnection(api$host, api$port, blocking = TRUE, open = "r+b", timeout = NO_TIMEOUT_SECONDS)
 }
 
-# One write per request: a header write followed by a body write could stall on Nagle's
-# algorithm and delayed ACKs.
-http_request_bytes <- function(method, path, body, headers) {
+# The request as the writes that send it. One write for most: a header write followed by a small
+# body write could stall on Nagle's algorithm and delayed ACKs (40 ms). A body of a megabyte or more
+# is written on its own instead of copied after the header: it is many full TCP segments, which
+# Nagle's algorithm never holds back and the receiver acknowledges at once, and the copy would add
+# the body's size to the process's peak memory.
+SEPARATE_BODY_BYTES <- 1048576
+
+http_request_writes <- function(method, path, body, headers) {
   lines <- c(
     sprintf("%s %s HTTP/1.1", method, path),
     sprintf("Host: %s", api$address),
@@ -39,7 +44,8 @@ http_request_bytes <- function(method, path, body, headers) {
     if (!is.null(body)) c("Content-Type: application/json", sprintf("Content-Length: %d", length(body))),
     "", ""
   )
-  c(charToRaw(paste(lines, collapse = "\r\n")), body)
+  head <- charToRaw(paste(lines, collapse = "\r\n"))
+  if (length(body) >= SEPARATE_BODY_BYTES) list(head, body) else list(c(head, body))
 }
 
 # Returns list(status, headers = named character with lower-case names, body = raw), or NULL
@@ -105,7 +111,7 @@ read_chunked <- function(con) {
 # exception (it changes nothing, and HTTP lets a client repeat it): on a reused connection that
 # died without answering it is sent once more on a new one.
 api_call <- function(method, path, body = NULL, headers = character()) {
-  request <- http_request_bytes(method, paste0(API_VERSION_PATH, path), body, headers)
+  request <- http_request_writes(method, paste0(API_VERSION_PATH, path), body, headers)
   if (!is.null(api$con) && connection_dropped(api$con)) api_close()
   reused <- !is.null(api$con)
   outcome <- api_exchange(request)
@@ -128,7 +134,7 @@ api_call <- function(method, path, body = NULL, headers = character()) {
 api_exchange <- function(request) {
   if (is.null(api$con)) api_open()
   outcome <- tryCatch({
-    writeBin(request, api$con)
+    for (bytes in request) writeBin(bytes, api$con)
     list(response = http_read_response(api$con))
   }, error = function(e) list(error = e))
   if (is.null(outcome$response)) api_close()

@@ -31,6 +31,7 @@ handler <- function(event, context) {
   switch(event$check,
     fail = helper(event$n),
     echo = event$payload,
+    codec = list(loaded = isNamespaceLoaded("lambdajson"), path = if (isNamespaceLoaded("lambdajson")) getNamespaceInfo("lambdajson", "path") else ""),
     env = list(
       locale = Sys.getlocale("LC_CTYPE"),
       r = paste(R.version$major, R.version$minor, sep = "."),
@@ -253,6 +254,32 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
       };
       expect(await invoke({ check: 'echo', payload })).toEqual({ kind: 'success', body: payload });
     });
+  });
+
+  it("the runtime parses and writes JSON with the r layer's C codec (lambdajson), and R_LAMBDA_JSON=r with its R code, both losslessly", async () => {
+    const root = await newRoot();
+    // About 1.5 MB of records, an SQS-like batch: over the runtime's separate-write size for the response too.
+    const records = Array.from({ length: 15_000 }, (_, i) => ({
+      id: i,
+      body: `message ${i} \u00e9 "quoted"`,
+      price: i / 7,
+      tags: [i % 3 === 0, null, 'x'],
+    }));
+    const envs: Array<Record<string, string>> = [{}, { R_LAMBDA_JSON: 'r' }];
+    for (const env of envs) {
+      await withFunction(root, env, async (invoke) => {
+        const codec = await invoke({ check: 'codec' });
+        if ('R_LAMBDA_JSON' in env)
+          expect(codec).toEqual({ kind: 'success', body: { loaded: false, path: '' } });
+        else
+          expect(codec).toEqual({
+            kind: 'success',
+            body: { loaded: true, path: '/opt/R/lib/R/library/lambdajson' },
+          });
+        const echo = await invoke({ check: 'echo', payload: { records } });
+        expect(echo).toEqual({ kind: 'success', body: { records } });
+      });
+    }
   });
 
   it('with no CA that knows the server, https fails as a certificate error: verification is never off', async () => {

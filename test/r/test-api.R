@@ -47,6 +47,18 @@ check("keep-alive: two requests on one connection", identical(connections(run), 
 check("keep-alive: the answers are read", identical(rawToChar(run$value[[1L]]$body), '{"n":1}') && run$value[[2L]]$status == 202L)
 check("keep-alive: the POST carries the body", identical(run$requests[[2L]]$body, '{"n":1}'))
 
+# A body of a megabyte or more goes in its own write (no copy joined to the header); it arrives whole,
+# and a small one still goes in the header's write.
+big <- paste0('{"s":"', strrep("x\u00e9", 700000), '"}')
+run <- with_stub(list(list(reply = accepted), list(reply = accepted)), function(rt) {
+  list(rt$http_request_writes("POST", "/x", charToRaw(big), character()), rt$http_request_writes("POST", "/x", charToRaw("{}"), character()),
+       rt$api_call("POST", "/invocation/id-1/response", charToRaw(big)), rt$api_call("POST", "/invocation/id-2/response", charToRaw("{}")))
+})
+check("a large body is written on its own, a small one with the header",
+      length(run$value[[1L]]) == 2L && length(run$value[[2L]]) == 1L)
+check("a large body arrives whole", identical(enc2utf8(run$requests[[1L]]$body), enc2utf8(big)) && run$value[[3L]]$status == 202L &&
+        identical(run$requests[[2L]]$body, "{}") && identical(connections(run), c(1L, 1L)))
+
 for (line in c("HTTP/1.1 abc", "hello", "HTTP/1.1 2000 Too Much")) {
   run <- with_stub(list(list(reply = paste0(line, "\r\nContent-Length: 0\r\n\r\n"))), function(rt) rt$api_call("GET", "/invocation/next"))
   message <- if (inherits(run$value, "error")) conditionMessage(run$value) else ""
