@@ -54346,6 +54346,8 @@ async function exists(file) {
 
 
 
+
+
 /** A file's SHA-256, hex, read as a stream (zips and tarballs are large). */
 async function sha256File(file) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -54355,6 +54357,21 @@ async function sha256File(file) {
 /** The SHA-256 of a string (as UTF-8) or bytes; hex unless asked for base64 (Lambda's CodeSha256). */
 function sha256(data, encoding = 'hex') {
     return (0,external_node_crypto_.createHash)('sha256').update(data).digest(encoding);
+}
+/**
+ * One SHA-256 for a folder's files: their relative paths and contents, in sorted order (so it changes when any file
+ * is added, removed, renamed or edited, and not with timestamps or the order the file system lists them in).
+ */
+async function sha256Tree(dir) {
+    const entries = await (0,promises_.readdir)(dir, { recursive: true, withFileTypes: true });
+    const files = entries
+        .filter((e) => e.isFile())
+        .map((e) => external_node_path_default().relative(dir, external_node_path_default().join(e.parentPath, e.name)))
+        .sort();
+    const lines = [];
+    for (const file of files)
+        lines.push(`${await sha256File(external_node_path_default().join(dir, file))}  ${file}`);
+    return sha256(lines.join('\n'));
 }
 
 ;// CONCATENATED MODULE: external "node:url"
@@ -55257,6 +55274,7 @@ function planStages(inputs) {
                 repo: options.cranRepo,
                 repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
                 installer: inputs.installerSha256 ?? null,
+                local: stage.localPackages.map((folder) => [folder, inputs.localPackageSums?.[folder] ?? null]),
             };
             planned.set(stage.name, {
                 kind: 'r-packages',
@@ -55264,6 +55282,7 @@ function planStages(inputs) {
                 key: keyOf(recipePart),
                 library: stage.library,
                 packages,
+                localPackages: stage.localPackages,
                 pins,
                 locked,
                 repo: options.cranRepo,
@@ -55754,6 +55773,11 @@ function parseRecipe(text, file = 'data/stages.yml') {
                 name,
                 library: raw.library,
                 packages: strings(raw.packages, where),
+                localPackages: strings(raw.localPackages, `${where} localPackages`).map((folder) => {
+                    if (!/^[A-Za-z][A-Za-z0-9.]*$/.test(folder))
+                        throw new Error(`${where}: localPackages: '${folder}' is not a package folder name in data/`);
+                    return folder;
+                }),
                 dependsOn,
             };
         }
@@ -56303,7 +56327,7 @@ async function runPackagesStage(stage, ctx) {
     await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
     const lib = external_node_path_default().join(ctx.destdir + ctx.prefix, stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library');
     await (0,promises_.mkdir)(lib, { recursive: true });
-    if (stage.packages.length === 0)
+    if (stage.packages.length === 0 && stage.localPackages.length === 0)
         return [];
     const work = external_node_path_default().join(ctx.buildDir, `${stage.name}.packages`);
     await (0,promises_.rm)(work, { recursive: true, force: true });
@@ -56324,6 +56348,7 @@ async function runPackagesStage(stage, ctx) {
             stage.locked ? 'locked' : 'open',
             work,
             ...stage.packages,
+            ...stage.localPackages.map((folder) => dataFile(folder)),
         ];
         const result = await withProgress(ctx.log, stage.name, 'packages', performance.now(), () => run(rscript, args, { env: buildEnv(ctx.prefix, ctx.environment), logFile: ctx.logFile }));
         const lines = parsePackageResults(await (0,promises_.readFile)(resultFile, 'utf8').catch(() => ''));
@@ -56740,7 +56765,22 @@ async function planBuild(b) {
     }
     const repoFingerprints = await fingerprintPackages(recipe, options, log);
     const installerSha256 = await sha256File(dataFile('install-packages.R'));
-    const plan = planStages({ recipe, options, rVersion, host, repoFingerprints, installerSha256 });
+    const localPackageSums = {};
+    for (const stage of recipe.stages) {
+        if (stage.kind !== 'r-packages')
+            continue;
+        for (const folder of stage.localPackages)
+            localPackageSums[folder] = await sha256Tree(dataFile(folder));
+    }
+    const plan = planStages({
+        recipe,
+        options,
+        rVersion,
+        host,
+        repoFingerprints,
+        installerSha256,
+        localPackageSums,
+    });
     for (const stage of plan)
         log.debug(JSON.stringify(stage));
     return { plan, rVersion };

@@ -4035,10 +4035,14 @@ function lockfile_packagesWithLock(listed, lock, file) {
     return { names: lock.pins.map((p) => p.name), pins: lock.pins };
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __nccwpck_require__(6466);
+var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/util/hash.ts
 /** SHA-256, the one digest the project records (manifest, SBOM, cache keys, lockfiles) and checks (sources, zips). */
+
+
 
 
 
@@ -4051,6 +4055,21 @@ async function sha256File(file) {
 /** The SHA-256 of a string (as UTF-8) or bytes; hex unless asked for base64 (Lambda's CodeSha256). */
 function hash_sha256(data, encoding = 'hex') {
     return createHash('sha256').update(data).digest(encoding);
+}
+/**
+ * One SHA-256 for a folder's files: their relative paths and contents, in sorted order (so it changes when any file
+ * is added, removed, renamed or edited, and not with timestamps or the order the file system lists them in).
+ */
+async function sha256Tree(dir) {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    const files = entries
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort();
+    const lines = [];
+    for (const file of files)
+        lines.push(`${await sha256File(path.join(dir, file))}  ${file}`);
+    return hash_sha256(lines.join('\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/options.ts
