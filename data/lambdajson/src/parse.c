@@ -62,31 +62,29 @@ static void NORET fail(parser_t *ps, const char *what) {
 
 /* --- stacks ---------------------------------------------------------------------------------------------------- */
 
-static void push_value(parser_t *ps, SEXP v) {
-  if (ps->values_top == ps->values_cap) {
-    PROTECT(v);
-    R_xlen_t cap = ps->values_cap * 2;
-    SEXP grown = allocVector(VECSXP, cap);
-    for (R_xlen_t i = 0; i < ps->values_top; i++) SET_VECTOR_ELT(grown, i, VECTOR_ELT(ps->values, i));
-    SET_VECTOR_ELT(ps->holder, H_VALUES, grown);
-    ps->values = grown;
-    ps->values_cap = cap;
-    UNPROTECT(1);
+/* A stack vector (the values' list or the keys' character vector) at twice its size, holding its first `used`
+ * elements; it replaces the old one in the holder's `slot`. `keep` is protected meanwhile (it is not on a stack yet). */
+static SEXP grow(parser_t *ps, int slot, R_xlen_t used, R_xlen_t *cap, SEXP keep) {
+  PROTECT(keep);
+  SEXP old = VECTOR_ELT(ps->holder, slot);
+  *cap *= 2;
+  SEXP grown = allocVector(TYPEOF(old), *cap);
+  for (R_xlen_t i = 0; i < used; i++) {
+    if (TYPEOF(old) == STRSXP) SET_STRING_ELT(grown, i, STRING_ELT(old, i));
+    else SET_VECTOR_ELT(grown, i, VECTOR_ELT(old, i));
   }
+  SET_VECTOR_ELT(ps->holder, slot, grown);
+  UNPROTECT(1);
+  return grown;
+}
+
+static void push_value(parser_t *ps, SEXP v) {
+  if (ps->values_top == ps->values_cap) ps->values = grow(ps, H_VALUES, ps->values_top, &ps->values_cap, v);
   SET_VECTOR_ELT(ps->values, ps->values_top++, v);
 }
 
 static void push_key(parser_t *ps, SEXP key) {
-  if (ps->keys_top == ps->keys_cap) {
-    PROTECT(key);
-    R_xlen_t cap = ps->keys_cap * 2;
-    SEXP grown = allocVector(STRSXP, cap);
-    for (R_xlen_t i = 0; i < ps->keys_top; i++) SET_STRING_ELT(grown, i, STRING_ELT(ps->keys, i));
-    SET_VECTOR_ELT(ps->holder, H_KEYS, grown);
-    ps->keys = grown;
-    ps->keys_cap = cap;
-    UNPROTECT(1);
-  }
+  if (ps->keys_top == ps->keys_cap) ps->keys = grow(ps, H_KEYS, ps->keys_top, &ps->keys_cap, key);
   SET_STRING_ELT(ps->keys, ps->keys_top++, key);
 }
 
