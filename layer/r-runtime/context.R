@@ -18,7 +18,7 @@ header_value <- function(headers, name) {
 
 parse_optional_json <- function(text) {
   if (is.null(text) || !nzchar(text)) return(NULL)
-  tryCatch(jsonlite::fromJSON(text, simplifyVector = FALSE), error = function(e) text)
+  tryCatch(parse_event(charToRaw(text)), error = function(e) text)
 }
 
 now_ms <- function() as.numeric(Sys.time()) * 1000

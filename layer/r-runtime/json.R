@@ -25,7 +25,7 @@ parse_event <- function(bytes) {
   if (!is.null(json_state$native)) return(json_state$native$parse_json_bytes(bytes))
   text <- rawToChar(bytes)
   Encoding(text) <- "UTF-8"
-  jsonlite::fromJSON(text, simplifyVector = FALSE)
+  jsonlite_ns()$fromJSON(text, simplifyVector = FALSE)
 }
 
 serialize_result <- function(value) {
@@ -315,7 +315,7 @@ encode_classed <- function(x) {
     text <- encode_json(unclass(x))
     return(if (length(x) == 1L) paste0("[", text, "]") else text)
   }
-  as.character(jsonlite::toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA))
+  as.character(jsonlite_ns()$toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA))
 }
 
 format_doubles <- function(x) {
@@ -334,8 +334,9 @@ format_doubles <- function(x) {
 # another number; about 1 in 13,000 random doubles. jsonlite's parser uses strtod. Without jsonlite
 # (an init error being reported), as.numeric() it is.
 read_doubles <- function(text) {
-  if (!length(text) || !isNamespaceLoaded("jsonlite")) return(as.numeric(text))
-  as.numeric(jsonlite::parse_json(paste0("[", paste(text, collapse = ","), "]"), simplifyVector = TRUE))
+  jsonlite <- if (length(text)) tryCatch(jsonlite_ns(), error = function(e) NULL)
+  if (is.null(jsonlite)) return(as.numeric(text))
+  as.numeric(jsonlite$parse_json(paste0("[", paste(text, collapse = ","), "]"), simplifyVector = TRUE))
 }
 
 # jsonlite's C string escaper when present (it is internal, so checked), else the same in R.
@@ -370,13 +371,31 @@ escape_controls <- function(x) {
 json_state <- new.env(parent = emptyenv())
 json_state$since_gc <- 0L
 
-# Called once jsonlite is loaded.
 init_json <- function() {
-  quote <- get0("deparse_vector", envir = asNamespace("jsonlite"), inherits = FALSE)
-  works <- is.function(quote) && tryCatch(identical(quote(c("a\"\n", "\u00e9")), c("\"a\\\"\\n\"", "\"\u00e9\"")),
-                                          error = function(e) FALSE)
-  json_state$quote <- if (works) quote else NULL
   json_state$native <- load_native_codec()
+}
+
+# jsonlite's namespace, loaded on first use: from R's own libraries first, so a different version
+# in the function's or the r_lib layer's library cannot change how events are parsed. Its C string
+# escaper (internal, so checked) then replaces the R one.
+jsonlite_ns <- function() {
+  if (is.null(json_state$jsonlite)) {
+    ns <- tryCatch(loadNamespace("jsonlite", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
+    if (is.null(ns)) ns <- loadNamespace("jsonlite")
+    quote <- get0("deparse_vector", envir = ns, inherits = FALSE)
+    works <- is.function(quote) && tryCatch(identical(quote(c("a\"\n", "\u00e9")), c("\"a\\\"\\n\"", "\"\u00e9\"")),
+                                            error = function(e) FALSE)
+    json_state$quote <- if (works) quote else NULL
+    json_state$jsonlite <- ns
+  }
+  json_state$jsonlite
+}
+
+# Where jsonlite is installed (the order jsonlite_ns() looks in), or "".
+json_library_path <- function() {
+  found <- find.package("jsonlite", lib.loc = c(.Library, .Library.site), quiet = TRUE)
+  if (!length(found)) found <- find.package("jsonlite", quiet = TRUE)
+  if (length(found)) found[[1L]] else ""
 }
 
 # The version of lambdajson this runtime is written for; another version is not used.

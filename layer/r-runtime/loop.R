@@ -24,27 +24,26 @@ run_runtime <- function() {
 # 211 MB peak from the second event on, instead of the first event's 145 MB).
 COLLECT_AFTER_BYTES <- 1048576
 
-# jsonlite and the JSON encoder's use of it. Without jsonlite the runtime cannot parse events, so
-# that is an init error (reported by the pure-R encoder, which needs no jsonlite).
+# The JSON codec, and jsonlite. With the C codec (lambdajson) jsonlite is needed only for classed
+# results (jsonlite::toJSON()), so it is loaded on first use (5 MB and about 50 ms of cold start
+# that most functions never pay) but must be there; without the codec it parses every event and is
+# loaded now. Either way a missing jsonlite is an init error (reported by the pure-R encoder, which
+# needs no jsonlite).
 init_json_library <- function() {
-  loaded <- tryCatch({
-    load_json_library()
-    TRUE
-  }, error = function(e) e)
-  if (!isTRUE(loaded)) {
-    json_state$quote <- NULL
+  init_json()
+  problem <- if (is.null(json_state$native)) {
+    tryCatch({
+      jsonlite_ns()
+      NULL
+    }, error = conditionMessage)
+  } else if (!nzchar(json_library_path())) {
+    "it is not installed"
+  }
+  if (!is.null(problem)) {
     stop(init_failure("Runtime.InitError", sprintf(
       "The R runtime cannot load the R package jsonlite (%s). jsonlite must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
-      conditionMessage(loaded), paste(.Library, collapse = ", "))))
+      problem, paste(.Library, collapse = ", "))))
   }
-  init_json()
-}
-
-# jsonlite from R's own libraries first, so a different version in the function's or the
-# r_lib layer's library cannot change how events are parsed.
-load_json_library <- function() {
-  loaded <- tryCatch(loadNamespace("jsonlite", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
-  if (is.null(loaded)) loadNamespace("jsonlite")
 }
 
 # Lambda sets LANG=en_US.UTF-8, which a minimal image may not provide; R then falls back to

@@ -9,6 +9,7 @@ invisible(loadNamespace("jsonlite"))
 rt <- runtime_env(c("json.R"))
 rt$init_json()
 rt$json_state$native <- NULL # rt is the R code; the C codec is called directly as `native`
+invisible(rt$jsonlite_ns()) # as the runtime loads it without the codec (with jsonlite's escaper)
 
 # The C codec (data/lambdajson), built here with this R: the runtime's R code and it are held to the
 # same bytes, and its parser to jsonlite's values.
@@ -278,7 +279,7 @@ check("doubles: 15 digits are used only where a JSON reader reads them back",
       identical(rt$format_doubles(x), "938.04508067290794") && identical(native_text(x), "938.04508067290794"))
 
 # --- The runtime picks the codec -------------------------------------------------------------------
-check("the runtime uses the C codec where lambdajson is installed, and R_LAMBDA_JSON=r turns it off", {
+check("the runtime uses the C codec where lambdajson is installed, and R_LAMBDA_JSON=r turns it off", local({
   old <- .libPaths()
   on.exit(.libPaths(old))
   .libPaths(c(native_lib, old))
@@ -291,6 +292,24 @@ check("the runtime uses the C codec where lambdajson is installed, and R_LAMBDA_
   event <- charToRaw('{"a":[1,2.5,"x"],"b":{}}')
   identical(with_c$json_codec(), "C") && identical(with_r$json_codec(), "R") &&
     identical(with_c$serialize_result(with_c$parse_event(event)), with_r$serialize_result(with_r$parse_event(event)))
+}))
+
+check("with the C codec, jsonlite is loaded only when a classed value needs it", {
+  script <- tempfile(fileext = ".R")
+  writeLines(c(
+    sprintf(".libPaths(c(%s, .libPaths()))", deparse(native_lib)),
+    "env <- new.env(parent = baseenv())",
+    sprintf("for (part in c('log.R', 'api.R', 'json.R', 'context.R', 'handler.R', 'loop.R')) sys.source(file.path(%s, part), envir = env)",
+            deparse(RUNTIME_DIR)),
+    "env$init_json_library()",
+    "before <- isNamespaceLoaded('jsonlite')",
+    "plain <- rawToChar(env$serialize_result(env$parse_event(charToRaw('{\"a\":[1,\"x\",{}]}'))))",
+    "after_plain <- isNamespaceLoaded('jsonlite')",
+    "classed <- rawToChar(env$serialize_result(list(d = as.Date('2024-01-02'))))",
+    "cat(env$json_codec(), before, after_plain, isNamespaceLoaded('jsonlite'), plain, classed, sep = '\\n')"
+  ), script)
+  out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  identical(out, c("C", "FALSE", "FALSE", "TRUE", '{"a":[1,"x",{}]}', rt$encode_json(list(d = as.Date("2024-01-02")))))
 })
 
 # --- The pure-R string escaper is jsonlite's -----------------------------------------------------
