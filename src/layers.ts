@@ -71,6 +71,9 @@ export interface RPackageRecord {
   license?: string;
   /** The DESCRIPTION's Priority: base (part of R) or recommended (shipped with R). */
   priority?: string;
+  /** True for the project's own packages (DESCRIPTION `Repository: r-lambda-layer`: the runtime's JSON codec), built
+   * from data/, on no package repository. */
+  ownPackage?: boolean;
   /** The source tarball it was installed from, and its SHA-256 (packages the build installed itself). */
   url?: string;
   sha256?: string;

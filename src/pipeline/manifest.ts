@@ -31,12 +31,16 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
 
 export const manifestText = (manifest: Manifest): string => JSON.stringify(manifest, null, 2) + '\n';
 
+/** The Repository field of the project's own R packages (data/lambdajson). */
+export const OWN_REPOSITORY = 'r-lambda-layer';
+
 /** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */
 export function parseDescription(text: string): {
   name?: string;
   version?: string;
   license?: string;
   priority?: string;
+  repository?: string;
 } {
   // A field may continue on indented lines (License often does).
   const field = (name: string): string | undefined =>
@@ -46,6 +50,7 @@ export function parseDescription(text: string): {
     version: field('Version'),
     license: field('License'),
     priority: field('Priority'),
+    repository: field('Repository'),
   };
 }
 
@@ -63,7 +68,7 @@ export async function listInstalledPackages(
   for (const entry of entries.sort()) {
     const text = await readFile(path.join(libDir, entry, 'DESCRIPTION'), 'utf8').catch(() => undefined);
     if (!text) continue;
-    const { name, version, license, priority } = parseDescription(text);
+    const { name, version, license, priority, repository } = parseDescription(text);
     if (!name || !version) continue;
     const source = sources.get(name);
     records.push({
@@ -72,6 +77,7 @@ export async function listInstalledPackages(
       library,
       ...(license ? { license } : {}),
       ...(priority ? { priority } : {}),
+      ...(repository === OWN_REPOSITORY ? { ownPackage: true } : {}),
       ...(source?.version === version && source.url ? { url: source.url, sha256: source.sha256 } : {}),
     });
   }

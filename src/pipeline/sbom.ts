@@ -75,7 +75,8 @@ function stageComponent(stage: StageRecord, license: string | undefined): Compon
 }
 
 function packageComponent(pkg: RPackageRecord, rVersion: string): Component {
-  // Base packages are R itself (not on CRAN); every other package has a CRAN package URL.
+  // Base packages are R itself and the project's own are built from its data/ folder (neither is on CRAN); every
+  // other package has a CRAN package URL.
   const base = pkg.priority === 'base';
   return {
     'bom-ref': `r-package:${pkg.library}:${pkg.name}`,
@@ -84,7 +85,9 @@ function packageComponent(pkg: RPackageRecord, rVersion: string): Component {
     version: pkg.version,
     ...(base
       ? { description: `Base package of R ${rVersion}` }
-      : { purl: `pkg:cran/${pkg.name}@${pkg.version}` }),
+      : pkg.ownPackage
+        ? { description: `Part of r-lambda-layer, built from its data/${pkg.name} folder` }
+        : { purl: `pkg:cran/${pkg.name}@${pkg.version}` }),
     ...(pkg.license ? { licenses: [{ license: { name: pkg.license } }] } : {}),
     ...(pkg.url
       ? {

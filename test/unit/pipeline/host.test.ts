@@ -116,5 +116,10 @@ describe('small parsers', () => {
       name: 'xml2',
       version: '1.3.3',
     });
+    expect(
+      parseDescription('Package: lambdajson\nVersion: 1.0.0\nRepository: r-lambda-layer\n'),
+    ).toMatchObject({
+      repository: 'r-lambda-layer',
+    });
   });
 });
