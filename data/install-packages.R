@@ -133,8 +133,9 @@ dir.create(local_copies, showWarnings = FALSE)
 for (i in seq_along(local_dirs)) {
   file.copy(local_dirs[[i]], local_copies, recursive = TRUE)
   copy <- file.path(local_copies, basename(local_dirs[[i]]))
-  status <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", paste0("--library=", shQuote(lib)), built_stamp,
-                                                     shQuote(copy)))
+  # --preclean: objects an in-place install left in the folder (a developer's) are never linked into the layer.
+  status <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", paste0("--library=", shQuote(lib)),
+                                                     built_stamp, shQuote(copy)))
   if (status != 0) failures <- c(failures, local_names[[i]])
 }
 pkgs <- c(pkgs, local_names)

@@ -22,7 +22,7 @@
  * --guide-events and in the JSON means the original blog recipe's way.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -78,14 +78,13 @@ if (!codecs.length || codecs.some((c) => c !== 'C' && c !== 'R')) {
 /** The C codec (data/lambdajson) installed for the bench's R in a temporary library, as the build does for the r layer. */
 function buildCodec(): string {
   const lib = mkdtempSync(path.join(os.tmpdir(), 'bench-codec-'));
+  // From a copy: an install compiles in the source folder, and the project's must stay sources only.
+  const source = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-codec-src-')), 'lambdajson');
+  cpSync(path.join(ROOT, 'data', 'lambdajson'), source, { recursive: true });
   const r = path.join(path.dirname(rscript as string), 'R');
-  const run = spawnSync(
-    r,
-    ['CMD', 'INSTALL', '--no-docs', `--library=${lib}`, path.join(ROOT, 'data', 'lambdajson')],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const run = spawnSync(r, ['CMD', 'INSTALL', '--preclean', '--no-docs', `--library=${lib}`, source], {
+    encoding: 'utf8',
+  });
   if (run.status !== 0)
     throw new Error(`bench: cannot build data/lambdajson with ${r}:\n${run.stdout}${run.stderr}`);
   return lib;

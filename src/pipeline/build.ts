@@ -144,6 +144,12 @@ async function prepareHost(b: Build): Promise<void> {
   else log.info('toolchain: skipped (--no-toolchain)');
 }
 
+/**
+ * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
+ * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
+ */
+const isPackageSource = (file: string): boolean => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
+
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: string }> {
   const { options, log, recipe, host } = b;
@@ -161,7 +167,8 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
   const localPackageSums: Record<string, string> = {};
   for (const stage of recipe.stages) {
     if (stage.kind !== 'r-packages') continue;
-    for (const folder of stage.localPackages) localPackageSums[folder] = await sha256Tree(dataFile(folder));
+    for (const folder of stage.localPackages)
+      localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
   }
   const plan = planStages({
     recipe,

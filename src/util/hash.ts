@@ -18,14 +18,19 @@ export function sha256(data: string | Uint8Array, encoding: 'hex' | 'base64' = '
 }
 
 /**
- * One SHA-256 for a folder's files: their relative paths and contents, in sorted order (so it changes when any file
- * is added, removed, renamed or edited, and not with timestamps or the order the file system lists them in).
+ * One SHA-256 for a folder's files (those `include` accepts, by relative path): their relative paths and contents, in
+ * sorted order (so it changes when any file is added, removed, renamed or edited, and not with timestamps or the
+ * order the file system lists them in).
  */
-export async function sha256Tree(dir: string): Promise<string> {
+export async function sha256Tree(
+  dir: string,
+  include: (file: string) => boolean = () => true,
+): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .filter(include)
     .sort();
   const lines: string[] = [];
   for (const file of files) lines.push(`${await sha256File(path.join(dir, file))}  ${file}`);

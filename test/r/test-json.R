@@ -13,10 +13,12 @@ invisible(rt$jsonlite_ns()) # as the runtime loads it without the codec (with js
 
 # The C codec (data/lambdajson), built here with this R: the runtime's R code and it are held to the
 # same bytes, and its parser to jsonlite's values.
+# From a copy: an install compiles in the source folder, and the project's must stay sources only.
 native_lib <- file.path(tempdir(), "native-lib")
 dir.create(native_lib)
-install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--no-docs", "--no-test-load", paste0("--library=", native_lib),
-                                                        shQuote(file.path(REPO_ROOT, "data", "lambdajson"))), stdout = TRUE, stderr = TRUE)
+file.copy(file.path(REPO_ROOT, "data", "lambdajson"), tempdir(), recursive = TRUE)
+install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", "--no-docs", "--no-test-load", paste0("--library=", native_lib),
+                                                        shQuote(file.path(tempdir(), "lambdajson"))), stdout = TRUE, stderr = TRUE)
 native <- tryCatch(loadNamespace("lambdajson", lib.loc = native_lib), error = function(e) NULL)
 if (!check("the C codec builds and loads", !is.null(native))) {
   cat(install_log, sep = "\n")

@@ -34,7 +34,12 @@ test('sha256Tree changes with a file edit, a rename or a new file, and not with 
     const renamed = await sha256Tree(dir);
     expect(renamed).not.toBe(edited);
     await writeFile(path.join(dir, 'NEWS'), '');
-    expect(await sha256Tree(dir)).not.toBe(renamed);
+    const added = await sha256Tree(dir);
+    expect(added).not.toBe(renamed);
+    // What `include` leaves out does not count.
+    await writeFile(path.join(dir, 'src', 'b.o'), 'object');
+    expect(await sha256Tree(dir, (f) => !f.endsWith('.o'))).toBe(added);
+    expect(await sha256Tree(dir)).not.toBe(added);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
