@@ -54359,14 +54359,16 @@ function sha256(data, encoding = 'hex') {
     return (0,external_node_crypto_.createHash)('sha256').update(data).digest(encoding);
 }
 /**
- * One SHA-256 for a folder's files: their relative paths and contents, in sorted order (so it changes when any file
- * is added, removed, renamed or edited, and not with timestamps or the order the file system lists them in).
+ * One SHA-256 for a folder's files (those `include` accepts, by relative path): their relative paths and contents, in
+ * sorted order (so it changes when any file is added, removed, renamed or edited, and not with timestamps or the
+ * order the file system lists them in).
  */
-async function sha256Tree(dir) {
+async function sha256Tree(dir, include = () => true) {
     const entries = await (0,promises_.readdir)(dir, { recursive: true, withFileTypes: true });
     const files = entries
         .filter((e) => e.isFile())
         .map((e) => external_node_path_default().relative(dir, external_node_path_default().join(e.parentPath, e.name)))
+        .filter(include)
         .sort();
     const lines = [];
     for (const file of files)
@@ -55062,6 +55064,8 @@ function buildManifest(inputs) {
     };
 }
 const manifestText = (manifest) => JSON.stringify(manifest, null, 2) + '\n';
+/** The Repository field of the project's own R packages (data/lambdajson). */
+const OWN_REPOSITORY = 'r-lambda-layer';
 /** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */
 function parseDescription(text) {
     // A field may continue on indented lines (License often does).
@@ -55071,6 +55075,7 @@ function parseDescription(text) {
         version: field('Version'),
         license: field('License'),
         priority: field('Priority'),
+        repository: field('Repository'),
     };
 }
 /**
@@ -55084,7 +55089,7 @@ async function listInstalledPackages(libDir, library, sources = new Map()) {
         const text = await (0,promises_.readFile)(external_node_path_default().join(libDir, entry, 'DESCRIPTION'), 'utf8').catch(() => undefined);
         if (!text)
             continue;
-        const { name, version, license, priority } = parseDescription(text);
+        const { name, version, license, priority, repository } = parseDescription(text);
         if (!name || !version)
             continue;
         const source = sources.get(name);
@@ -55094,6 +55099,7 @@ async function listInstalledPackages(libDir, library, sources = new Map()) {
             library,
             ...(license ? { license } : {}),
             ...(priority ? { priority } : {}),
+            ...(repository === OWN_REPOSITORY ? { ownPackage: true } : {}),
             ...(source?.version === version && source.url ? { url: source.url, sha256: source.sha256 } : {}),
         });
     }
@@ -55847,7 +55853,8 @@ function stageComponent(stage, license) {
     };
 }
 function packageComponent(pkg, rVersion) {
-    // Base packages are R itself (not on CRAN); every other package has a CRAN package URL.
+    // Base packages are R itself and the project's own are built from its data/ folder (neither is on CRAN); every
+    // other package has a CRAN package URL.
     const base = pkg.priority === 'base';
     return {
         'bom-ref': `r-package:${pkg.library}:${pkg.name}`,
@@ -55856,7 +55863,9 @@ function packageComponent(pkg, rVersion) {
         version: pkg.version,
         ...(base
             ? { description: `Base package of R ${rVersion}` }
-            : { purl: `pkg:cran/${pkg.name}@${pkg.version}` }),
+            : pkg.ownPackage
+                ? { description: `Part of r-lambda-layer, built from its data/${pkg.name} folder` }
+                : { purl: `pkg:cran/${pkg.name}@${pkg.version}` }),
         ...(pkg.license ? { licenses: [{ license: { name: pkg.license } }] } : {}),
         ...(pkg.url
             ? {
@@ -56753,6 +56762,11 @@ async function prepareHost(b) {
     else
         log.info('toolchain: skipped (--no-toolchain)');
 }
+/**
+ * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
+ * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
+ */
+const isPackageSource = (file) => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b) {
     const { options, log, recipe, host } = b;
@@ -56770,7 +56784,7 @@ async function planBuild(b) {
         if (stage.kind !== 'r-packages')
             continue;
         for (const folder of stage.localPackages)
-            localPackageSums[folder] = await sha256Tree(dataFile(folder));
+            localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
     }
     const plan = planStages({
         recipe,

@@ -4057,14 +4057,16 @@ function hash_sha256(data, encoding = 'hex') {
     return createHash('sha256').update(data).digest(encoding);
 }
 /**
- * One SHA-256 for a folder's files: their relative paths and contents, in sorted order (so it changes when any file
- * is added, removed, renamed or edited, and not with timestamps or the order the file system lists them in).
+ * One SHA-256 for a folder's files (those `include` accepts, by relative path): their relative paths and contents, in
+ * sorted order (so it changes when any file is added, removed, renamed or edited, and not with timestamps or the
+ * order the file system lists them in).
  */
-async function sha256Tree(dir) {
+async function sha256Tree(dir, include = () => true) {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
     const files = entries
         .filter((e) => e.isFile())
         .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .filter(include)
         .sort();
     const lines = [];
     for (const file of files)
