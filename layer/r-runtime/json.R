@@ -413,7 +413,7 @@ load_native_codec <- function() {
   ns
 }
 
-# Which codec is in use, for the log and the tests.
+# Which codec is in use (the tests ask).
 json_codec <- function() if (is.null(json_state$native)) "R" else "C"
 
 error_report_bytes <- function(report) {

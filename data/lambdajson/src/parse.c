@@ -16,7 +16,6 @@
  */
 #include <R.h>
 #include <Rinternals.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
