@@ -16,7 +16,7 @@ invisible(rt$jsonlite_ns()) # as the runtime loads it without the codec (with js
 # From a copy: an install compiles in the source folder, and the project's must stay sources only.
 native_lib <- file.path(tempdir(), "native-lib")
 dir.create(native_lib)
-file.copy(file.path(REPO_ROOT, "data", "lambdajson"), tempdir(), recursive = TRUE)
+invisible(file.copy(file.path(REPO_ROOT, "data", "lambdajson"), tempdir(), recursive = TRUE))
 install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", "--no-docs", "--no-test-load", paste0("--library=", native_lib),
                                                         shQuote(file.path(tempdir(), "lambdajson"))), stdout = TRUE, stderr = TRUE)
 native <- tryCatch(loadNamespace("lambdajson", lib.loc = native_lib), error = function(e) NULL)
@@ -167,7 +167,9 @@ quirks <- c(
   "[0.1, -0.0, 1.5e300, 1e400, -1e400, 1e-400, 5e-324, 2.2250738585072014e-308, 1E5, 1e+5, 1e-5, 0.30000000000000004, 123.456e-2, 100000000000000000000000.0, 0.000001234567890123456789, 1e22, 1e23, 9007199254740993.0, 1.00000000000000011102230246251565404236316680908203125]",
   '{"a":1,"a":2}', '/* c */ {"a": // line\n 1 /* x */}', '"\\u0000cut"', '"a\\u0000b\\u0000"', '"\\ud83d"',
   '"\\ud83d\\u0041"', '"\\udc00"', '"\\/\\b\\f\\r\\t\\n\\"\\\\"', '  {"k" : [ 1 , 2 ] }  ', '\u001e[1]', '"\u00e9\u20ac\U0001F600"',
-  '{"\u00e9":{"\u20ac":[]}}', '{"":{"":""}}', '[[],{},[[]],[{}],{"a":{}}]', '"</script>"', '[true,false,null]'
+  '{"\u00e9":{"\u20ac":[]}}', '{"":{"":""}}', '[[],{},[[]],[{}],{"a":{}}]', '"</script>"', '[true,false,null]',
+  # yajl's whitespace has form feed and vertical tab too.
+  '[1,\f2]', '\v{"a":1}', '{"a":1}\f', '\f[ \v1\t,\r\n2 ]\v'
 )
 for (text in quirks) check(paste("C parse, quirk", substr(text, 1, 40)), same_parse(text))
 check("C parse: a lone high surrogate escape is \"?\" and the rest stays (jsonlite 1.9)",
@@ -222,15 +224,16 @@ mutate <- function(text) {
   }
   paste(chars, collapse = "")
 }
-# jsonlite's yajl takes a complete value followed by an unfinished token ('1 "abc', '[1] tru') as
-# the value; the C parser calls any text after the value an error. Where they differ only so, the
+# jsonlite's yajl takes a complete value followed by an unfinished token ('1 "abc', '[1] tru',
+# '1 /* open') as the value; the C parser calls any text after the value an error. Where they differ only so, the
 # value before the error's byte is what jsonlite returned.
 only_trailing_text <- function(text, theirs) {
   message <- tryCatch({
     native_parse(text)
     ""
   }, error = conditionMessage)
-  at <- regmatches(message, regexec("^text after the end of the JSON value .*\\(byte ([0-9]+)\\)$", message))[[1L]]
+  at <- regmatches(message, regexec("^(?:text after the end of the JSON value|unterminated comment) .*\\(byte ([0-9]+)\\)$", message,
+                                    perl = TRUE))[[1L]]
   length(at) == 2L && identical(native$parse_json_bytes(charToRaw(text)[seq_len(as.integer(at[[2L]]) - 1L)]), theirs)
 }
 disagree <- character()

@@ -114,10 +114,13 @@ static const char *utf8_of(SEXP s, size_t *n) {
   return text;
 }
 
+/* A translation (latin1 text) is R_alloc memory: released here, not when the whole result is written. */
 static void put_string_elt(out_t *o, SEXP s) {
+  const void *vmax = vmaxget();
   size_t n;
   const char *text = utf8_of(s, &n);
   put_quoted(o, text, n);
+  vmaxset(vmax);
 }
 
 static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,

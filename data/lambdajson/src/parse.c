@@ -16,6 +16,7 @@
  */
 #include <R.h>
 #include <Rinternals.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,13 @@ static SEXP close_frame(parser_t *ps) {
 
 /* --- lexing ---------------------------------------------------------------------------------------------------- */
 
-/* Whitespace, and comments as yajl allows them (jsonlite turns them on): C-style and to the end of the line. */
+/* Whitespace as yajl has it (JSON's four, and form feed and vertical tab), and comments as yajl allows them
+ * (jsonlite turns them on): C-style and to the end of the line. */
 static void skip_space(parser_t *ps) {
   for (;;) {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t')) ps->p++;
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t' || *ps->p == '\f' ||
+                               *ps->p == '\v'))
+      ps->p++;
     if (ps->p + 1 < ps->end && ps->p[0] == '/' && ps->p[1] == '*') {
       const unsigned char *q = ps->p + 2;
       while (q + 1 < ps->end && !(q[0] == '*' && q[1] == '/')) q++;
@@ -241,6 +245,7 @@ static SEXP read_string(parser_t *ps) {
     q += n;
   }
   if (q < ps->end && *q == '"') {
+    if (q - ps->p > INT_MAX) fail(ps, "a string longer than R's limit of 2^31 - 1 bytes");
     SEXP s = mkCharLenCE((const char *) ps->p, (int) (q - ps->p), CE_UTF8);
     ps->p = q + 1;
     return s;
@@ -323,8 +328,9 @@ static SEXP read_string(parser_t *ps) {
       fail(ps, "invalid escape in a string");
     }
   }
-  ps->p = q + 1;
   if (cut != (size_t) -1) used = cut;
+  if (used > INT_MAX) fail(ps, "a string longer than R's limit of 2^31 - 1 bytes");
+  ps->p = q + 1;
   return mkCharLenCE((const char *) ps->text, (int) used, CE_UTF8);
 }
 
@@ -418,8 +424,10 @@ static SEXP read_number(parser_t *ps) {
     double d = e < 0 ? (double) m / POW10[-e] : (double) m * POW10[e];
     return ScalarReal(negative ? -d : d);
   }
+  /* strtod needs a terminated copy; R_alloc memory would live until the parse ends, so short ones use the stack. */
   size_t n = (size_t) (q - s);
-  char *copy = R_alloc(n + 1, 1);
+  char small[64];
+  char *copy = n < sizeof small ? small : R_alloc(n + 1, 1);
   memcpy(copy, s, n);
   copy[n] = 0;
   return ScalarReal(strtod(copy, NULL));
