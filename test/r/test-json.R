@@ -266,12 +266,17 @@ check("C parse: records that share key and string vectors stay independent when 
 
 # --- Doubles: the same digits from both encoders, and every one reads back ------------------------
 set.seed(5)
-# Random bit patterns reach every exponent (subnormals, NaN, infinities too); the rest are typical values, where the
-# C encoder reads 15 digits back by exact arithmetic instead of strtod, and rounds "...50" endings by printf.
+# Random bit patterns reach every exponent (subnormals, NaN, infinities too), where the C encoder asks printf for
+# digits; between 1e-5 and 1e17 it computes them in integers, so that range gets many values of its own, with ties
+# at 15 digits (123456789012345.5), powers of ten and their neighbours, and carries (999999999999999.6).
 random_bits <- readBin(as.raw(sample(0:255, 8 * 100000, TRUE)), "double", 100000)
+powers <- 10^(-30:30)
 doubles <- c(runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm(5000), sin(seq_len(5000)) * 1000, random_bits,
-             round(runif(20000), 2), 10^(-30:30), 2^(seq(-1074, 1023, by = 7)), .Machine$double.xmax,
-             .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e22, 1e23, 9.999999999999999e22, 0.5, 2.5e-5)
+             runif(100000) * 10^sample(-6:17, 100000, TRUE), round(runif(20000), 2), powers,
+             powers * (1 + .Machine$double.eps), powers * (1 - .Machine$double.eps), 2^(seq(-1074, 1023, by = 7)),
+             .Machine$double.xmax, .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e22, 1e23, 9.999999999999999e22,
+             0.5, 2.5e-5, 1e-5, 123456789012345.5, 123456789012344.5, 999999999999999.4, 999999999999999.6,
+             9999999999999998, 99999999999999984, 9.999999999999999e16)
 c_text <- native_text(doubles)
 check("doubles: C and R write the same digits", identical(rt$encode_json(doubles), c_text))
 finite <- is.finite(doubles)
