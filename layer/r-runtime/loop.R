@@ -27,8 +27,8 @@ COLLECT_AFTER_BYTES <- 1048576
 # The JSON codec, and jsonlite. With the C codec (lambdajson) jsonlite is needed only for classed
 # results (jsonlite::toJSON()), so it is loaded on first use, but must be there (measured: a
 # function that never needs it peaks at 72 MB instead of 73 for a small event, Debian's R 4.2);
-# without the codec it parses every event and is loaded now. Either way a missing jsonlite is an init error (reported by the pure-R encoder, which
-# needs no jsonlite).
+# without the codec it parses every event and is loaded now. Either way a missing jsonlite is an
+# init error (reported by the pure-R encoder, which needs no jsonlite).
 init_json_library <- function() {
   init_json()
   problem <- if (is.null(json_state$native)) {
