@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decimal.h"
 
 /* Deeper than this, the fallback (whose tree encoder has no recursion) takes the subtree: C stack stays small. */
 #define MAX_DEPTH 1000
@@ -123,9 +124,6 @@ static void put_string_elt(out_t *o, SEXP s) {
   put_quoted(o, text, n);
   vmaxset(vmax);
 }
-
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* printf's %g of the P significant digits `d` (P chars) with decimal exponent X: fixed notation for -4 <= X < P,
  * else scientific with a two-digit exponent at least; trailing zeros dropped. */
@@ -288,10 +286,10 @@ static void put_double(out_t *o, double x) {
     }
   }
   int e = X15 - 14, exact;
-  if (e >= -22 && e <= 22) {
+  if (e >= -EXACT_POW10_MAX && e <= EXACT_POW10_MAX) {
     double m = 0;
     for (int i = 0; i < 15; i++) m = m * 10 + (d15[i] - '0');
-    exact = (e < 0 ? m / POW10[-e] : m * POW10[e]) == ax;
+    exact = exact_decimal(m, e) == ax;
   } else {
     text[format_g(text, 0, d15, 15, X15)] = 0;
     exact = strtod(text, NULL) == ax;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decimal.h"
 
 typedef struct {
   R_xlen_t values_base, keys_base;
@@ -348,9 +349,6 @@ static SEXP string_value(parser_t *ps, SEXP s) {
   return v;
 }
 
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 static int is_digit(const unsigned char *p, const unsigned char *end) {
   return p < end && *p >= '0' && *p <= '9';
 }
@@ -418,10 +416,10 @@ static SEXP read_number(parser_t *ps) {
     double d = (double) m;
     return ScalarReal(negative ? -d : d);
   }
-  /* Clinger's fast path: an exact significand below 2^53 times an exact power of ten rounds once, correctly. */
+  /* At most 15 significant digits: m is below 2^53. */
   int e = exponent + e10;
-  if (!big_exponent && digits <= 15 && e >= -22 && e <= 22) {
-    double d = e < 0 ? (double) m / POW10[-e] : (double) m * POW10[e];
+  if (!big_exponent && digits <= 15 && e >= -EXACT_POW10_MAX && e <= EXACT_POW10_MAX) {
+    double d = exact_decimal((double) m, e);
     return ScalarReal(negative ? -d : d);
   }
   /* strtod needs a terminated copy; R_alloc memory would live until the parse ends, so short ones use the stack. */
