@@ -375,13 +375,21 @@ init_json <- function() {
   json_state$native <- load_native_codec()
 }
 
-# jsonlite's namespace, loaded on first use: from R's own libraries first, so a different version
-# in the function's or the r_lib layer's library cannot change how events are parsed. Its C string
-# escaper (internal, so checked) then replaces the R one.
+# The runtime's own packages (jsonlite, lambdajson) from R's own libraries, where the build puts
+# them, so a different version in the function's or the r_lib layer's library cannot change how
+# events are parsed; else from the library path (a local R, the tests' temporary library).
+own_libraries <- function() c(.Library, .Library.site)
+
+load_runtime_package <- function(package) {
+  ns <- tryCatch(loadNamespace(package, lib.loc = own_libraries()), error = function(e) NULL)
+  if (is.null(ns)) loadNamespace(package) else ns
+}
+
+# jsonlite's namespace, loaded on first use. Its C string escaper (internal, so checked) then
+# replaces the R one.
 jsonlite_ns <- function() {
   if (is.null(json_state$jsonlite)) {
-    ns <- tryCatch(loadNamespace("jsonlite", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
-    if (is.null(ns)) ns <- loadNamespace("jsonlite")
+    ns <- load_runtime_package("jsonlite")
     quote <- get0("deparse_vector", envir = ns, inherits = FALSE)
     works <- is.function(quote) && tryCatch(identical(quote(c("a\"\n", "\u00e9")), c("\"a\\\"\\n\"", "\"\u00e9\"")),
                                             error = function(e) FALSE)
@@ -391,9 +399,9 @@ jsonlite_ns <- function() {
   json_state$jsonlite
 }
 
-# Where jsonlite is installed (the order jsonlite_ns() looks in), or "".
+# Where jsonlite is installed (the order load_runtime_package() looks in), or "".
 json_library_path <- function() {
-  found <- find.package("jsonlite", lib.loc = c(.Library, .Library.site), quiet = TRUE)
+  found <- find.package("jsonlite", lib.loc = own_libraries(), quiet = TRUE)
   if (!length(found)) found <- find.package("jsonlite", quiet = TRUE)
   if (length(found)) found[[1L]] else ""
 }
@@ -401,14 +409,11 @@ json_library_path <- function() {
 # The version of lambdajson this runtime is written for; another version is not used.
 NATIVE_CODEC_VERSION <- "1.0.0"
 
-# lambdajson's namespace, from R's own library first (where the build puts it; a package of that
-# name in the function's library cannot win), else from the library path (the tests install it
-# in a temporary one). NULL when absent, of another version, or when R_LAMBDA_JSON=r asks for the
-# R code.
+# lambdajson's namespace; NULL when absent, of another version, or when R_LAMBDA_JSON=r asks for
+# the R code.
 load_native_codec <- function() {
   if (identical(Sys.getenv("R_LAMBDA_JSON"), "r")) return(NULL)
-  ns <- tryCatch(loadNamespace("lambdajson", lib.loc = c(.Library, .Library.site)), error = function(e) NULL)
-  if (is.null(ns)) ns <- tryCatch(loadNamespace("lambdajson"), error = function(e) NULL)
+  ns <- tryCatch(load_runtime_package("lambdajson"), error = function(e) NULL)
   if (is.null(ns) || !identical(getNamespaceVersion(ns)[[1L]], NATIVE_CODEC_VERSION)) return(NULL)
   ns
 }
