@@ -635,7 +635,8 @@ describe('ci.yml', () => {
     expect(smoke.container).toBe('public.ecr.aws/lambda/provided:al2023');
     expect(needsOf(smoke)).toEqual(['action']);
     const download = smoke.steps!.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
-    expect(download.with!['name']).toBe(uses.with!['artifact-name']);
+    expect(download.with!['name']).toBe('${{ needs.action.outputs.artifact-name }}');
+    expect(action.outputs?.['artifact-name']).toBe(`\${{ steps.${uses.id}.outputs.artifact-name }}`);
     const test = smoke.steps!.find((s) => s.run?.includes('scripts/smoke-test.sh'))!;
     expect(test.env).toEqual({ R_VERSION: '${{ needs.action.outputs.r-version }}' });
   });
