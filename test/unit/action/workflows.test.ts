@@ -16,6 +16,7 @@ import { parsePublishOptions } from '../../../src/publish/index.js';
 
 const root = process.cwd();
 type Step = {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -474,6 +475,21 @@ describe('build-layers.yml: legs', () => {
     expect(wf.on.workflow_call?.outputs).toMatchObject({
       'completed-versions': { value: '${{ jobs.legs.outputs.versions }}' },
     });
+  });
+
+  it('publishes only the zips the smoke test passed, by their SHA-256', () => {
+    const smokeMark = wf.jobs['smoke-test']!.steps!.find((s) => s.name === 'Mark this leg tested')!;
+    const verify = wf.jobs.publish!.steps!.find((s) => s.run?.includes('sha256sum -c'))!;
+    const env = { R_VERSION: '4.5.2', ARCH: 'x86_64' };
+    const zips = 'mkdir -p layers && for z in r r_lib subsystem; do echo "$z" > "layers/$z.zip"; done';
+    // The smoke test's marker, then the publish job's check, in one directory (as the artifacts carry them).
+    const both = (tamper: string) =>
+      runStep(`${zips}\n${smokeMark.run!}\nmv marker tested\n${tamper}\n${verify.run!}`, env);
+    const good = both('');
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('r.zip: OK');
+    expect(both('echo changed >> layers/r_lib.zip').status).not.toBe(0);
   });
 
   it('never reddens the run with a failed attestation, and says why', () => {
