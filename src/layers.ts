@@ -20,6 +20,30 @@ export const LAYER_FILES: Record<LayerKind, string> = {
   subsystem: 'subsystem.zip',
 };
 
+/** The runtime the layers are built for: Amazon Linux 2023, glibc 2.34 (LAMBDA_LIMITS.glibc). */
+export const LAMBDA_RUNTIME = 'provided.al2023';
+
+/**
+ * Where things lie in the layer tree, relative to the prefix Lambda unpacks layers into (/opt). R's home is
+ * R/lib/R because the build forces LIBnn=lib; the user's packages go to a site-library under local/, as in the
+ * original blog recipe.
+ */
+export const LAYOUT = {
+  /** R's home (RHOME). */
+  rHome: 'R/lib/R',
+  /** R's own library: base and recommended packages, and the runtime's jsonlite. */
+  rLibrary: 'R/lib/R/library',
+  /** libR.so and R's other shared libraries. */
+  rLibDir: 'R/lib/R/lib',
+  rscript: 'R/bin/Rscript',
+  /** The user's packages (the r_lib layer). */
+  siteLibrary: 'local/lib/R/site-library',
+  /** Shared libraries: the native stages' and those copied from the build host. */
+  lib: 'lib',
+  /** The runtime's entry point, which Lambda runs. */
+  bootstrap: 'bootstrap',
+} as const;
+
 /** Lambda architectures (the names Lambda's API uses). */
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];

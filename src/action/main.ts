@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import * as core from '@actions/core';
-import { errorMessage } from '../errors.js';
+import { errorMessage, failureReport, UserError } from '../errors.js';
 import { buildLayers } from '../pipeline/build.js';
 import { NoCache, type CacheBackend } from '../cache/backend.js';
 import { GitHubCache } from '../cache/github.js';
@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
       const host = detectHost();
       core.info(hostLine(host));
       const problem = hostProblem(host, context, inputs.allowAnyHost);
-      if (problem) throw new Error(problem);
+      if (problem) throw new UserError(problem);
       const backends = chooseBackends(
         context,
         context.hasRuntimeToken && inputs.cache && GitHubCache.isAvailable(),
@@ -113,6 +113,9 @@ export async function run(): Promise<void> {
       }
     });
   } catch (error) {
-    core.setFailed(errorMessage(error));
+    // A user error as it is; an unexpected one named as such, with its stack and causes in the debug log.
+    const report = failureReport(error);
+    core.debug(report.detail);
+    core.setFailed(report.message);
   }
 }

@@ -5,7 +5,7 @@
  * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../util/exec.js';
@@ -32,6 +32,8 @@ import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories }
 import { fetchSource } from './sources.js';
 import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
+import { checkRLinks } from './link-checks.js';
+import { readStageRecords, writeStageRecords, type StageRecords } from './stage-records.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -71,9 +73,6 @@ export interface BuildResult {
   prune: PruneReport;
   sizeTable: string;
 }
-
-/** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
-const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
 
 const seconds = (since: number): number => Math.round((performance.now() - since) / 100) / 10;
 
@@ -192,15 +191,24 @@ async function runStages(b: Build, plan: PlannedStage[]): Promise<StagesDone> {
   for (const stage of plan) {
     const started = performance.now();
     const dir = stageDir(b, stage.name);
-    const hit = await cache.restore(stage.key, dir).catch((error: unknown) => {
+    let hit = await cache.restore(stage.key, dir).catch((error: unknown) => {
       log.warn(`cache restore of ${stage.name} failed (${(error as Error).message}); building it`);
       return false;
     });
-    const record = hit ? await readStageRecord(dir) : await buildStage(b, stage);
+    let stored = hit ? await readStageRecords(dir, stage.kind) : undefined;
+    if (stored && 'problem' in stored) {
+      // Without its record a hit cannot say what it holds, and the manifest and SBOM would silently lack it.
+      warn(
+        b,
+        `stage ${stage.name}: the cached entry ${stage.key} has a damaged record: ${stored.file} is ${stored.problem}; treating it as a cache miss and building the stage again`,
+      );
+      hit = false;
+      stored = undefined;
+    }
+    const { record, packages } = stored ?? (await buildStage(b, stage));
     if (record) done.records.push(record);
     if (stage.kind === 'r-packages') {
-      for (const pkg of await readInstalledPackages(dir))
-        done.packageSources[stage.library].set(pkg.name, pkg);
+      for (const pkg of packages) done.packageSources[stage.library].set(pkg.name, pkg);
     }
     done.outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
     // A hit still says what its source was checked against when it was built (the record travels with it).
@@ -215,7 +223,7 @@ async function runStages(b: Build, plan: PlannedStage[]): Promise<StagesDone> {
 }
 
 /** Build one stage with exactly its dependencies in the prefix, then cache it. */
-async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | undefined> {
+async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecords> {
   const { options, recipe, log, prefix, cache } = b;
   const ctx = {
     prefix: options.prefix,
@@ -230,6 +238,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
   await prefix.reset();
   for (const dep of stage.allDependsOn) await prefix.add(stagedPrefix(b, dep));
   let record: StageRecord | undefined;
+  let packages: InstalledPackage[] = [];
   try {
     if (stage.kind === 'source') {
       const source = await fetchSource(
@@ -253,12 +262,10 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
         cacheKey: stage.key,
       };
     } else {
-      const installed = await runPackagesStage(stage, ctx);
-      // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
-      await writeFile(path.join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
+      packages = await runPackagesStage(stage, ctx);
     }
-    // The record travels with the stage's files, so a cache hit still knows where its source came from.
-    await writeFile(path.join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+    // The records travel with the stage's files: a cache hit still knows its source and each package's tarball.
+    await writeStageRecords(ctx.destdir, stage.kind, { record, packages });
   } catch (error) {
     // Nothing half-built survives: no staging folder, so nothing to cache.
     await rm(ctx.destdir, { recursive: true, force: true });
@@ -271,7 +278,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
       `could not save ${stage.name} to the ${cache.name} cache (${(error as Error).message}); the build goes on`,
     );
   }
-  return record;
+  return { record, packages };
 }
 
 /**
@@ -394,16 +401,6 @@ async function writeLayers(
   };
 }
 
-async function readStageRecord(dir: string): Promise<StageRecord | undefined> {
-  const text = await readFile(path.join(dir, '.stage.json'), 'utf8').catch(() => 'null');
-  return (JSON.parse(text) as StageRecord | null) ?? undefined;
-}
-
-async function readInstalledPackages(dir: string): Promise<InstalledPackage[]> {
-  const text = await readFile(path.join(dir, '.packages.json'), 'utf8').catch(() => '[]');
-  return JSON.parse(text) as InstalledPackage[];
-}
-
 /**
  * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
  * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
@@ -456,40 +453,6 @@ async function writeZips(tree: string, outDir: string, installedPrefix: string):
     return layers;
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/**
- * R must use the layer's libraries. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its internet module links
- * curl (and through it ssl). ldd lists what each needs, transitively: every one of those libraries must be found in
- * `libDir`, never on the build host. `rHomePrefix` is where R/ lies (a staging folder, or the layer tree).
- */
-async function checkRLinks(rHomePrefix: string, libDir: string, log: Logger): Promise<void> {
-  const rHome = path.join(rHomePrefix, 'R/lib/R');
-  // What R's own start-up script sets (etc/ldpaths), plus the layer's lib/.
-  const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${rHome}/lib` };
-  const seen = new Set<string>();
-  for (const binary of ['lib/libR.so', 'bin/exec/R', 'modules/internet.so']) {
-    const ldd = await run('ldd', [path.join(rHome, binary)], { env });
-    for (const lib of R_LINKS_FROM_LAYER) {
-      const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
-      if (!line) continue; // not every file links every library
-      if (!line.includes(`=> ${libDir}/`)) {
-        throw new UserError(
-          `R's ${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`,
-        );
-      }
-      seen.add(lib);
-    }
-    log.info(
-      `R ${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from ${libDir}`,
-    );
-  }
-  const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
-  if (absent.length) {
-    throw new UserError(
-      `R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`,
-    );
   }
 }
 

@@ -42,7 +42,9 @@ export function parseRenvLock(text: string, file: string): Lockfile {
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (error) {
-    throw optionError('lockfile', `${file} is not JSON (${(error as Error).message})`);
+    throw optionError('lockfile', `${file} is not JSON (${(error as Error).message})`, undefined, {
+      cause: error,
+    });
   }
   if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
     throw optionError('lockfile', `${file} has no "Packages" object`);

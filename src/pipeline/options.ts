@@ -107,6 +107,8 @@ function parsePackageRequest(
     throw optionError(
       'lockfile',
       `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      undefined,
+      { cause: error },
     );
   }
   const lock = parseRenvLock(text, file);

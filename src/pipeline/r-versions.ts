@@ -21,6 +21,7 @@ export async function resolveRelease(
     throw new UserError(
       `r-version "release": cannot ask CRAN which R is current (${url}: ${(error as Error).message}). ` +
         `Offline? Pass an exact version instead, e.g. --r-version 4.5.2.`,
+      { cause: error },
     );
   }
   const version = parseVersionInfo(text);

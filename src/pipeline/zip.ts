@@ -124,9 +124,10 @@ export async function collectEntries(
       let resolved;
       try {
         resolved = await stat(source);
-      } catch {
+      } catch (error) {
         throw new UserError(
           `${path.join(absRoot, name)} is a symlink to ${text}, which is outside ${absRoot} and does not exist`,
+          { cause: error },
         );
       }
       await store(source, resolved, name, followedDirs);

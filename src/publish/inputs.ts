@@ -101,13 +101,14 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
       code === 'ENOENT'
         ? `No ${MANIFEST_FILE} in ${dir}: build the layers first (r-lambda-layer build --out ${outDir}) or point --out at the build's output folder.`
         : `Cannot read ${manifestPath}: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
+    throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const manifest = checkManifest(parsed, manifestPath);
   const manifestSha256 = sha256(bytes);
@@ -124,6 +125,7 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
       throw new UserError(
         `${MANIFEST_FILE} lists ${record.file} for the ${record.name} layer, but ${zip} cannot be read ` +
           `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Rebuild the layers.`,
+        { cause: error },
       );
     }
     if (size !== record.zippedBytes) {

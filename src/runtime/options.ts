@@ -68,6 +68,7 @@ export function checkEvent(bytes: Buffer, source: string): Buffer {
   } catch (error) {
     throw new UserError(
       `The event in ${source} is not valid JSON (${(error as Error).message}). Lambda events are JSON documents.`,
+      { cause: error },
     );
   }
   return bytes;
@@ -81,7 +82,12 @@ export function readEvent(file: string | undefined, stdin: () => Buffer): Buffer
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw optionError('event', `cannot read the event file ${file} (${(error as Error).message})`);
+    throw optionError(
+      'event',
+      `cannot read the event file ${file} (${(error as Error).message})`,
+      undefined,
+      { cause: error },
+    );
   }
   return checkEvent(bytes, file);
 }

@@ -16,6 +16,7 @@ export function findPackageBootstrap(from?: string): string {
   } catch (error) {
     throw new UserError(
       `${(error as Error).message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`,
+      { cause: error },
     );
   }
 }

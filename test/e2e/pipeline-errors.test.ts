@@ -176,3 +176,36 @@ it(
   },
   60 * 60_000,
 );
+
+it(
+  'a cached stage with a truncated .stage.json: a warning naming stage, key and file, the stage rebuilt, and kept in the manifest',
+  async () => {
+    // A copy of the shared cache, so the damage stays in this test; zlib is the cheapest stage to rebuild.
+    const shared = path.join(toolHome(), 'cache');
+    const cacheDir = path.join(base, 'damaged', 'cache');
+    await mkdir(path.dirname(cacheDir), { recursive: true });
+    await cp(shared, cacheDir, { recursive: true });
+    const zlibKey = (await entries(cacheDir)).find((e) => /-zlib-/.test(e));
+    if (!zlibKey) throw new Error(`no zlib entry in ${shared}: run the warm build first`);
+    const recordFile = path.join(cacheDir, zlibKey, '.stage.json');
+    const text = await readFile(recordFile, 'utf8');
+    await writeFile(recordFile, text.slice(0, Math.floor(text.length / 2)));
+
+    const run = await build('damaged', [...mirrorBuildArgs(mirror), '--packages', 'xml2,curl'], cacheDir);
+    expect(run.code).toBe(0);
+    const output = run.stdout + run.stderr;
+    expect(output).toMatch(
+      new RegExp(
+        `stage zlib: the cached entry ${zlibKey} has a damaged record: \\S*\\.stage\\.json is not JSON \\(.*treating it as a cache miss`,
+      ),
+    );
+    expect(output).toMatch(/\nzlib\s+miss /);
+    const manifest = JSON.parse(await readFile(path.join(run.out, 'manifest.json'), 'utf8')) as {
+      stages: { name: string; cacheKey: string }[];
+    };
+    expect(manifest.stages.find((s) => s.name === 'zlib')?.cacheKey).toBe(zlibKey);
+    // The rebuilt stage's record is whole again in the cache.
+    expect(JSON.parse(await readFile(recordFile, 'utf8'))).toMatchObject({ name: 'zlib', cacheKey: zlibKey });
+  },
+  60 * 60_000,
+);
