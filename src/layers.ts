@@ -44,6 +44,9 @@ export const LAYOUT = {
   bootstrap: 'bootstrap',
 } as const;
 
+/** Each package library's folder in the tree: R's own, or the user's site-library. */
+export const LIBRARY_DIRS: Record<'R' | 'site', string> = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
+
 /** Lambda architectures (the names Lambda's API uses). */
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];

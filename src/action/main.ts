@@ -11,7 +11,7 @@ import { NoCache, type CacheBackend } from '../cache/backend.js';
 import { GitHubCache } from '../cache/github.js';
 import { LocalDirectoryCache } from '../cache/local-directory.js';
 import { detectHost, hostLine } from '../pipeline/host.js';
-import { loadRecipe } from '../pipeline/recipe.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/recipe.js';
 import { defaultArtifactName, LAYER_KINDS } from '../layers.js';
 import { publishLayers, type PublishResult } from '../publish/index.js';
 import { coreLogger } from './core-logger.js';
@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
     const log = coreLogger();
     const recipe = loadRecipe();
     const inputs = getInputs((name) => core.getInput(name), {
-      sourceStages: recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name),
+      sourceStages: sourceStageNames(recipe),
     });
     const context = runContext(process.env);
 

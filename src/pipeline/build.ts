@@ -25,7 +25,7 @@ import type { BuildOptions } from './options.js';
 import { planStages, type PlannedStage } from './plan.js';
 import { Prefix } from './prefix.js';
 import { pruneTree, type PruneReport } from './prune.js';
-import { resolveRelease } from './r-versions.js';
+import { resolveReleaseFrom } from './r-versions.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
 import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
@@ -38,6 +38,8 @@ import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
   LAYER_KINDS,
+  LAYOUT,
+  LIBRARY_DIRS,
   type HostInfo,
   type HostLibraryRecord,
   type LayerKind,
@@ -152,8 +154,11 @@ const isPackageSource = (file: string): boolean => !/\.(o|so|dll)$|(^|\/)symbols
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: string }> {
   const { options, log, recipe, host } = b;
-  const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
-  if (options.rVersion === 'release') log.info(`R release on CRAN: ${rVersion}`);
+  const rVersion =
+    options.rVersion === 'release'
+      ? await resolveReleaseFrom(options.cranRepo, (m) => log.info(m))
+      : options.rVersion;
+  if (options.rVersion === 'release') log.info(`R release: ${rVersion}`);
   const lockR = options.lockfile?.rVersion;
   if (lockR && lockR !== rVersion) {
     warn(
@@ -295,7 +300,7 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
   // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
   const prune = await pruneTree(tree, options.prune, log);
   const { copied } = await addMissingLibraries(tree, {
-    ldLibraryPath: [path.join(tree, 'lib'), path.join(tree, 'R/lib/R/lib')],
+    ldLibraryPath: [path.join(tree, LAYOUT.lib), path.join(tree, LAYOUT.rLibDir)],
     log,
     // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
     installedPrefix: options.prefix,
@@ -347,12 +352,8 @@ async function writeLayers(
   for (const problem of limits.problems) log.warn(problem);
 
   const rPackages = [
-    ...(await listInstalledPackages(path.join(tree, 'R/lib/R/library'), 'R', stages.packageSources.R)),
-    ...(await listInstalledPackages(
-      path.join(tree, 'local/lib/R/site-library'),
-      'site',
-      stages.packageSources.site,
-    )),
+    ...(await listInstalledPackages(path.join(tree, LIBRARY_DIRS.R), 'R', stages.packageSources.R)),
+    ...(await listInstalledPackages(path.join(tree, LIBRARY_DIRS.site), 'site', stages.packageSources.site)),
   ];
   const manifest = buildManifest({
     rVersion,
@@ -463,8 +464,11 @@ async function checkTree(
   environment: Record<string, string>,
   log: Logger,
 ): Promise<void> {
-  await checkRLinks(tree, path.join(tree, 'lib'), log);
-  const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
+  await checkRLinks(tree, path.join(tree, LAYOUT.lib), log);
+  const env = {
+    ...process.env,
+    LD_LIBRARY_PATH: `${path.join(tree, LAYOUT.lib)}:${path.join(tree, LAYOUT.rLibDir)}`,
+  };
   const expr = [
     'stopifnot(capabilities("libcurl"))',
     'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
@@ -473,10 +477,10 @@ async function checkTree(
   ].join('; ');
   const rEnv = {
     ...buildEnv(tree, environment, env),
-    RHOME: path.join(tree, 'R/lib/R'),
-    R_LIBS_USER: path.join(tree, 'local/lib/R/site-library'),
+    RHOME: path.join(tree, LAYOUT.rHome),
+    R_LIBS_USER: path.join(tree, LAYOUT.siteLibrary),
   };
-  const result = await run(path.join(tree, 'R/bin/Rscript'), ['--vanilla', '-e', expr], { env: rEnv });
+  const result = await run(path.join(tree, LAYOUT.rscript), ['--vanilla', '-e', expr], { env: rEnv });
   if (result.code !== 0) {
     throw new UserError(
       `the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`,

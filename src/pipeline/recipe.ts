@@ -102,6 +102,11 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
   return { environment, stages, rChecksums };
 }
 
+/** The stages built from a source tarball: the ones a source override may name. */
+export function sourceStageNames(recipe: Recipe): string[] {
+  return recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
+}
+
 export function loadRecipe(file: string = dataFile('stages.yml')): Recipe {
   return parseRecipe(readFileSync(file, 'utf8'), file);
 }

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { ARCHITECTURES, LAYER_KINDS, type LayerRecord, type Manifest } from '../layers.js';
+import { ARCHITECTURES, LAMBDA_RUNTIME, LAYER_KINDS, type LayerRecord, type Manifest } from '../layers.js';
 import { sha256, sha256File } from '../util/hash.js';
 
 const MANIFEST_FILE = 'manifest.json';
@@ -57,6 +57,16 @@ function checkManifest(value: unknown, where: string): Manifest {
   ) {
     throw fail('rPackages is not a list of {name, version, library}');
   }
+  const runtimes = value['compatibleRuntimes'];
+  // The publisher gives these to Lambda as the layers' compatible runtimes.
+  if (
+    !Array.isArray(runtimes) ||
+    runtimes.length === 0 ||
+    !runtimes.every((r) => typeof r === 'string' && r !== '')
+  )
+    throw fail(
+      `compatibleRuntimes is ${JSON.stringify(runtimes)}; expected a list such as ["${LAMBDA_RUNTIME}"]`,
+    );
   const layers = value['layers'];
   if (!Array.isArray(layers) || layers.length === 0) throw fail('lists no layers');
   const seen = new Set<string>();

@@ -10,6 +10,7 @@ import { givenText, lineOption, optionError, textOption, type RawOptions } from 
 import { DEFAULTS, functionNameFor } from './lambda-environment.js';
 import type { FunctionConfig } from './lambda-environment.js';
 import { MAX_PAYLOAD_BYTES } from './invocation.js';
+import { LAYOUT } from '../layers.js';
 
 /** file.function, where file may sit in a subfolder and both parts may hold dots. */
 const HANDLER = /^[^.\s]+(\.[^.\s]+)+$/;
@@ -129,7 +130,7 @@ function checkTaskRoot(dir: string): string {
 }
 
 function checkOptTree(dir: string): string {
-  const bootstrap = path.join(path.resolve(dir), 'bootstrap');
+  const bootstrap = path.join(path.resolve(dir), LAYOUT.bootstrap);
   if (!isExecutable(bootstrap)) throw optionError('opt', `${dir} has no executable bootstrap`);
   return bootstrap;
 }
