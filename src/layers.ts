@@ -47,6 +47,9 @@ export const LAYOUT = {
 /** Each package library's folder in the tree: R's own, or the user's site-library. */
 export const LIBRARY_DIRS: Record<'R' | 'site', string> = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
 
+/** The manifest written beside the zips. */
+export const MANIFEST_FILE = 'manifest.json';
+
 /** Lambda architectures (the names Lambda's API uses). */
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];

@@ -4,21 +4,21 @@
  * runtime files, pruned, plus the shared libraries Lambda lacks) → checkTree (R starts, loads every package) →
  * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
+ *
+ * This file orchestrates; each job it hands out lives in a module named for it: input-fingerprints.ts (what the plan
+ * hashes), stage-records.ts (the records that travel with a cached stage), link-checks.ts and tree-check.ts (R links
+ * the layer's libraries, starts and loads every package), zip-staging.ts (the zips put in place together).
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { run } from '../util/exec.js';
-import { fetchText } from '../util/fetch.js';
+import { layerDir } from '../paths.js';
 import { copyTree, writeFileAtomic } from '../util/fs.js';
-import { sha256, sha256File, sha256Tree } from '../util/hash.js';
+import { sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
-import { dataFile, layerDir } from '../paths.js';
 import { addMissingLibraries } from './closure.js';
 import { findElfFiles } from './elf.js';
 import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
 import { detectHost, hostLine, hostWarning } from './host.js';
-import { versionsWithDependencies, parsePackagesIndex } from './cran-index.js';
 import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
 import { owningPackage } from './os-packages.js';
 import type { BuildOptions } from './options.js';
@@ -30,24 +30,26 @@ import { loadRecipe, type Recipe } from './recipe.js';
 import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
 import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
 import { fetchSource } from './sources.js';
-import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
+import { runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
 import { checkRLinks } from './link-checks.js';
+import { fingerprintInputs } from './input-fingerprints.js';
+import { removeOutputs, writeZips } from './zip-staging.js';
+import { checkTree } from './tree-check.js';
 import { readStageRecords, writeStageRecords, type StageRecords } from './stage-records.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
   LAYER_KINDS,
   LAYOUT,
+  MANIFEST_FILE,
   LIBRARY_DIRS,
   type HostInfo,
   type HostLibraryRecord,
   type LayerKind,
-  type LayerRecord,
   type Manifest,
   type StageRecord,
 } from '../layers.js';
-import { partitionLayers, writeLayerZip } from './zip.js';
 
 export interface BuildDeps {
   cache: CacheBackend;
@@ -145,12 +147,6 @@ async function prepareHost(b: Build): Promise<void> {
   else log.info('toolchain: skipped (--no-toolchain)');
 }
 
-/**
- * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
- * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
- */
-const isPackageSource = (file: string): boolean => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
-
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: string }> {
   const { options, log, recipe, host } = b;
@@ -166,22 +162,13 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
       `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`,
     );
   }
-  const repoFingerprints = await fingerprintPackages(recipe, options, log);
-  const installerSha256 = await sha256File(dataFile('install-packages.R'));
-  const localPackageSums: Record<string, string> = {};
-  for (const stage of recipe.stages) {
-    if (stage.kind !== 'r-packages') continue;
-    for (const folder of stage.localPackages)
-      localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
-  }
+  const fingerprints = await fingerprintInputs(recipe, options, log);
   const plan = planStages({
     recipe,
     options,
     rVersion,
     host,
-    repoFingerprints,
-    installerSha256,
-    localPackageSums,
+    ...fingerprints,
   });
   for (const stage of plan) log.debug(JSON.stringify(stage));
   return { plan, rVersion };
@@ -371,7 +358,7 @@ async function writeLayers(
     lambdaCompatible: verdict.compatible,
     warnings,
   });
-  const manifestPath = path.join(options.outDir, 'manifest.json');
+  const manifestPath = path.join(options.outDir, MANIFEST_FILE);
   const sbomPath = path.join(options.outDir, SBOM_FILE);
   const licenses = Object.fromEntries(
     recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]),
@@ -400,91 +387,4 @@ async function writeLayers(
     prune,
     sizeTable,
   };
-}
-
-/**
- * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
- * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
- * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
- */
-async function fingerprintPackages(
-  recipe: Recipe,
-  options: BuildOptions,
-  log: Logger,
-): Promise<Record<string, string>> {
-  const index = `${options.cranRepo}/src/contrib/PACKAGES`;
-  let text: string;
-  try {
-    text = await fetchText(index);
-  } catch (error) {
-    log.debug(`cannot read ${index} (${(error as Error).message}); packages are cached by name only`);
-    return {};
-  }
-  const available = parsePackagesIndex(text);
-  const fingerprints: Record<string, string> = {};
-  for (const stage of recipe.stages) {
-    if (stage.kind !== 'r-packages') continue;
-    const wanted = stage.library === 'site' ? options.packages : stage.packages;
-    fingerprints[stage.name] = sha256(versionsWithDependencies(wanted, available).join('\n')).slice(0, 16);
-  }
-  return fingerprints;
-}
-
-async function removeOutputs(outDir: string): Promise<void> {
-  for (const file of [...Object.values(LAYER_FILES), 'manifest.json', SBOM_FILE])
-    await rm(path.join(outDir, file), { force: true });
-}
-
-/** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
-async function writeZips(tree: string, outDir: string, installedPrefix: string): Promise<LayerRecord[]> {
-  await mkdir(outDir, { recursive: true });
-  await removeOutputs(outDir);
-  const staging = path.join(outDir, `.r-lambda-layer-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  try {
-    const parts = await partitionLayers(tree);
-    const layers: LayerRecord[] = [];
-    for (const kind of LAYER_KINDS) {
-      const file = LAYER_FILES[kind];
-      const info = await writeLayerZip(tree, parts[kind], path.join(staging, file), { installedPrefix });
-      layers.push({ name: kind, file, ...info });
-    }
-    for (const { file } of layers) await rename(path.join(staging, file), path.join(outDir, file));
-    return layers;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
-async function checkTree(
-  tree: string,
-  packages: string[],
-  environment: Record<string, string>,
-  log: Logger,
-): Promise<void> {
-  await checkRLinks(tree, path.join(tree, LAYOUT.lib), log);
-  const env = {
-    ...process.env,
-    LD_LIBRARY_PATH: `${path.join(tree, LAYOUT.lib)}:${path.join(tree, LAYOUT.rLibDir)}`,
-  };
-  const expr = [
-    'stopifnot(capabilities("libcurl"))',
-    'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
-    ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
-    'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
-  ].join('; ');
-  const rEnv = {
-    ...buildEnv(tree, environment, env),
-    RHOME: path.join(tree, LAYOUT.rHome),
-    R_LIBS_USER: path.join(tree, LAYOUT.siteLibrary),
-  };
-  const result = await run(path.join(tree, LAYOUT.rscript), ['--vanilla', '-e', expr], { env: rEnv });
-  if (result.code !== 0) {
-    throw new UserError(
-      `the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`,
-    );
-  }
-  log.info(result.stdout.trim());
 }

@@ -6,10 +6,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { ARCHITECTURES, LAMBDA_RUNTIME, LAYER_KINDS, type LayerRecord, type Manifest } from '../layers.js';
+import {
+  ARCHITECTURES,
+  LAMBDA_RUNTIME,
+  LAYER_KINDS,
+  MANIFEST_FILE,
+  type LayerRecord,
+  type Manifest,
+} from '../layers.js';
 import { sha256, sha256File } from '../util/hash.js';
-
-const MANIFEST_FILE = 'manifest.json';
 
 export interface LoadedLayer {
   record: LayerRecord;
