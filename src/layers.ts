@@ -44,6 +44,12 @@ export const LAYOUT = {
   bootstrap: 'bootstrap',
 } as const;
 
+/** The top-level folder of the tree each layer but subsystem holds: R's own tree, and the user's packages. */
+export const LAYER_TOP_FOLDERS = {
+  r: LAYOUT.rHome.split('/')[0]!,
+  r_lib: LAYOUT.siteLibrary.split('/')[0]!,
+} satisfies Partial<Record<LayerKind, string>>;
+
 /** Each package library's folder in the tree: R's own, or the user's site-library. */
 export const LIBRARY_DIRS: Record<'R' | 'site', string> = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
 

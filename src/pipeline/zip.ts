@@ -11,15 +11,15 @@ import yazl from 'yazl';
 import { UserError } from '../errors.js';
 import { isInside } from '../util/fs.js';
 import { sha256File } from '../util/hash.js';
-import type { LayerKind, LayerRecord } from '../layers.js';
+import { LAYER_TOP_FOLDERS, type LayerKind, type LayerRecord } from '../layers.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 export const MARKER_PREFIX = '.r-lambda-layer';
 
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
 export function layerOf(topEntry: string): LayerKind {
-  if (topEntry === 'R') return 'r';
-  if (topEntry === 'local') return 'r_lib';
+  if (topEntry === LAYER_TOP_FOLDERS.r) return 'r';
+  if (topEntry === LAYER_TOP_FOLDERS.r_lib) return 'r_lib';
   return 'subsystem';
 }
 
