@@ -8,8 +8,8 @@
 import * as core from '@actions/core';
 import { declaration, optionsIn, type OptionIn, type Scope } from '../options/declarations.js';
 import { booleanOption, givenText, optionError, textOption, type RawOptions } from '../options/parse.js';
-import { parseBuildOptions, type BuildOptions } from '../pipeline/options.js';
-import { loadRecipe, sourceStageNames } from '../pipeline/recipe.js';
+import { parseBuildOptions, type BuildOptions } from '../pipeline/plan/options.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/plan/recipe.js';
 import { parsePublishOptions, type PublishOptions } from '../publish/index.js';
 
 export type InputName = OptionIn<'action'>;

@@ -3,7 +3,7 @@
  * build's result and the publisher's; main.ts sets them with core.setOutput and core.summary.
  */
 import type { BuildResult } from '../pipeline/build.js';
-import { describeHost } from '../pipeline/host.js';
+import { describeHost } from '../pipeline/plan/host.js';
 import { formatBytes } from '../util/format.js';
 import { LAMBDA_LIMITS, LAMBDA_RUNTIME, LAYER_KINDS, type LayerKind } from '../layers.js';
 import type { PublishResult } from '../publish/index.js';

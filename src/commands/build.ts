@@ -8,8 +8,8 @@ import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
 import { booleanOption } from '../options/parse.js';
 import { buildLayers } from '../pipeline/build.js';
 import { LocalDirectoryCache } from '../cache/local-directory.js';
-import { parseBuildOptions } from '../pipeline/options.js';
-import { loadRecipe, sourceStageNames } from '../pipeline/recipe.js';
+import { parseBuildOptions } from '../pipeline/plan/options.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/plan/recipe.js';
 
 export function buildCommand(): Command {
   const command = new Command('build').description(

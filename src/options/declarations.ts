@@ -4,13 +4,13 @@
  * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
  * (action/inputs.ts) and action.yml's inputs (action/action-yml.ts) are all derived from this table.
  *
- * Adding an option: one entry here, and its parsing where the scope's options are parsed (pipeline/options.ts for
+ * Adding an option: one entry here, and its parsing where the scope's options are parsed (pipeline/plan/options.ts for
  * build, publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and
  * serve). action.yml is generated from this table by `npm run build` (src/action/action-yml.ts); a unit test fails
- * until it is. Prune switches are declared in pipeline/prune-options.ts and become options here.
+ * until it is. Prune switches are declared in pipeline/plan/prune-options.ts and become options here.
  */
 import { DEFAULTS as LAMBDA_DEFAULTS } from '../runtime/lambda-environment.js';
-import { PRUNE_SWITCHES, type PruneInput } from '../pipeline/prune-options.js';
+import { PRUNE_SWITCHES, type PruneInput } from '../pipeline/plan/prune-options.js';
 
 /**
  * Where an option is read: 'action' makes it an input of the action (action.yml); 'build', 'publish', 'invoke' and
@@ -60,7 +60,7 @@ const prune = (input: PruneInput, description: string) =>
     ],
   }) as const;
 
-/** One option per prune switch (pipeline/prune-options.ts), in the switches' order. */
+/** One option per prune switch (pipeline/plan/prune-options.ts), in the switches' order. */
 const PRUNE_OPTIONS = Object.fromEntries(
   Object.values(PRUNE_SWITCHES).map(({ input, description }) => [input, prune(input, description)]),
 ) as Record<PruneInput, ReturnType<typeof prune>>;

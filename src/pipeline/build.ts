@@ -5,9 +5,14 @@
  * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
  *
- * This file orchestrates; each job it hands out lives in a module named for it: input-fingerprints.ts (what the plan
- * hashes), stage-records.ts (the records that travel with a cached stage), link-checks.ts and tree-check.ts (R links
- * the layer's libraries, starts and loads every package), zip-staging.ts (the zips put in place together).
+ * This file orchestrates; the folders beside it follow the flow, each module named for its job:
+ * - plan/: the build options, recipe, lockfile, host, the R version, what the plan hashes (input-fingerprints.ts)
+ *   and the plan itself (plan.ts, pure);
+ * - stages/: fetching sources, running a stage in the prefix, the records a cached stage carries (stage-records.ts),
+ *   the toolchain;
+ * - tree/: pruning, the shared-library closure, ELF and glibc scans, and the checks that R links the layer's
+ *   libraries (link-checks.ts), starts and loads every package (tree-check.ts);
+ * - output/: zips (zip.ts, put in place together by zip-staging.ts), sizes, manifest and SBOM.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,28 +20,28 @@ import { layerDir } from '../paths.js';
 import { copyTree, writeFileAtomic } from '../util/fs.js';
 import { sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
-import { addMissingLibraries } from './closure.js';
-import { findElfFiles } from './elf.js';
-import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
-import { detectHost, hostLine, hostWarning } from './host.js';
-import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
-import { owningPackage } from './os-packages.js';
-import type { BuildOptions } from './options.js';
-import { planStages, type PlannedStage } from './plan.js';
-import { Prefix } from './prefix.js';
-import { pruneTree, type PruneReport } from './prune.js';
-import { resolveReleaseFrom } from './r-versions.js';
-import { loadRecipe, type Recipe } from './recipe.js';
-import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
-import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
-import { fetchSource } from './sources.js';
-import { runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
-import { installToolchain } from './toolchain.js';
-import { checkRLinks } from './link-checks.js';
-import { fingerprintInputs } from './input-fingerprints.js';
-import { removeOutputs, writeZips } from './zip-staging.js';
-import { checkTree } from './tree-check.js';
-import { readStageRecords, writeStageRecords, type StageRecords } from './stage-records.js';
+import { addMissingLibraries } from './tree/closure.js';
+import { findElfFiles } from './tree/elf.js';
+import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './tree/glibc.js';
+import { detectHost, hostLine, hostWarning } from './plan/host.js';
+import { buildManifest, listInstalledPackages, manifestText } from './output/manifest.js';
+import { owningPackage } from './tree/os-packages.js';
+import type { BuildOptions } from './plan/options.js';
+import { planStages, type PlannedStage } from './plan/plan.js';
+import { Prefix } from './stages/prefix.js';
+import { pruneTree, type PruneReport } from './tree/prune.js';
+import { resolveReleaseFrom } from './plan/r-versions.js';
+import { loadRecipe, type Recipe } from './plan/recipe.js';
+import { buildSbom, SBOM_FILE, sbomText } from './output/sbom.js';
+import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './output/sizes.js';
+import { fetchSource } from './stages/sources.js';
+import { runPackagesStage, runSourceStage, type InstalledPackage } from './stages/stage-runner.js';
+import { installToolchain } from './stages/toolchain.js';
+import { checkRLinks } from './tree/link-checks.js';
+import { fingerprintInputs } from './plan/input-fingerprints.js';
+import { removeOutputs, writeZips } from './output/zip-staging.js';
+import { checkTree } from './tree/tree-check.js';
+import { readStageRecords, writeStageRecords, type StageRecords } from './stages/stage-records.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,

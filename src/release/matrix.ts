@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import { optionLabel, splitList } from '../options/parse.js';
-import { parseRVersion } from '../pipeline/options.js';
+import { parseRVersion } from '../pipeline/plan/options.js';
 import { ARCHITECTURES, defaultArtifactName, type Architecture } from '../layers.js';
 import { sortVersions } from './versions-file.js';
 

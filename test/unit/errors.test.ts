@@ -1,6 +1,6 @@
 import { errorChain, failureReport, UserError } from '../../src/errors.js';
 import { optionError } from '../../src/options/parse.js';
-import { parseRenvLock } from '../../src/pipeline/lockfile.js';
+import { parseRenvLock } from '../../src/pipeline/plan/lockfile.js';
 
 describe('errors keep their cause', () => {
   it('UserError and optionError take { cause }', () => {

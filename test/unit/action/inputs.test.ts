@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { ACTION_YML, actionYml } from '../../../src/action/action-yml.js';
 import { ACTION_INPUTS, getInputs, PUBLISH_ONLY_INPUTS, type InputName } from '../../../src/action/inputs.js';
 import { declaration, optionsIn } from '../../../src/options/declarations.js';
-import { DEFAULT_PACKAGES } from '../../../src/pipeline/options.js';
+import { DEFAULT_PACKAGES } from '../../../src/pipeline/plan/options.js';
 import { LAYER_KINDS } from '../../../src/layers.js';
 
 const STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../../src/errors.js';
 import { memoryLogger } from '../../../src/log.js';
-import { checkRLinks } from '../../../src/pipeline/link-checks.js';
+import { checkRLinks } from '../../../src/pipeline/tree/link-checks.js';
 
 let work: string;
 beforeEach(async () => {

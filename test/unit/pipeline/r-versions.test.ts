@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CRAN_BASE, resolveReleaseFrom } from '../../../src/pipeline/r-versions.js';
+import { CRAN_BASE, resolveReleaseFrom } from '../../../src/pipeline/plan/r-versions.js';
 
 /** A fetch that answers only CRAN's own version file, and records what was asked. */
 function cranOnly(asked: string[]): typeof fetch {

@@ -7,7 +7,7 @@ import {
   readStageRecords,
   STAGE_RECORD_FILE,
   writeStageRecords,
-} from '../../../src/pipeline/stage-records.js';
+} from '../../../src/pipeline/stages/stage-records.js';
 
 const record: StageRecord = {
   name: 'zlib',

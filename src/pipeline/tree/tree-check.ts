@@ -3,12 +3,12 @@
  * from the tree (relocated from the prefix it was built for), and loads every package the user asked for.
  */
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { LAYOUT } from '../layers.js';
-import type { Logger } from '../log.js';
-import { run } from '../util/exec.js';
+import { UserError } from '../../errors.js';
+import { LAYOUT } from '../../layers.js';
+import type { Logger } from '../../log.js';
+import { run } from '../../util/exec.js';
 import { checkRLinks } from './link-checks.js';
-import { buildEnv } from './stage-runner.js';
+import { buildEnv } from '../stages/stage-runner.js';
 
 /** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
 export async function checkTree(

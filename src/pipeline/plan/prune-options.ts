@@ -1,11 +1,11 @@
 /**
  * The prune switches, declared once: each one's action input (and so its `--no-<input>` flag) and description, and
  * the defaults. The options (src/options/declarations.ts, and so action.yml and the CLI's flags), the parser
- * (pipeline/options.ts) and the rules (prune.ts, each naming the switch that turns it on) are derived from this
- * table. It is apart from the engine in prune.ts: the options, and the workflow scripts that read them
+ * (plan/options.ts) and the rules (tree/prune.ts, each naming the switch that turns it on) are derived from this
+ * table. It is apart from the engine in tree/prune.ts: the options, and the workflow scripts that read them
  * (dist/release), need the switches, not the code that strips and removes files.
  *
- * A new prune step: its switch here, and its rule in prune.ts.
+ * A new prune step: its switch here, and its rule in tree/prune.ts.
  */
 export const PRUNE_SWITCHES = {
   /** tcltk and every translation except English (the original blog recipe's step). */

@@ -3,10 +3,10 @@
  * packages, the installer script, and the project's own package folders. Read from the network and the disk here,
  * so the planner (plan.ts) stays a pure function of its inputs.
  */
-import type { Logger } from '../log.js';
-import { dataFile } from '../paths.js';
-import { fetchText } from '../util/fetch.js';
-import { sha256, sha256File, sha256Tree } from '../util/hash.js';
+import type { Logger } from '../../log.js';
+import { dataFile } from '../../paths.js';
+import { fetchText } from '../../util/fetch.js';
+import { sha256, sha256File, sha256Tree } from '../../util/hash.js';
 import { parsePackagesIndex, versionsWithDependencies } from './cran-index.js';
 import type { BuildOptions } from './options.js';
 import type { PlanInputs } from './plan.js';

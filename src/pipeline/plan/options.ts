@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { OptionIn, OptionName } from '../options/declarations.js';
-import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
+import type { OptionIn, OptionName } from '../../options/declarations.js';
+import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../../options/parse.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
 import {
   PRUNE_SWITCH_NAMES,
@@ -16,7 +16,7 @@ import {
   type PruneOptions,
   type PruneSwitch,
 } from './prune-options.js';
-import { sha256 } from '../util/hash.js';
+import { sha256 } from '../../util/hash.js';
 
 export interface SourceOverride {
   /** A local path, file:// URL or http(s):// URL of the tarball. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { dataFile } from '../paths.js';
+import { dataFile } from '../../paths.js';
 
 /** A stage built from a source tarball: unpack, run its commands, install into its staging folder. */
 export interface SourceStageRecipe {

@@ -5,16 +5,16 @@
  */
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { dataFile } from '../paths.js';
-import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
-import { run } from '../util/exec.js';
-import { tail } from '../util/fs.js';
-import { sha256File } from '../util/hash.js';
+import { UserError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { dataFile } from '../../paths.js';
+import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from '../plan/plan.js';
+import { run } from '../../util/exec.js';
+import { tail } from '../../util/fs.js';
+import { sha256File } from '../../util/hash.js';
 import { stepOf, withProgress } from './progress.js';
 import type { FetchedSource } from './sources.js';
-import { LIBRARY_DIRS } from '../layers.js';
+import { LIBRARY_DIRS } from '../../layers.js';
 
 export interface StageContext {
   prefix: string;

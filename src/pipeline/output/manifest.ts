@@ -1,9 +1,9 @@
 /** manifest.json: what is in the layers and how they were made. Deterministic: no timestamps, sorted lists. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TOOL_VERSION } from '../version.js';
-import type { Manifest, RPackageRecord } from '../layers.js';
-import { LAMBDA_RUNTIME } from '../layers.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { Manifest, RPackageRecord } from '../../layers.js';
+import { LAMBDA_RUNTIME } from '../../layers.js';
 
 /** Everything of the manifest but what this module fills in itself. */
 export type ManifestInputs = Omit<Manifest, 'schemaVersion' | 'tool' | 'compatibleRuntimes'>;

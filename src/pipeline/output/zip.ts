@@ -8,10 +8,10 @@ import { createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yazl from 'yazl';
-import { UserError } from '../errors.js';
-import { isInside } from '../util/fs.js';
-import { sha256File } from '../util/hash.js';
-import { LAYER_TOP_FOLDERS, type LayerKind, type LayerRecord } from '../layers.js';
+import { UserError } from '../../errors.js';
+import { isInside } from '../../util/fs.js';
+import { sha256File } from '../../util/hash.js';
+import { LAYER_TOP_FOLDERS, type LayerKind, type LayerRecord } from '../../layers.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 export const MARKER_PREFIX = '.r-lambda-layer';

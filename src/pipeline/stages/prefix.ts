@@ -5,8 +5,8 @@
  */
 import { open, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { copyTree } from '../util/fs.js';
+import { UserError } from '../../errors.js';
+import { copyTree } from '../../util/fs.js';
 
 export const MARKER = '.r-lambda-layer-owned';
 export const LOCK = '.r-lambda-layer.lock';

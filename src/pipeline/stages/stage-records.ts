@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StageRecord } from '../layers.js';
+import type { StageRecord } from '../../layers.js';
 import type { InstalledPackage } from './stage-runner.js';
 
 export const STAGE_RECORD_FILE = '.stage.json';

@@ -1,6 +1,6 @@
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
-import { UserError } from '../errors.js';
-import { fetchText } from '../util/fetch.js';
+import { UserError } from '../../errors.js';
+import { fetchText } from '../../util/fetch.js';
 
 export const CRAN_BASE = 'https://cloud.r-project.org';
 

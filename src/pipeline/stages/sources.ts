@@ -5,12 +5,12 @@
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
-import { DEFAULT_RETRY, downloadFile, HttpStatusError } from '../util/fetch.js';
-import { sha256File } from '../util/hash.js';
-import type { Logger } from '../log.js';
-import type { SourceSpec } from './plan.js';
-import type { Sha256Source } from '../layers.js';
+import { UserError } from '../../errors.js';
+import { DEFAULT_RETRY, downloadFile, HttpStatusError } from '../../util/fetch.js';
+import { sha256File } from '../../util/hash.js';
+import type { Logger } from '../../log.js';
+import type { SourceSpec } from '../plan/plan.js';
+import type { Sha256Source } from '../../layers.js';
 
 export interface FetchedSource {
   file: string;

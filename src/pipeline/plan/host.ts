@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { compareVersions } from './glibc.js';
-import { LAMBDA_LIMITS, LAMBDA_RUNTIME, type Architecture, type HostInfo } from '../layers.js';
-import { UserError } from '../errors.js';
-import { runSync } from '../util/exec.js';
+import { compareVersions } from '../tree/glibc.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIME, type Architecture, type HostInfo } from '../../layers.js';
+import { UserError } from '../../errors.js';
+import { runSync } from '../../util/exec.js';
 
 /** Pure: the fields of /etc/os-release. */
 export function parseOsRelease(text: string): Record<string, string> {

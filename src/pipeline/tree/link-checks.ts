@@ -4,10 +4,10 @@
  * the layer's lib/, never on the build host.
  */
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { run } from '../util/exec.js';
-import { LAYOUT } from '../layers.js';
+import { UserError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { run } from '../../util/exec.js';
+import { LAYOUT } from '../../layers.js';
 
 /** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
 export const R_LINKS_FROM_LAYER = [

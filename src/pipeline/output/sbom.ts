@@ -8,14 +8,14 @@
  * the tests validate against; and scanners that read it (Dependency-Track, Grype, Trivy) read SPDX too, not always
  * the other way round.
  */
-import { sha256 } from '../util/hash.js';
+import { sha256 } from '../../util/hash.js';
 import {
   LIBRARY_DIRS,
   type HostLibraryRecord,
   type Manifest,
   type RPackageRecord,
   type StageRecord,
-} from '../layers.js';
+} from '../../layers.js';
 
 export const SBOM_FILE = 'sbom.cdx.json';
 

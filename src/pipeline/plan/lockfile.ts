@@ -3,7 +3,7 @@
  * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
  * repository, and checks the installed version afterwards.
  */
-import { optionError, splitList } from '../options/parse.js';
+import { optionError, splitList } from '../../options/parse.js';
 
 /** One package at one exact version. */
 export interface PackagePin {

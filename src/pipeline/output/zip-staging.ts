@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { LAYER_FILES, LAYER_KINDS, MANIFEST_FILE, type LayerRecord } from '../layers.js';
+import { LAYER_FILES, LAYER_KINDS, MANIFEST_FILE, type LayerRecord } from '../../layers.js';
 import { SBOM_FILE } from './sbom.js';
 import { partitionLayers, writeLayerZip } from './zip.js';
 

@@ -2,9 +2,9 @@
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
  */
-import { run } from '../util/exec.js';
+import { run } from '../../util/exec.js';
 import { batches, splitByFileHeader } from './elf.js';
-import { LAMBDA_LIMITS, LAMBDA_RUNTIME } from '../layers.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIME } from '../../layers.js';
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
 
