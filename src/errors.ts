@@ -12,7 +12,10 @@ export class UserError extends Error {
 
 /** The message of any thrown value, for the single top-level catch of each entry point. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  // An error from another realm (Node's own, seen from a test runner's VM context) is not `instanceof Error`.
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /** The error and every cause below it, outermost first (bounded, in case a chain loops). */
