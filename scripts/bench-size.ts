@@ -11,12 +11,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../src/log.js';
-import { toolHome } from '../src/pipeline/options.js';
+import { toolHome } from '../src/pipeline/plan/options.js';
 import { copyTree } from '../src/util/fs.js';
-import { pruneTree } from '../src/pipeline/prune.js';
-import { DEFAULT_PRUNE, type PruneOptions } from '../src/pipeline/prune-options.js';
+import { pruneTree } from '../src/pipeline/tree/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../src/pipeline/plan/prune-options.js';
 import { formatBytes } from '../src/util/format.js';
-import { writeLayerZip } from '../src/pipeline/zip.js';
+import { writeLayerZip } from '../src/pipeline/output/zip.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);

@@ -30,12 +30,12 @@ import {
   type Candidate,
   type DebianSource,
 } from '../src/mirror/debian-sources.js';
-import { compareVersions } from '../src/pipeline/glibc.js';
-import { toolHome } from '../src/pipeline/options.js';
-import { fileNameOf, fillTemplate } from '../src/pipeline/plan.js';
+import { compareVersions } from '../src/pipeline/tree/glibc.js';
+import { toolHome } from '../src/pipeline/plan/options.js';
+import { fileNameOf, fillTemplate } from '../src/pipeline/plan/plan.js';
 import { run, runChecked } from '../src/util/exec.js';
 import { sha256File } from '../src/util/hash.js';
-import { loadRecipe } from '../src/pipeline/recipe.js';
+import { loadRecipe } from '../src/pipeline/plan/recipe.js';
 
 /** The Debian source package of each recipe stage. */
 const DEBIAN_PACKAGE: Record<string, string> = {

@@ -20,6 +20,42 @@ export const LAYER_FILES: Record<LayerKind, string> = {
   subsystem: 'subsystem.zip',
 };
 
+/** The runtime the layers are built for: Amazon Linux 2023, glibc 2.34 (LAMBDA_LIMITS.glibc). */
+export const LAMBDA_RUNTIME = 'provided.al2023';
+
+/**
+ * Where things lie in the layer tree, relative to the prefix Lambda unpacks layers into (/opt). R's home is
+ * R/lib/R because the build forces LIBnn=lib; the user's packages go to a site-library under local/, as in the
+ * original blog recipe.
+ */
+export const LAYOUT = {
+  /** R's home (RHOME). */
+  rHome: 'R/lib/R',
+  /** R's own library: base and recommended packages, and the runtime's jsonlite. */
+  rLibrary: 'R/lib/R/library',
+  /** libR.so and R's other shared libraries. */
+  rLibDir: 'R/lib/R/lib',
+  rscript: 'R/bin/Rscript',
+  /** The user's packages (the r_lib layer). */
+  siteLibrary: 'local/lib/R/site-library',
+  /** Shared libraries: the native stages' and those copied from the build host. */
+  lib: 'lib',
+  /** The runtime's entry point, which Lambda runs. */
+  bootstrap: 'bootstrap',
+} as const;
+
+/** The top-level folder of the tree each layer but subsystem holds: R's own tree, and the user's packages. */
+export const LAYER_TOP_FOLDERS = {
+  r: LAYOUT.rHome.split('/')[0]!,
+  r_lib: LAYOUT.siteLibrary.split('/')[0]!,
+} satisfies Partial<Record<LayerKind, string>>;
+
+/** Each package library's folder in the tree: R's own, or the user's site-library. */
+export const LIBRARY_DIRS: Record<'R' | 'site', string> = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
+
+/** The manifest written beside the zips. */
+export const MANIFEST_FILE = 'manifest.json';
+
 /** Lambda architectures (the names Lambda's API uses). */
 export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];

@@ -3,7 +3,7 @@
  * so they can be tested as data. main.ts acts on them.
  */
 import type { HostInfo } from '../layers.js';
-import { hostWarning } from '../pipeline/host.js';
+import { hostWarning } from '../pipeline/plan/host.js';
 
 export interface RunContext {
   /** GITHUB_ACTIONS=true: a GitHub Actions job (hosted or self-hosted). */

@@ -44,6 +44,7 @@ export class GitHubArtifactSink implements ArtifactSink {
       throw new UserError(
         `Uploading the artifact "${artifactName}" failed: ${(error as Error).message}. ` +
           `The layers are still in ${rootDir}. If an artifact of that name already exists in this run, set artifact-name to a unique name.`,
+        { cause: error },
       );
     }
     this.log.info(

@@ -8,8 +8,8 @@
 import * as core from '@actions/core';
 import { declaration, optionsIn, type OptionIn, type Scope } from '../options/declarations.js';
 import { booleanOption, givenText, optionError, textOption, type RawOptions } from '../options/parse.js';
-import { parseBuildOptions, type BuildOptions } from '../pipeline/options.js';
-import { loadRecipe } from '../pipeline/recipe.js';
+import { parseBuildOptions, type BuildOptions } from '../pipeline/plan/options.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/plan/recipe.js';
 import { parsePublishOptions, type PublishOptions } from '../publish/index.js';
 
 export type InputName = OptionIn<'action'>;
@@ -83,11 +83,7 @@ export function getInputs(
   const raw: RawOptions = Object.fromEntries(ACTION_INPUTS.map((name) => [name, read(name) ?? '']));
   const given = (name: InputName): boolean => givenText(raw, name) !== undefined;
 
-  const sourceStages =
-    options.sourceStages ??
-    loadRecipe()
-      .stages.filter((s) => s.kind === 'source')
-      .map((s) => s.name);
+  const sourceStages = options.sourceStages ?? sourceStageNames(loadRecipe());
   const build = parseBuildOptions(raw, sourceStages, options.cwd);
 
   const cache = booleanOption(raw, 'cache');

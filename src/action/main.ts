@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import * as core from '@actions/core';
-import { errorMessage } from '../errors.js';
+import { errorMessage, failureReport, UserError } from '../errors.js';
 import { buildLayers } from '../pipeline/build.js';
 import { NoCache, type CacheBackend } from '../cache/backend.js';
 import { GitHubCache } from '../cache/github.js';
 import { LocalDirectoryCache } from '../cache/local-directory.js';
-import { detectHost, hostLine } from '../pipeline/host.js';
-import { loadRecipe } from '../pipeline/recipe.js';
+import { detectHost, hostLine } from '../pipeline/plan/host.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/plan/recipe.js';
 import { defaultArtifactName, LAYER_KINDS } from '../layers.js';
 import { publishLayers, type PublishResult } from '../publish/index.js';
 import { coreLogger } from './core-logger.js';
@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
     const log = coreLogger();
     const recipe = loadRecipe();
     const inputs = getInputs((name) => core.getInput(name), {
-      sourceStages: recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name),
+      sourceStages: sourceStageNames(recipe),
     });
     const context = runContext(process.env);
 
@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
       const host = detectHost();
       core.info(hostLine(host));
       const problem = hostProblem(host, context, inputs.allowAnyHost);
-      if (problem) throw new Error(problem);
+      if (problem) throw new UserError(problem);
       const backends = chooseBackends(
         context,
         context.hasRuntimeToken && inputs.cache && GitHubCache.isAvailable(),
@@ -113,6 +113,9 @@ export async function run(): Promise<void> {
       }
     });
   } catch (error) {
-    core.setFailed(errorMessage(error));
+    // A user error as it is; an unexpected one named as such, with its stack and causes in the debug log.
+    const report = failureReport(error);
+    core.debug(report.detail);
+    core.setFailed(report.message);
   }
 }

@@ -3,9 +3,9 @@
  * build's result and the publisher's; main.ts sets them with core.setOutput and core.summary.
  */
 import type { BuildResult } from '../pipeline/build.js';
-import { describeHost } from '../pipeline/host.js';
+import { describeHost } from '../pipeline/plan/host.js';
 import { formatBytes } from '../util/format.js';
-import { LAMBDA_LIMITS, LAYER_KINDS, type LayerKind } from '../layers.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIME, LAYER_KINDS, type LayerKind } from '../layers.js';
 import type { PublishResult } from '../publish/index.js';
 
 /** The parts of a build result the reports read. */
@@ -87,8 +87,8 @@ export function summaryMarkdown(input: SummaryInput): string {
 
   const glibc = m.glibcRequired ?? 'none';
   const verdict = m.lambdaCompatible
-    ? `✅ loads on Lambda's provided.al2023 (glibc ${LAMBDA_LIMITS.glibc})`
-    : `❌ will **not** load on Lambda's provided.al2023 (glibc ${LAMBDA_LIMITS.glibc}): build in \`container: amazonlinux:2023\``;
+    ? `✅ loads on Lambda's ${LAMBDA_RUNTIME} (glibc ${LAMBDA_LIMITS.glibc})`
+    : `❌ will **not** load on Lambda's ${LAMBDA_RUNTIME} (glibc ${LAMBDA_LIMITS.glibc}): build in \`container: amazonlinux:2023\``;
   lines.push(
     `- **R version:** ${build.rVersion}`,
     `- **Architecture:** ${m.architecture}; compatible runtimes: ${m.compatibleRuntimes.join(', ')}`,

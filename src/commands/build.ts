@@ -8,8 +8,8 @@ import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
 import { booleanOption } from '../options/parse.js';
 import { buildLayers } from '../pipeline/build.js';
 import { LocalDirectoryCache } from '../cache/local-directory.js';
-import { parseBuildOptions } from '../pipeline/options.js';
-import { loadRecipe } from '../pipeline/recipe.js';
+import { parseBuildOptions } from '../pipeline/plan/options.js';
+import { loadRecipe, sourceStageNames } from '../pipeline/plan/recipe.js';
 
 export function buildCommand(): Command {
   const command = new Command('build').description(
@@ -19,8 +19,7 @@ export function buildCommand(): Command {
   return command.action(async (flags: Record<string, unknown>) => {
     const raw = optionsFromFlags(flags, 'build');
     const recipe = loadRecipe();
-    const sourceStages = recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
-    const options = parseBuildOptions(raw, sourceStages);
+    const options = parseBuildOptions(raw, sourceStageNames(recipe));
     const log = consoleLogger({ verbose: booleanOption(raw, 'verbose') });
     const result = await buildLayers(options, {
       cache: new LocalDirectoryCache(options.cacheDir),

@@ -7,7 +7,7 @@ import { buildCommand } from './build.js';
 import { invokeCommand } from './invoke.js';
 import { serveCommand } from './serve.js';
 import { publishCommand } from './publish.js';
-import { errorMessage, UserError } from '../errors.js';
+import { failureReport, UserError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 
 export function cliProgram(): Command {
@@ -27,9 +27,9 @@ export async function runProgram(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    // A UserError says what to do; anything else is a bug, so show where it happened.
-    const text =
-      error instanceof UserError ? errorMessage(error) : ((error as Error)?.stack ?? errorMessage(error));
+    // A UserError says what to do (and what caused it); anything else is a bug, so show where it happened.
+    const report = failureReport(error);
+    const text = error instanceof UserError || !(error instanceof Error) ? report.message : report.detail;
     process.stderr.write(`error: ${text}\n`);
     const code = (error as { exitCode?: unknown })?.exitCode;
     return typeof code === 'number' ? code : 1;

@@ -7,7 +7,7 @@
  * candidate, best first: Debian's file byte for byte the pinned upstream file (the build then verifies the pinned sum,
  * no override needed), then a repack of the pinned version, then other releases, nearest first.
  */
-import { compareVersions } from '../pipeline/glibc.js';
+import { compareVersions } from '../pipeline/tree/glibc.js';
 
 /** One version of a source package as apt's index lists it. */
 export interface DebianSource {

@@ -76,6 +76,7 @@ function readOptionFile(name: OptionName, flag: Flag, file: string): string {
     // Named by this flag rather than the option's first one: the file is what could not be read.
     throw new UserError(
       `${name} (${flag.spec.split(' ')[0]}): cannot read ${file} (${(error as Error).message}); use ${flag.help ?? 'a readable file'}.`,
+      { cause: error },
     );
   }
 }

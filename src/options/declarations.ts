@@ -2,14 +2,15 @@
  * Every option of the CLI and the action, declared once: its name (the action.yml input name, kebab-case), what it
  * means, its default, the accepted form quoted in error messages, where it is read, and its command-line flag when
  * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
- * (action/inputs.ts) and the check that action.yml lists exactly these inputs with these descriptions and defaults
- * (test/unit/action/inputs.test.ts) are all derived from this table.
+ * (action/inputs.ts) and action.yml's inputs (action/action-yml.ts) are all derived from this table.
  *
- * Adding an option: one entry here, its parsing where the scope's options are parsed (pipeline/options.ts for build,
- * publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and serve),
- * and, for an action input, the same description and default in action.yml (the unit test says what differs).
+ * Adding an option: one entry here, and its parsing where the scope's options are parsed (pipeline/plan/options.ts for
+ * build, publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and
+ * serve). action.yml is generated from this table by `npm run build` (src/action/action-yml.ts); a unit test fails
+ * until it is. Prune switches are declared in pipeline/plan/prune-options.ts and become options here.
  */
 import { DEFAULTS as LAMBDA_DEFAULTS } from '../runtime/lambda-environment.js';
+import { PRUNE_SWITCHES, type PruneInput } from '../pipeline/plan/prune-options.js';
 
 /**
  * Where an option is read: 'action' makes it an input of the action (action.yml); 'build', 'publish', 'invoke' and
@@ -48,14 +49,21 @@ const PUBLISH = ['action', 'publish'] as const;
 const RUNTIME = ['invoke', 'serve'] as const;
 
 /** A prune switch: on by default; `--no-prune-<step>` on the command line keeps what the step removes. */
-const prune = (step: string, description: string) =>
+const prune = (input: PruneInput, description: string) =>
   ({
     description,
     default: 'true',
     accepted: BOOLEAN,
     scope: BUILD,
-    flags: [{ spec: `--no-prune-${step}`, help: `keep what the "${step}" prune step removes` }],
+    flags: [
+      { spec: `--no-${input}`, help: `keep what the "${input.replace(/^prune-/, '')}" prune step removes` },
+    ],
   }) as const;
+
+/** One option per prune switch (pipeline/plan/prune-options.ts), in the switches' order. */
+const PRUNE_OPTIONS = Object.fromEntries(
+  Object.values(PRUNE_SWITCHES).map(({ input, description }) => [input, prune(input, description)]),
+) as Record<PruneInput, ReturnType<typeof prune>>;
 
 export const OPTIONS = {
   // --- What to build -------------------------------------------------------------------------------------------
@@ -176,26 +184,7 @@ export const OPTIONS = {
     scope: BUILD,
     flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
   },
-  'prune-translations': prune(
-    'translations',
-    'Remove every translation except English, and the tcltk package: true or false.',
-  ),
-  'prune-strip': prune('strip', 'Strip debug symbols from every ELF file: true or false.'),
-  'prune-docs': prune('docs', "Remove R's doc/manual and other documentation folders: true or false."),
-  'prune-man-pages': prune('man-pages', 'Remove man pages: true or false.'),
-  'prune-static-libs': prune('static-libs', 'Remove static libraries (*.a, *.la): true or false.'),
-  'prune-package-extras': prune(
-    'package-extras',
-    "Remove packages' html, doc, tests and demo folders: true or false.",
-  ),
-  'prune-help': prune(
-    'help',
-    "Remove packages' help databases (help() is rarely used on Lambda): true or false.",
-  ),
-  'prune-headers': prune(
-    'headers',
-    'Remove C headers (include/) that only building against the layer needs: true or false.',
-  ),
+  ...PRUNE_OPTIONS,
 
   // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
   cache: {

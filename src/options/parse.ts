@@ -28,8 +28,9 @@ export function optionError(
   name: OptionName,
   problem: string,
   accepted: string = declaration(name).accepted,
+  options?: ErrorOptions,
 ): UserError {
-  return new UserError(`${optionLabel(name)}: ${problem}; use ${accepted}.`);
+  return new UserError(`${optionLabel(name)}: ${problem}; use ${accepted}.`, options);
 }
 
 /** The text given, trimmed, or undefined when not given (absent or blank). A list is read one item per line. */

@@ -4,46 +4,57 @@
  * runtime files, pruned, plus the shared libraries Lambda lacks) → checkTree (R starts, loads every package) →
  * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
+ *
+ * This file orchestrates; the folders beside it follow the flow, each module named for its job:
+ * - plan/: the build options, recipe, lockfile, host, the R version, what the plan hashes (input-fingerprints.ts)
+ *   and the plan itself (plan.ts, pure);
+ * - stages/: fetching sources, running a stage in the prefix, the records a cached stage carries (stage-records.ts),
+ *   the toolchain;
+ * - tree/: pruning, the shared-library closure, ELF and glibc scans, and the checks that R links the layer's
+ *   libraries (link-checks.ts), starts and loads every package (tree-check.ts);
+ * - output/: zips (zip.ts, put in place together by zip-staging.ts), sizes, manifest and SBOM.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { run } from '../util/exec.js';
-import { fetchText } from '../util/fetch.js';
+import { layerDir } from '../paths.js';
 import { copyTree, writeFileAtomic } from '../util/fs.js';
-import { sha256, sha256File, sha256Tree } from '../util/hash.js';
+import { sha256File } from '../util/hash.js';
 import type { Logger } from '../log.js';
-import { dataFile, layerDir } from '../paths.js';
-import { addMissingLibraries } from './closure.js';
-import { findElfFiles } from './elf.js';
-import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
-import { detectHost, hostLine, hostWarning } from './host.js';
-import { versionsWithDependencies, parsePackagesIndex } from './cran-index.js';
-import { buildManifest, listInstalledPackages, manifestText } from './manifest.js';
-import { owningPackage } from './os-packages.js';
-import type { BuildOptions } from './options.js';
-import { planStages, type PlannedStage } from './plan.js';
-import { Prefix } from './prefix.js';
-import { pruneTree, type PruneReport } from './prune.js';
-import { resolveRelease } from './r-versions.js';
-import { loadRecipe, type Recipe } from './recipe.js';
-import { buildSbom, SBOM_FILE, sbomText } from './sbom.js';
-import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './sizes.js';
-import { fetchSource } from './sources.js';
-import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
-import { installToolchain } from './toolchain.js';
+import { addMissingLibraries } from './tree/closure.js';
+import { findElfFiles } from './tree/elf.js';
+import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './tree/glibc.js';
+import { detectHost, hostLine, hostWarning } from './plan/host.js';
+import { buildManifest, listInstalledPackages, manifestText } from './output/manifest.js';
+import { owningPackage } from './tree/os-packages.js';
+import type { BuildOptions } from './plan/options.js';
+import { planStages, type PlannedStage } from './plan/plan.js';
+import { Prefix } from './stages/prefix.js';
+import { pruneTree, type PruneReport } from './tree/prune.js';
+import { resolveReleaseFrom } from './plan/r-versions.js';
+import { loadRecipe, type Recipe } from './plan/recipe.js';
+import { buildSbom, SBOM_FILE, sbomText } from './output/sbom.js';
+import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories } from './output/sizes.js';
+import { fetchSource } from './stages/sources.js';
+import { runPackagesStage, runSourceStage, type InstalledPackage } from './stages/stage-runner.js';
+import { installToolchain } from './stages/toolchain.js';
+import { checkRLinks } from './tree/link-checks.js';
+import { fingerprintInputs } from './plan/input-fingerprints.js';
+import { removeOutputs, writeZips } from './output/zip-staging.js';
+import { checkTree } from './tree/tree-check.js';
+import { readStageRecords, writeStageRecords, type StageRecords } from './stages/stage-records.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
   LAYER_KINDS,
+  LAYOUT,
+  MANIFEST_FILE,
+  LIBRARY_DIRS,
   type HostInfo,
   type HostLibraryRecord,
   type LayerKind,
-  type LayerRecord,
   type Manifest,
   type StageRecord,
 } from '../layers.js';
-import { partitionLayers, writeLayerZip } from './zip.js';
 
 export interface BuildDeps {
   cache: CacheBackend;
@@ -71,9 +82,6 @@ export interface BuildResult {
   prune: PruneReport;
   sizeTable: string;
 }
-
-/** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
-const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
 
 const seconds = (since: number): number => Math.round((performance.now() - since) / 100) / 10;
 
@@ -144,17 +152,14 @@ async function prepareHost(b: Build): Promise<void> {
   else log.info('toolchain: skipped (--no-toolchain)');
 }
 
-/**
- * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
- * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
- */
-const isPackageSource = (file: string): boolean => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
-
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: string }> {
   const { options, log, recipe, host } = b;
-  const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
-  if (options.rVersion === 'release') log.info(`R release on CRAN: ${rVersion}`);
+  const rVersion =
+    options.rVersion === 'release'
+      ? await resolveReleaseFrom(options.cranRepo, (m) => log.info(m))
+      : options.rVersion;
+  if (options.rVersion === 'release') log.info(`R release: ${rVersion}`);
   const lockR = options.lockfile?.rVersion;
   if (lockR && lockR !== rVersion) {
     warn(
@@ -162,22 +167,13 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
       `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`,
     );
   }
-  const repoFingerprints = await fingerprintPackages(recipe, options, log);
-  const installerSha256 = await sha256File(dataFile('install-packages.R'));
-  const localPackageSums: Record<string, string> = {};
-  for (const stage of recipe.stages) {
-    if (stage.kind !== 'r-packages') continue;
-    for (const folder of stage.localPackages)
-      localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
-  }
+  const fingerprints = await fingerprintInputs(recipe, options, log);
   const plan = planStages({
     recipe,
     options,
     rVersion,
     host,
-    repoFingerprints,
-    installerSha256,
-    localPackageSums,
+    ...fingerprints,
   });
   for (const stage of plan) log.debug(JSON.stringify(stage));
   return { plan, rVersion };
@@ -192,15 +188,24 @@ async function runStages(b: Build, plan: PlannedStage[]): Promise<StagesDone> {
   for (const stage of plan) {
     const started = performance.now();
     const dir = stageDir(b, stage.name);
-    const hit = await cache.restore(stage.key, dir).catch((error: unknown) => {
+    let hit = await cache.restore(stage.key, dir).catch((error: unknown) => {
       log.warn(`cache restore of ${stage.name} failed (${(error as Error).message}); building it`);
       return false;
     });
-    const record = hit ? await readStageRecord(dir) : await buildStage(b, stage);
+    let stored = hit ? await readStageRecords(dir, stage.kind) : undefined;
+    if (stored && 'problem' in stored) {
+      // Without its record a hit cannot say what it holds, and the manifest and SBOM would silently lack it.
+      warn(
+        b,
+        `stage ${stage.name}: the cached entry ${stage.key} has a damaged record: ${stored.file} is ${stored.problem}; treating it as a cache miss and building the stage again`,
+      );
+      hit = false;
+      stored = undefined;
+    }
+    const { record, packages } = stored ?? (await buildStage(b, stage));
     if (record) done.records.push(record);
     if (stage.kind === 'r-packages') {
-      for (const pkg of await readInstalledPackages(dir))
-        done.packageSources[stage.library].set(pkg.name, pkg);
+      for (const pkg of packages) done.packageSources[stage.library].set(pkg.name, pkg);
     }
     done.outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
     // A hit still says what its source was checked against when it was built (the record travels with it).
@@ -215,7 +220,7 @@ async function runStages(b: Build, plan: PlannedStage[]): Promise<StagesDone> {
 }
 
 /** Build one stage with exactly its dependencies in the prefix, then cache it. */
-async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | undefined> {
+async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecords> {
   const { options, recipe, log, prefix, cache } = b;
   const ctx = {
     prefix: options.prefix,
@@ -230,6 +235,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
   await prefix.reset();
   for (const dep of stage.allDependsOn) await prefix.add(stagedPrefix(b, dep));
   let record: StageRecord | undefined;
+  let packages: InstalledPackage[] = [];
   try {
     if (stage.kind === 'source') {
       const source = await fetchSource(
@@ -253,12 +259,10 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
         cacheKey: stage.key,
       };
     } else {
-      const installed = await runPackagesStage(stage, ctx);
-      // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
-      await writeFile(path.join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
+      packages = await runPackagesStage(stage, ctx);
     }
-    // The record travels with the stage's files, so a cache hit still knows where its source came from.
-    await writeFile(path.join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+    // The records travel with the stage's files: a cache hit still knows its source and each package's tarball.
+    await writeStageRecords(ctx.destdir, stage.kind, { record, packages });
   } catch (error) {
     // Nothing half-built survives: no staging folder, so nothing to cache.
     await rm(ctx.destdir, { recursive: true, force: true });
@@ -271,7 +275,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
       `could not save ${stage.name} to the ${cache.name} cache (${(error as Error).message}); the build goes on`,
     );
   }
-  return record;
+  return { record, packages };
 }
 
 /**
@@ -288,7 +292,7 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
   // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
   const prune = await pruneTree(tree, options.prune, log);
   const { copied } = await addMissingLibraries(tree, {
-    ldLibraryPath: [path.join(tree, 'lib'), path.join(tree, 'R/lib/R/lib')],
+    ldLibraryPath: [path.join(tree, LAYOUT.lib), path.join(tree, LAYOUT.rLibDir)],
     log,
     // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
     installedPrefix: options.prefix,
@@ -340,12 +344,8 @@ async function writeLayers(
   for (const problem of limits.problems) log.warn(problem);
 
   const rPackages = [
-    ...(await listInstalledPackages(path.join(tree, 'R/lib/R/library'), 'R', stages.packageSources.R)),
-    ...(await listInstalledPackages(
-      path.join(tree, 'local/lib/R/site-library'),
-      'site',
-      stages.packageSources.site,
-    )),
+    ...(await listInstalledPackages(path.join(tree, LIBRARY_DIRS.R), 'R', stages.packageSources.R)),
+    ...(await listInstalledPackages(path.join(tree, LIBRARY_DIRS.site), 'site', stages.packageSources.site)),
   ];
   const manifest = buildManifest({
     rVersion,
@@ -363,7 +363,7 @@ async function writeLayers(
     lambdaCompatible: verdict.compatible,
     warnings,
   });
-  const manifestPath = path.join(options.outDir, 'manifest.json');
+  const manifestPath = path.join(options.outDir, MANIFEST_FILE);
   const sbomPath = path.join(options.outDir, SBOM_FILE);
   const licenses = Object.fromEntries(
     recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]),
@@ -392,132 +392,4 @@ async function writeLayers(
     prune,
     sizeTable,
   };
-}
-
-async function readStageRecord(dir: string): Promise<StageRecord | undefined> {
-  const text = await readFile(path.join(dir, '.stage.json'), 'utf8').catch(() => 'null');
-  return (JSON.parse(text) as StageRecord | null) ?? undefined;
-}
-
-async function readInstalledPackages(dir: string): Promise<InstalledPackage[]> {
-  const text = await readFile(path.join(dir, '.packages.json'), 'utf8').catch(() => '[]');
-  return JSON.parse(text) as InstalledPackage[];
-}
-
-/**
- * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
- * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
- * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
- */
-async function fingerprintPackages(
-  recipe: Recipe,
-  options: BuildOptions,
-  log: Logger,
-): Promise<Record<string, string>> {
-  const index = `${options.cranRepo}/src/contrib/PACKAGES`;
-  let text: string;
-  try {
-    text = await fetchText(index);
-  } catch (error) {
-    log.debug(`cannot read ${index} (${(error as Error).message}); packages are cached by name only`);
-    return {};
-  }
-  const available = parsePackagesIndex(text);
-  const fingerprints: Record<string, string> = {};
-  for (const stage of recipe.stages) {
-    if (stage.kind !== 'r-packages') continue;
-    const wanted = stage.library === 'site' ? options.packages : stage.packages;
-    fingerprints[stage.name] = sha256(versionsWithDependencies(wanted, available).join('\n')).slice(0, 16);
-  }
-  return fingerprints;
-}
-
-async function removeOutputs(outDir: string): Promise<void> {
-  for (const file of [...Object.values(LAYER_FILES), 'manifest.json', SBOM_FILE])
-    await rm(path.join(outDir, file), { force: true });
-}
-
-/** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
-async function writeZips(tree: string, outDir: string, installedPrefix: string): Promise<LayerRecord[]> {
-  await mkdir(outDir, { recursive: true });
-  await removeOutputs(outDir);
-  const staging = path.join(outDir, `.r-lambda-layer-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  try {
-    const parts = await partitionLayers(tree);
-    const layers: LayerRecord[] = [];
-    for (const kind of LAYER_KINDS) {
-      const file = LAYER_FILES[kind];
-      const info = await writeLayerZip(tree, parts[kind], path.join(staging, file), { installedPrefix });
-      layers.push({ name: kind, file, ...info });
-    }
-    for (const { file } of layers) await rename(path.join(staging, file), path.join(outDir, file));
-    return layers;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
-/**
- * R must use the layer's libraries. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its internet module links
- * curl (and through it ssl). ldd lists what each needs, transitively: every one of those libraries must be found in
- * `libDir`, never on the build host. `rHomePrefix` is where R/ lies (a staging folder, or the layer tree).
- */
-async function checkRLinks(rHomePrefix: string, libDir: string, log: Logger): Promise<void> {
-  const rHome = path.join(rHomePrefix, 'R/lib/R');
-  // What R's own start-up script sets (etc/ldpaths), plus the layer's lib/.
-  const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${rHome}/lib` };
-  const seen = new Set<string>();
-  for (const binary of ['lib/libR.so', 'bin/exec/R', 'modules/internet.so']) {
-    const ldd = await run('ldd', [path.join(rHome, binary)], { env });
-    for (const lib of R_LINKS_FROM_LAYER) {
-      const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
-      if (!line) continue; // not every file links every library
-      if (!line.includes(`=> ${libDir}/`)) {
-        throw new UserError(
-          `R's ${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`,
-        );
-      }
-      seen.add(lib);
-    }
-    log.info(
-      `R ${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from ${libDir}`,
-    );
-  }
-  const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
-  if (absent.length) {
-    throw new UserError(
-      `R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`,
-    );
-  }
-}
-
-/** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
-async function checkTree(
-  tree: string,
-  packages: string[],
-  environment: Record<string, string>,
-  log: Logger,
-): Promise<void> {
-  await checkRLinks(tree, path.join(tree, 'lib'), log);
-  const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
-  const expr = [
-    'stopifnot(capabilities("libcurl"))',
-    'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
-    ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
-    'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
-  ].join('; ');
-  const rEnv = {
-    ...buildEnv(tree, environment, env),
-    RHOME: path.join(tree, 'R/lib/R'),
-    R_LIBS_USER: path.join(tree, 'local/lib/R/site-library'),
-  };
-  const result = await run(path.join(tree, 'R/bin/Rscript'), ['--vanilla', '-e', expr], { env: rEnv });
-  if (result.code !== 0) {
-    throw new UserError(
-      `the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`,
-    );
-  }
-  log.info(result.stdout.trim());
 }

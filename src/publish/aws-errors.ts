@@ -79,6 +79,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): unknow
     return new UserError(
       `Access denied in ${context.region}: the AWS credentials in use may not call ${action} on ${context.resource}. ` +
         `Grant ${action} in their IAM policy (${IAM_POLICY_HINT}).${said}`,
+      { cause: error },
     );
   }
   // Lambda fetches an S3-published zip with the caller's credentials and reports a refusal as a bad parameter.
@@ -90,6 +91,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): unknow
     return new UserError(
       `Lambda in ${context.region} could not read the uploaded zip for ${context.resource}: the AWS credentials in use ` +
         `need ${IAM_ACTIONS.getObject} on it (${IAM_POLICY_HINT}).${said}`,
+      { cause: error },
     );
   }
   if (THROTTLING_NAMES.has(name) || status === 429) {
@@ -97,6 +99,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): unknow
     return new UserError(
       `${where} was still throttled after ${attempts ?? 'several'} attempts. Wait a minute and rerun: ` +
         `layer versions this run already published are reused.${said}`,
+      { cause: error },
     );
   }
   if (CREDENTIAL_NAMES.has(name)) {
@@ -104,6 +107,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): unknow
       `No usable AWS credentials for ${where} (${name}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +
         'AWS_PROFILE, or use aws-actions/configure-aws-credentials in a workflow.' +
         said,
+      { cause: error },
     );
   }
   if (name === 'RequestEntityTooLargeException' || status === 413) {
@@ -111,13 +115,16 @@ export function explainAwsError(error: unknown, context: AwsCallContext): unknow
       `${where}: Lambda refused the request as too large for ${context.resource}. ` +
         'Give an S3 bucket (s3-bucket) so large zips are published through S3.' +
         said,
+      { cause: error },
     );
   }
   if (e.code !== undefined && NETWORK_CODES.has(e.code)) {
-    return new UserError(`Could not reach AWS for ${where} (${e.code}): ${message}`);
+    return new UserError(`Could not reach AWS for ${where} (${e.code}): ${message}`, { cause: error });
   }
   if (status !== undefined) {
-    return new UserError(`${where} failed for ${context.resource}: ${name} (HTTP ${status}).${said}`);
+    return new UserError(`${where} failed for ${context.resource}: ${name} (HTTP ${status}).${said}`, {
+      cause: error,
+    });
   }
   return error;
 }

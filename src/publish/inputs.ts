@@ -6,10 +6,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { ARCHITECTURES, LAYER_KINDS, type LayerRecord, type Manifest } from '../layers.js';
+import {
+  ARCHITECTURES,
+  LAMBDA_RUNTIME,
+  LAYER_KINDS,
+  MANIFEST_FILE,
+  type LayerRecord,
+  type Manifest,
+} from '../layers.js';
 import { sha256, sha256File } from '../util/hash.js';
-
-const MANIFEST_FILE = 'manifest.json';
 
 export interface LoadedLayer {
   record: LayerRecord;
@@ -57,6 +62,16 @@ function checkManifest(value: unknown, where: string): Manifest {
   ) {
     throw fail('rPackages is not a list of {name, version, library}');
   }
+  const runtimes = value['compatibleRuntimes'];
+  // The publisher gives these to Lambda as the layers' compatible runtimes.
+  if (
+    !Array.isArray(runtimes) ||
+    runtimes.length === 0 ||
+    !runtimes.every((r) => typeof r === 'string' && r !== '')
+  )
+    throw fail(
+      `compatibleRuntimes is ${JSON.stringify(runtimes)}; expected a list such as ["${LAMBDA_RUNTIME}"]`,
+    );
   const layers = value['layers'];
   if (!Array.isArray(layers) || layers.length === 0) throw fail('lists no layers');
   const seen = new Set<string>();
@@ -101,13 +116,14 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
       code === 'ENOENT'
         ? `No ${MANIFEST_FILE} in ${dir}: build the layers first (r-lambda-layer build --out ${outDir}) or point --out at the build's output folder.`
         : `Cannot read ${manifestPath}: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
+    throw new UserError(`${manifestPath} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const manifest = checkManifest(parsed, manifestPath);
   const manifestSha256 = sha256(bytes);
@@ -124,6 +140,7 @@ export async function loadPublishInput(outDir: string): Promise<PublishInput> {
       throw new UserError(
         `${MANIFEST_FILE} lists ${record.file} for the ${record.name} layer, but ${zip} cannot be read ` +
           `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Rebuild the layers.`,
+        { cause: error },
       );
     }
     if (size !== record.zippedBytes) {

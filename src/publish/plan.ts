@@ -5,7 +5,14 @@
  */
 import { UserError } from '../errors.js';
 import { formatBytes } from '../util/format.js';
-import { LAMBDA_LIMITS, type Architecture, type LayerKind, type RPackageRecord } from '../layers.js';
+import {
+  LAMBDA_LIMITS,
+  LAMBDA_RUNTIME,
+  LAYOUT,
+  type Architecture,
+  type LayerKind,
+  type RPackageRecord,
+} from '../layers.js';
 import type { PublishInput } from './inputs.js';
 import { optionLabel } from '../options/parse.js';
 import { LAYER_NAME_MAX_LENGTH, REGION_PLACEHOLDER, type PublishOptions } from './options.js';
@@ -120,11 +127,16 @@ function packageList(packages: readonly RPackageRecord[], room: number): string 
  */
 export function layerDescription(
   kind: LayerKind,
-  manifest: { rVersion: string; architecture: Architecture; rPackages?: readonly RPackageRecord[] },
+  manifest: {
+    rVersion: string;
+    architecture: Architecture;
+    compatibleRuntimes?: readonly string[];
+    rPackages?: readonly RPackageRecord[];
+  },
   manifestSha256: string,
 ): string {
   const sha = `${SHA_LABEL}${manifestSha256}`;
-  const on = `provided.al2023 ${manifest.architecture}`;
+  const on = `${(manifest.compatibleRuntimes ?? [LAMBDA_RUNTIME]).join(', ')} ${manifest.architecture}`;
   const headline = {
     r: `R ${manifest.rVersion} for ${on}`,
     r_lib: `R ${manifest.rVersion} packages for ${on}`,
@@ -154,7 +166,7 @@ export function manifestShaFromDescription(description: string | undefined): str
 export function layerLicense(kind: LayerKind): string {
   return {
     r: 'GPL-2.0-only OR GPL-3.0-only',
-    r_lib: "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library",
+    r_lib: `Each package's own license, in its DESCRIPTION file under /opt/${LAYOUT.siteLibrary}`,
     subsystem:
       'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
   }[kind];
@@ -232,8 +244,8 @@ export function planPublish(input: PublishInput, options: PublishOptions): Publi
         upload,
         description: layerDescription(record.name, manifest, manifestSha256),
         licenseInfo: layerLicense(record.name),
-        // The runtime the bootstrap in the subsystem layer is built for.
-        compatibleRuntimes: ['provided.al2023'],
+        // The runtimes the build recorded: the one the bootstrap in the subsystem layer is built for.
+        compatibleRuntimes: manifest.compatibleRuntimes,
         compatibleArchitectures: [manifest.architecture],
       };
     }),

@@ -35,7 +35,9 @@ export async function fetchCranReleases(
   try {
     html = await fetchText(url, 30_000, fetchImpl);
   } catch (error) {
-    throw new UserError(`Cannot read CRAN's list of R releases at ${url}: ${(error as Error).message}.`);
+    throw new UserError(`Cannot read CRAN's list of R releases at ${url}: ${(error as Error).message}.`, {
+      cause: error,
+    });
   }
   const releases = parseCranListing(html);
   if (releases.length === 0) {

@@ -10,7 +10,7 @@
 import { appendFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../errors.js';
-import { resolveRelease } from '../pipeline/r-versions.js';
+import { resolveRelease } from '../pipeline/plan/r-versions.js';
 import { CRAN_R_SOURCES, fetchCranReleases } from './cran-releases.js';
 import { buildMatrix, outputLines, parseList } from './matrix.js';
 import { newReleases } from './new-releases.js';

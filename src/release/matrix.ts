@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import { optionLabel, splitList } from '../options/parse.js';
-import { parseRVersion } from '../pipeline/options.js';
+import { parseRVersion } from '../pipeline/plan/options.js';
 import { ARCHITECTURES, defaultArtifactName, type Architecture } from '../layers.js';
 import { sortVersions } from './versions-file.js';
 
@@ -40,6 +40,7 @@ export function parseList(name: string, text: string): string[] {
     } catch (error) {
       throw new UserError(
         `${name}: ${trimmed} is not a JSON list (${(error as Error).message}); use ["a", "b"] or a, b.`,
+        { cause: error },
       );
     }
     if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
@@ -75,7 +76,9 @@ export function buildMatrix(rVersions: string[], architectures: string[]): Matri
       return parseRVersion(v);
     } catch (error) {
       // The workflow input is a list: name it as the person typed it.
-      throw new UserError((error as Error).message.replace(`${optionLabel('r-version')}: `, 'r-versions: '));
+      throw new UserError((error as Error).message.replace(`${optionLabel('r-version')}: `, 'r-versions: '), {
+        cause: error,
+      });
     }
   });
   const exact = sortVersions(versions.filter((v) => v !== 'release'));

@@ -21,7 +21,7 @@ export function parseVersionsFile(text: string, where = DEFAULT_VERSIONS_FILE): 
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${where} is not valid JSON: ${(error as Error).message}`);
+    throw new UserError(`${where} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const fail = (problem: string): UserError =>
     new UserError(`${where}: ${problem}; expected {"minimumVersion": "4.5.0", "built": ["4.5.1", ...]}.`);

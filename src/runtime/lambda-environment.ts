@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { LAMBDA_RUNTIME } from '../layers.js';
 
 export interface FunctionConfig {
   /** Absolute path of the bootstrap to run; its folder plays the role of /opt. */
@@ -70,7 +71,7 @@ export function lambdaEnvironment(
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_RUNTIME}`,
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
     // Lambda's PATH and library path, with the layer folder standing in for /opt.

@@ -10,6 +10,7 @@ import { givenText, lineOption, optionError, textOption, type RawOptions } from 
 import { DEFAULTS, functionNameFor } from './lambda-environment.js';
 import type { FunctionConfig } from './lambda-environment.js';
 import { MAX_PAYLOAD_BYTES } from './invocation.js';
+import { LAYOUT } from '../layers.js';
 
 /** file.function, where file may sit in a subfolder and both parts may hold dots. */
 const HANDLER = /^[^.\s]+(\.[^.\s]+)+$/;
@@ -68,6 +69,7 @@ export function checkEvent(bytes: Buffer, source: string): Buffer {
   } catch (error) {
     throw new UserError(
       `The event in ${source} is not valid JSON (${(error as Error).message}). Lambda events are JSON documents.`,
+      { cause: error },
     );
   }
   return bytes;
@@ -81,7 +83,12 @@ export function readEvent(file: string | undefined, stdin: () => Buffer): Buffer
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw optionError('event', `cannot read the event file ${file} (${(error as Error).message})`);
+    throw optionError(
+      'event',
+      `cannot read the event file ${file} (${(error as Error).message})`,
+      undefined,
+      { cause: error },
+    );
   }
   return checkEvent(bytes, file);
 }
@@ -123,7 +130,7 @@ function checkTaskRoot(dir: string): string {
 }
 
 function checkOptTree(dir: string): string {
-  const bootstrap = path.join(path.resolve(dir), 'bootstrap');
+  const bootstrap = path.join(path.resolve(dir), LAYOUT.bootstrap);
   if (!isExecutable(bootstrap)) throw optionError('opt', `${dir} has no executable bootstrap`);
   return bootstrap;
 }

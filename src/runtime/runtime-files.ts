@@ -8,14 +8,16 @@ import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isExecutable } from './options.js';
 import type { RuntimeFiles } from './options.js';
+import { LAYOUT } from '../layers.js';
 
 /** `from`: the folder to search upwards from (this module's, by default). */
 export function findPackageBootstrap(from?: string): string {
   try {
-    return path.join(packageRoot(from), 'layer', 'bootstrap');
+    return path.join(packageRoot(from), 'layer', LAYOUT.bootstrap);
   } catch (error) {
     throw new UserError(
       `${(error as Error).message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`,
+      { cause: error },
     );
   }
 }

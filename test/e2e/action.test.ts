@@ -4,7 +4,7 @@
  * source mirror (scripts/fill-mirror.sh) and the stage cache shared with the CLI's tests, so it is fast once warm.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { actionEntries as entries, mirrorBuildInputs, runAction } from '../support/action-runner.js';
@@ -32,6 +32,25 @@ describe.each(entries)('the action (%s) outside GitHub Actions', (_name, command
     );
     expect(await readdir(out)).toEqual([]);
     expect(run.outputs).toEqual({});
+  }, 180_000);
+
+  it('reports an unexpected error as such, with its detail in the debug log', async () => {
+    // out-dir naming a file is not (yet) checked up front: clearing the old zips meets ENOTDIR, a raw Node error.
+    const file = path.join(out, 'a-file');
+    await writeFile(file, '');
+    const run = await runAction(
+      command,
+      { 'r-version': '4.5.2', 'out-dir': file, 'install-toolchain': 'false', 'allow-any-host': 'true' },
+      {},
+      120_000,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::Error: ENOTDIR: not a directory.*\(an unexpected error; its stack and causes are in the debug log\)/,
+    );
+    // The detail goes to the debug log (shown with ACTIONS_STEP_DEBUG). Node's fs/promises errors carry no stack
+    // frames, so here it is the error line itself; failureReport's stacks and causes are unit-tested (errors.test.ts).
+    expect(run.stdout).toMatch(/::debug::Error: ENOTDIR: not a directory, lstat '.*a-file\/r\.zip'/);
   }, 180_000);
 
   // On Amazon Linux the host check passes and the action would go on to build, so the test is reported as skipped

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { localMirror, mirrorBuildArgs, runCli, toolHome, type CliRun } from '../support/mirror.js';
-import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
+import type { CycloneDxBom } from '../../src/pipeline/output/sbom.js';
 import type { Manifest } from '../../src/layers.js';
 
 const mirror = localMirror();

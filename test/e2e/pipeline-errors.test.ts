@@ -176,3 +176,44 @@ it(
   },
   60 * 60_000,
 );
+
+it(
+  'a cached stage with a truncated .stage.json: a warning naming stage, key and file, the stage rebuilt, and kept in the manifest',
+  async () => {
+    // A copy of the shared cache, so the damage stays in this test; zlib is the cheapest stage to rebuild.
+    const shared = path.join(toolHome(), 'cache');
+    const cacheDir = path.join(base, 'damaged', 'cache');
+    await mkdir(path.dirname(cacheDir), { recursive: true });
+    await cp(shared, cacheDir, { recursive: true });
+    // Every zlib entry (the shared cache may hold several builds' keys): whichever this build uses is damaged.
+    const zlibKeys = (await entries(cacheDir)).filter((e) => /-zlib-/.test(e));
+    if (zlibKeys.length === 0) throw new Error(`no zlib entry in ${shared}: run the warm build first`);
+    for (const key of zlibKeys) {
+      const file = path.join(cacheDir, key, '.stage.json');
+      const text = await readFile(file, 'utf8');
+      await writeFile(file, text.slice(0, Math.floor(text.length / 2)));
+    }
+
+    const run = await build('damaged', [...mirrorBuildArgs(mirror), '--packages', 'xml2,curl'], cacheDir);
+    expect(run.code).toBe(0);
+    const output = run.stdout + run.stderr;
+    const manifest = JSON.parse(await readFile(path.join(run.out, 'manifest.json'), 'utf8')) as {
+      stages: { name: string; cacheKey: string }[];
+    };
+    // Still in the manifest (it was dropped silently before), under the key the warning names.
+    const zlibKey =
+      manifest.stages.find((s) => s.name === 'zlib')?.cacheKey ?? 'zlib missing from the manifest';
+    expect(output).toMatch(
+      new RegExp(
+        `warning: stage zlib: the cached entry ${zlibKey} has a damaged record: \\S*/stages/zlib/\\.stage\\.json is not JSON \\(.*treating it as a cache miss`,
+      ),
+    );
+    expect(output).toMatch(/\nzlib\s+miss /);
+    // The rebuilt stage's record is whole again in the cache.
+    expect(JSON.parse(await readFile(path.join(cacheDir, zlibKey, '.stage.json'), 'utf8'))).toMatchObject({
+      name: 'zlib',
+      cacheKey: zlibKey,
+    });
+  },
+  60 * 60_000,
+);

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
-import { loadRecipe } from '../../src/pipeline/recipe.js';
-import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
+import { loadRecipe } from '../../src/pipeline/plan/recipe.js';
+import type { CycloneDxBom } from '../../src/pipeline/output/sbom.js';
 import type { Manifest } from '../../src/layers.js';
 
 const PREFIX = '/opt';

@@ -9,8 +9,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/util/exec.js';
-import { batches, findElfFiles } from '../../src/pipeline/elf.js';
-import { splitLddByFile } from '../../src/pipeline/closure.js';
+import { batches, findElfFiles } from '../../src/pipeline/tree/elf.js';
+import { splitLddByFile } from '../../src/pipeline/tree/closure.js';
 import { repoRoot } from './mirror.js';
 
 /** The library path the runtime runs with inside: the bootstrap's (/opt/lib) and R's own (etc/ldpaths). */

@@ -1,6 +1,6 @@
 import { chooseBackends, CONTAINER_LINE, hostProblem, runContext } from '../../../src/action/environment.js';
 import type { HostInfo } from '../../../src/layers.js';
-import { hostWarning } from '../../../src/pipeline/host.js';
+import { hostWarning } from '../../../src/pipeline/plan/host.js';
 
 const amazon: HostInfo = { osId: 'amzn', osVersion: '2023', arch: 'x86_64', glibc: '2.34' };
 const ubuntu: HostInfo = { osId: 'ubuntu', osVersion: '24.04', arch: 'x86_64', glibc: '2.39' };

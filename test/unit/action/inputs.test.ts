@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ACTION_YML, actionYml } from '../../../src/action/action-yml.js';
 import { ACTION_INPUTS, getInputs, PUBLISH_ONLY_INPUTS, type InputName } from '../../../src/action/inputs.js';
 import { declaration, optionsIn } from '../../../src/options/declarations.js';
-import { DEFAULT_PACKAGES } from '../../../src/pipeline/options.js';
+import { DEFAULT_PACKAGES } from '../../../src/pipeline/plan/options.js';
 import { LAYER_KINDS } from '../../../src/layers.js';
 
 const STAGES = ['zlib', 'openssl', 'curl', 'bzip2', 'xz', 'pcre2', 'libxml2', 'R'];
@@ -143,17 +144,21 @@ describe('getInputs', () => {
 });
 
 describe('action.yml and the option table', () => {
-  const actionYml = parse(readFileSync(path.join(process.cwd(), 'action.yml'), 'utf8')) as {
+  const parsed = parse(readFileSync(path.join(process.cwd(), ACTION_YML), 'utf8')) as {
     inputs: Record<string, { description: string; required?: boolean; default?: string }>;
     outputs: Record<string, { description: string }>;
     runs: { using: string; main: string };
   };
 
+  it('is exactly what npm run build generates from the option declarations (run it after changing an option)', () => {
+    expect(readFileSync(path.join(process.cwd(), ACTION_YML), 'utf8')).toBe(actionYml());
+  });
+
   it('lists exactly the declared action inputs, in order, each with its description and default', () => {
-    expect(Object.keys(actionYml.inputs)).toEqual([...ACTION_INPUTS]);
+    expect(Object.keys(parsed.inputs)).toEqual([...ACTION_INPUTS]);
     for (const name of ACTION_INPUTS) {
       const declared = declaration(name);
-      expect({ [name]: actionYml.inputs[name] }).toEqual({
+      expect({ [name]: parsed.inputs[name] }).toEqual({
         [name]: {
           description: declared.description,
           required: false,
@@ -190,6 +195,6 @@ describe('action.yml and the option table', () => {
   });
 
   it('runs the committed bundle on node24', () => {
-    expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+    expect(parsed.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
   });
 });

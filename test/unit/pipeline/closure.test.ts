@@ -11,7 +11,7 @@ import {
   parseLdd,
   planCopies,
   splitLddByFile,
-} from '../../../src/pipeline/closure.js';
+} from '../../../src/pipeline/tree/closure.js';
 
 // Real ldd output on Debian 12 (amd64) for /usr/lib/R/lib/libR.so, shortened, plus the odd lines ldd prints.
 const LDD_LIBR = `\tlinux-vdso.so.1 (0x00007fd6444ec000)

@@ -1,4 +1,4 @@
-import { versionsWithDependencies, parsePackagesIndex } from '../../../src/pipeline/cran-index.js';
+import { versionsWithDependencies, parsePackagesIndex } from '../../../src/pipeline/plan/cran-index.js';
 
 // The shape of CRAN's src/contrib/PACKAGES (fields as tools::write_PACKAGES writes them).
 const INDEX = `Package: aws.s3

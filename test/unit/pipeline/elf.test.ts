@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { batches, ELF_TYPE, elfType, findElfFiles, isElf } from '../../../src/pipeline/elf.js';
+import { batches, ELF_TYPE, elfType, findElfFiles, isElf } from '../../../src/pipeline/tree/elf.js';
 
 let root: string;
 beforeAll(async () => {

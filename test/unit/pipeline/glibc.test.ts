@@ -10,7 +10,7 @@ import {
   parseGlibcRequirements,
   scanGlibcRequirement,
   splitReadelfByFile,
-} from '../../../src/pipeline/glibc.js';
+} from '../../../src/pipeline/tree/glibc.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 

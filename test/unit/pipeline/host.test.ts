@@ -4,11 +4,11 @@ import {
   lambdaArchitecture,
   parseGlibcVersion,
   parseOsRelease,
-} from '../../../src/pipeline/host.js';
-import { packageManagerFor, toolchainCommands, TOOLCHAIN } from '../../../src/pipeline/toolchain.js';
-import { parseRecipe, loadRecipe } from '../../../src/pipeline/recipe.js';
-import { parseVersionInfo } from '../../../src/pipeline/r-versions.js';
-import { parseDescription } from '../../../src/pipeline/manifest.js';
+} from '../../../src/pipeline/plan/host.js';
+import { packageManagerFor, toolchainCommands, TOOLCHAIN } from '../../../src/pipeline/stages/toolchain.js';
+import { parseRecipe, loadRecipe } from '../../../src/pipeline/plan/recipe.js';
+import { parseVersionInfo } from '../../../src/pipeline/plan/r-versions.js';
+import { parseDescription } from '../../../src/pipeline/output/manifest.js';
 
 const AL2023 =
   'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\nVERSION_ID="2023"\nPLATFORM_ID="platform:al2023"\n';

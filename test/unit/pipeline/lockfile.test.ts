@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../../src/errors.js';
-import { packagesWithLock, parsePackageList, parseRenvLock } from '../../../src/pipeline/lockfile.js';
-import { parseBuildOptions } from '../../../src/pipeline/options.js';
+import { packagesWithLock, parsePackageList, parseRenvLock } from '../../../src/pipeline/plan/lockfile.js';
+import { parseBuildOptions } from '../../../src/pipeline/plan/options.js';
 
 /** The shape renv::snapshot() writes (renv 1.x), trimmed to what the parser reads plus a few fields it ignores. */
 const LOCK = {

@@ -3,8 +3,8 @@ import {
   parseOverrides,
   parseRVersion,
   PRUNE_INPUTS,
-} from '../../../src/pipeline/options.js';
-import { DEFAULT_PRUNE } from '../../../src/pipeline/prune-options.js';
+} from '../../../src/pipeline/plan/options.js';
+import { DEFAULT_PRUNE } from '../../../src/pipeline/plan/prune-options.js';
 import { OPTIONS } from '../../../src/options/declarations.js';
 import { UserError } from '../../../src/errors.js';
 

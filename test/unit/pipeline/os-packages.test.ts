@@ -3,7 +3,7 @@ import {
   parseDpkgSearch,
   parseDpkgShow,
   parseRpmOwner,
-} from '../../../src/pipeline/os-packages.js';
+} from '../../../src/pipeline/tree/os-packages.js';
 import { existsSync } from 'node:fs';
 
 describe('owning OS packages', () => {

@@ -1,6 +1,6 @@
-import { loadRecipe } from '../../../src/pipeline/recipe.js';
-import { planStages, type PlanInputs, type PlannedStage } from '../../../src/pipeline/plan.js';
-import type { BuildOptions } from '../../../src/pipeline/options.js';
+import { loadRecipe } from '../../../src/pipeline/plan/recipe.js';
+import { planStages, type PlanInputs, type PlannedStage } from '../../../src/pipeline/plan/plan.js';
+import type { BuildOptions } from '../../../src/pipeline/plan/options.js';
 
 const recipe = loadRecipe();
 const host = { osId: 'amzn', osVersion: '2023', arch: 'x86_64' as const };

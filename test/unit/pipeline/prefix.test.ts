@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LOCK, MARKER, parseMarker, Prefix } from '../../../src/pipeline/prefix.js';
+import { LOCK, MARKER, parseMarker, Prefix } from '../../../src/pipeline/stages/prefix.js';
 
 describe('prefix ownership', () => {
   let dir: string;

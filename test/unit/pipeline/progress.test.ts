@@ -1,6 +1,11 @@
 import { jest } from '@jest/globals';
 import { memoryLogger } from '../../../src/log.js';
-import { formatElapsed, progressInterval, stepOf, withProgress } from '../../../src/pipeline/progress.js';
+import {
+  formatElapsed,
+  progressInterval,
+  stepOf,
+  withProgress,
+} from '../../../src/pipeline/stages/progress.js';
 
 describe('stage progress', () => {
   it.each([

@@ -3,8 +3,8 @@ import { cp, copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../../src/log.js';
-import { PRUNE_RULES, pruneTree, selects, stripElfFiles } from '../../../src/pipeline/prune.js';
-import { DEFAULT_PRUNE, type PruneOptions } from '../../../src/pipeline/prune-options.js';
+import { PRUNE_RULES, pruneTree, selects, stripElfFiles } from '../../../src/pipeline/tree/prune.js';
+import { DEFAULT_PRUNE, type PruneOptions } from '../../../src/pipeline/plan/prune-options.js';
 
 const NONE: PruneOptions = {
   translations: false,
@@ -295,3 +295,12 @@ test('a real package still loads with library() after every rule, strip included
   );
   expect(out).toBe(`${path.join(siteLib, 'jsonlite')}\n{"a":[1,2,3]}\n`);
 }, 60_000);
+
+it('every prune switch turns at least one rule on, and becomes an option with a --no- flag', async () => {
+  const { PRUNE_SWITCHES } = await import('../../../src/pipeline/plan/prune-options.js');
+  const { OPTIONS } = await import('../../../src/options/declarations.js');
+  for (const [name, { input }] of Object.entries(PRUNE_SWITCHES)) {
+    expect([name, PRUNE_RULES.some((rule) => rule.option === name)]).toEqual([name, true]);
+    expect(OPTIONS[input].flags[0].spec).toBe(`--no-${input}`);
+  }
+});

@@ -1,6 +1,6 @@
 import { cycloneDxErrors } from '../../support/cyclonedx.js';
-import { buildSbom, sbomText } from '../../../src/pipeline/sbom.js';
-import { loadRecipe } from '../../../src/pipeline/recipe.js';
+import { buildSbom, sbomText } from '../../../src/pipeline/output/sbom.js';
+import { loadRecipe } from '../../../src/pipeline/plan/recipe.js';
 import type { Manifest } from '../../../src/layers.js';
 
 const recipe = loadRecipe();

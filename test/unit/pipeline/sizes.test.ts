@@ -6,7 +6,7 @@ import {
   directorySizes,
   formatSizeTable,
   largestDirectories,
-} from '../../../src/pipeline/sizes.js';
+} from '../../../src/pipeline/output/sizes.js';
 import { LAMBDA_LIMITS, type LayerRecord } from '../../../src/layers.js';
 
 const MB = 1024 * 1024;

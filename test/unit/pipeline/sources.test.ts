@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { chooseLocation, fetchSource } from '../../../src/pipeline/sources.js';
+import { chooseLocation, fetchSource } from '../../../src/pipeline/stages/sources.js';
 import { memoryLogger } from '../../../src/log.js';
-import type { SourceSpec } from '../../../src/pipeline/plan.js';
+import type { SourceSpec } from '../../../src/pipeline/plan/plan.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const spec = (over: Partial<SourceSpec> = {}): SourceSpec => ({

@@ -1,5 +1,9 @@
-import { buildEnv, diagnoseMissingLibrary, parsePackageResults } from '../../../src/pipeline/stage-runner.js';
-import { loadRecipe } from '../../../src/pipeline/recipe.js';
+import {
+  buildEnv,
+  diagnoseMissingLibrary,
+  parsePackageResults,
+} from '../../../src/pipeline/stages/stage-runner.js';
+import { loadRecipe } from '../../../src/pipeline/plan/recipe.js';
 
 describe('R package failures', () => {
   it('reads the result file of install-packages.R', () => {

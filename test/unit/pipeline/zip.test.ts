@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectEntries, partitionLayers, writeLayerZip } from '../../../src/pipeline/zip.js';
+import { collectEntries, partitionLayers, writeLayerZip } from '../../../src/pipeline/output/zip.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
@@ -150,7 +150,7 @@ test('a change of content changes the zip (the determinism check can fail)', asy
 
 test('the zip does not depend on the time zone of the process', async () => {
   const script = path.join(work, 'zip-once.mts'); // .mts: ESM with top-level await, outside any package.json
-  const moduleUrl = new URL('../../../src/pipeline/zip.ts', import.meta.url).href;
+  const moduleUrl = new URL('../../../src/pipeline/output/zip.ts', import.meta.url).href;
   await writeFile(
     script,
     `import { writeLayerZip } from ${JSON.stringify(moduleUrl)};\n` +

@@ -36,6 +36,7 @@ function input(
     schemaVersion: 1,
     rVersion: '4.4.1',
     architecture,
+    compatibleRuntimes: ['provided.al2023'],
     rPackages: [{ name: 'aws.s3', version: '0.3.22', library: 'site' }],
     layers: layers.map((l) => l.record),
     lambdaCompatible: true,
@@ -131,6 +132,17 @@ describe('planPublish', () => {
     expect(lines).toContain(
       `  us-east-1  r-lambda-r_lib-4_4_1-arm64  50.0 MB  via s3://bkt/r-lambda-layer/r-lambda-r_lib-4_4_1-arm64/${sha}/r_lib.zip`,
     );
+  });
+
+  it('gives Lambda the compatible runtimes the manifest records', () => {
+    const plan = planPublish(
+      input({ r: 1000, r_lib: 2000, subsystem: 3000 }, 'arm64', {
+        compatibleRuntimes: ['provided.al2023', 'provided.al2'],
+      }),
+      parsePublishOptions({ regions: 'us-east-1' }),
+    );
+    for (const layer of plan.regions[0]!.layers)
+      expect(layer.compatibleRuntimes).toEqual(['provided.al2023', 'provided.al2']);
   });
 
   it('carries the build’s warning when the manifest says the layers will not load on Lambda', () => {

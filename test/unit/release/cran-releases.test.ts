@@ -31,9 +31,9 @@ describe('fetchCranReleases', () => {
   });
 
   it('says what went wrong when CRAN is unreachable or the page changed', async () => {
-    const down = (async () => new Response('', { status: 503 })) as unknown as typeof fetch;
+    const down = (async () => new Response('', { status: 404 })) as unknown as typeof fetch;
     await expect(fetchCranReleases('https://cran.example/R-4/', down)).rejects.toThrow(
-      "Cannot read CRAN's list of R releases at https://cran.example/R-4/: HTTP 503.",
+      "Cannot read CRAN's list of R releases at https://cran.example/R-4/: HTTP 404.",
     );
     const changed = (async () => new Response('<p>moved</p>', { status: 200 })) as unknown as typeof fetch;
     await expect(fetchCranReleases('https://cran.example/R-4/', changed)).rejects.toThrow(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ALLOWLIST_FILE_NAME, parseAllowlist } from '../../../src/pipeline/closure.js';
-import { PRUNE_RULES } from '../../../src/pipeline/prune.js';
+import { ALLOWLIST_FILE_NAME, parseAllowlist } from '../../../src/pipeline/tree/closure.js';
+import { PRUNE_RULES } from '../../../src/pipeline/tree/prune.js';
 import { dataFile } from '../../../src/paths.js';
 import { globToRegExp } from '../../../src/util/glob.js';
 

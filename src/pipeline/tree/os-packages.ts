@@ -3,7 +3,7 @@
  * package (and its version) of every shared library copied from the host into the layers.
  */
 import { realpath } from 'node:fs/promises';
-import { run } from '../util/exec.js';
+import { run } from '../../util/exec.js';
 
 export interface OwningPackage {
   type: 'deb' | 'rpm';

@@ -4,8 +4,8 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes } from '../util/format.js';
-import { LAMBDA_LIMITS, type LayerRecord } from '../layers.js';
+import { formatBytes } from '../../util/format.js';
+import { LAMBDA_LIMITS, type LayerRecord } from '../../layers.js';
 
 export interface SizedPath {
   /** Relative to the measured root, '/'-separated. */

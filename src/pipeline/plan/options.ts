@@ -6,11 +6,17 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { OptionIn, OptionName } from '../options/declarations.js';
-import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
+import type { OptionIn, OptionName } from '../../options/declarations.js';
+import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../../options/parse.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
-import type { PruneOptions } from './prune-options.js';
-import { sha256 } from '../util/hash.js';
+import {
+  PRUNE_SWITCH_NAMES,
+  PRUNE_SWITCHES,
+  type PruneInput,
+  type PruneOptions,
+  type PruneSwitch,
+} from './prune-options.js';
+import { sha256 } from '../../util/hash.js';
 
 export interface SourceOverride {
   /** A local path, file:// URL or http(s):// URL of the tarball. */
@@ -41,17 +47,10 @@ export interface BuildOptions {
   installToolchain: boolean;
 }
 
-/** The prune switches, by the PruneOptions field each sets. */
-export const PRUNE_INPUTS = {
-  'prune-translations': 'translations',
-  'prune-strip': 'strip',
-  'prune-docs': 'docs',
-  'prune-man-pages': 'manPages',
-  'prune-static-libs': 'staticLibs',
-  'prune-package-extras': 'packageExtras',
-  'prune-help': 'help',
-  'prune-headers': 'headers',
-} as const satisfies Partial<Record<OptionIn<'build'>, keyof PruneOptions>>;
+/** The prune switches' inputs, by the PruneOptions field each sets. */
+export const PRUNE_INPUTS = Object.fromEntries(
+  PRUNE_SWITCH_NAMES.map((name) => [PRUNE_SWITCHES[name].input, name]),
+) as Record<PruneInput, PruneSwitch>;
 
 /** Packages installed when neither packages nor a lockfile is given. */
 export const DEFAULT_PACKAGES = 'aws.s3';
@@ -107,6 +106,8 @@ function parsePackageRequest(
     throw optionError(
       'lockfile',
       `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      undefined,
+      { cause: error },
     );
   }
   const lock = parseRenvLock(text, file);
@@ -220,8 +221,8 @@ export function parseBuildOptions(
   }
 
   const prune = Object.fromEntries(
-    Object.entries(PRUNE_INPUTS).map(([name, key]) => [key, booleanOption(raw, name as OptionName)]),
-  ) as unknown as PruneOptions;
+    PRUNE_SWITCH_NAMES.map((name) => [name, booleanOption(raw, PRUNE_SWITCHES[name].input)]),
+  ) as PruneOptions;
 
   const mirror = get('source-mirror');
   const rSha = get('r-sha256');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { dataFile } from '../paths.js';
+import { dataFile } from '../../paths.js';
 
 /** A stage built from a source tarball: unpack, run its commands, install into its staging folder. */
 export interface SourceStageRecipe {
@@ -100,6 +100,11 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
     environment[name] = String(value);
   }
   return { environment, stages, rChecksums };
+}
+
+/** The stages built from a source tarball: the ones a source override may name. */
+export function sourceStageNames(recipe: Recipe): string[] {
+  return recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
 }
 
 export function loadRecipe(file: string = dataFile('stages.yml')): Recipe {

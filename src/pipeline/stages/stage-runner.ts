@@ -5,15 +5,16 @@
  */
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { dataFile } from '../paths.js';
-import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from './plan.js';
-import { run } from '../util/exec.js';
-import { tail } from '../util/fs.js';
-import { sha256File } from '../util/hash.js';
+import { UserError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { dataFile } from '../../paths.js';
+import { fillTemplate, type PlannedPackagesStage, type PlannedSourceStage } from '../plan/plan.js';
+import { run } from '../../util/exec.js';
+import { tail } from '../../util/fs.js';
+import { sha256File } from '../../util/hash.js';
 import { stepOf, withProgress } from './progress.js';
 import type { FetchedSource } from './sources.js';
+import { LIBRARY_DIRS } from '../../layers.js';
 
 export interface StageContext {
   prefix: string;
@@ -153,10 +154,7 @@ export async function runPackagesStage(
   ctx: StageContext,
 ): Promise<InstalledPackage[]> {
   await rm(ctx.destdir, { recursive: true, force: true });
-  const lib = path.join(
-    ctx.destdir + ctx.prefix,
-    stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
-  );
+  const lib = path.join(ctx.destdir + ctx.prefix, LIBRARY_DIRS[stage.library]);
   await mkdir(lib, { recursive: true });
   if (stage.packages.length === 0 && stage.localPackages.length === 0) return [];
   const work = path.join(ctx.buildDir, `${stage.name}.packages`);

@@ -1,8 +1,9 @@
 /** manifest.json: what is in the layers and how they were made. Deterministic: no timestamps, sorted lists. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TOOL_VERSION } from '../version.js';
-import type { Manifest, RPackageRecord } from '../layers.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { Manifest, RPackageRecord } from '../../layers.js';
+import { LAMBDA_RUNTIME } from '../../layers.js';
 
 /** Everything of the manifest but what this module fills in itself. */
 export type ManifestInputs = Omit<Manifest, 'schemaVersion' | 'tool' | 'compatibleRuntimes'>;
@@ -13,7 +14,7 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
     tool: { name: 'r-lambda-layer', version: TOOL_VERSION },
     rVersion: inputs.rVersion,
     architecture: inputs.architecture,
-    compatibleRuntimes: ['provided.al2023'],
+    compatibleRuntimes: [LAMBDA_RUNTIME],
     prefix: inputs.prefix,
     stages: inputs.stages,
     rPackages: [...inputs.rPackages].sort(

@@ -8,18 +8,18 @@ import { createWriteStream, type Stats } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yazl from 'yazl';
-import { UserError } from '../errors.js';
-import { isInside } from '../util/fs.js';
-import { sha256File } from '../util/hash.js';
-import type { LayerKind, LayerRecord } from '../layers.js';
+import { UserError } from '../../errors.js';
+import { isInside } from '../../util/fs.js';
+import { sha256File } from '../../util/hash.js';
+import { LAYER_TOP_FOLDERS, type LayerKind, type LayerRecord } from '../../layers.js';
 
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 export const MARKER_PREFIX = '.r-lambda-layer';
 
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
 export function layerOf(topEntry: string): LayerKind {
-  if (topEntry === 'R') return 'r';
-  if (topEntry === 'local') return 'r_lib';
+  if (topEntry === LAYER_TOP_FOLDERS.r) return 'r';
+  if (topEntry === LAYER_TOP_FOLDERS.r_lib) return 'r_lib';
   return 'subsystem';
 }
 
@@ -124,9 +124,10 @@ export async function collectEntries(
       let resolved;
       try {
         resolved = await stat(source);
-      } catch {
+      } catch (error) {
         throw new UserError(
           `${path.join(absRoot, name)} is a symlink to ${text}, which is outside ${absRoot} and does not exist`,
+          { cause: error },
         );
       }
       await store(source, resolved, name, followedDirs);

@@ -5,12 +5,12 @@
  */
 import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { dataFile } from '../paths.js';
-import { run } from '../util/exec.js';
-import { exists, isInside } from '../util/fs.js';
-import { globToRegExp } from '../util/glob.js';
+import { UserError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { dataFile } from '../../paths.js';
+import { run } from '../../util/exec.js';
+import { exists, isInside } from '../../util/fs.js';
+import { globToRegExp } from '../../util/glob.js';
 import { batches, ELF_TYPE, elfType, findElfFiles, splitByFileHeader } from './elf.js';
 
 export const ALLOWLIST_FILE_NAME = 'lambda-al2023-libraries.txt';

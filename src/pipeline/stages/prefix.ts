@@ -5,8 +5,8 @@
  */
 import { open, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { copyTree } from '../util/fs.js';
+import { UserError } from '../../errors.js';
+import { copyTree } from '../../util/fs.js';
 
 export const MARKER = '.r-lambda-layer-owned';
 export const LOCK = '.r-lambda-layer.lock';
@@ -62,6 +62,7 @@ export class Prefix {
         if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
           throw new UserError(
             `${this.dir} is in use by another r-lambda-layer build (process ${pid}); wait for it to finish, or build with another --prefix.`,
+            { cause: error },
           );
         }
         // The build that held it is gone (killed, machine restarted): the lock is stale.
@@ -97,6 +98,7 @@ export class Prefix {
     } catch (error) {
       throw new Error(
         `staged files missing at ${stagedPrefix} (${(error as Error).message}); a dependency was not built or restored`,
+        { cause: error },
       );
     }
     const existing = new Set(await readdir(this.dir));

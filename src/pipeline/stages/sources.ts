@@ -5,12 +5,12 @@
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
-import { downloadFile, HttpStatusError } from '../util/fetch.js';
-import { sha256File } from '../util/hash.js';
-import type { Logger } from '../log.js';
-import type { SourceSpec } from './plan.js';
-import type { Sha256Source } from '../layers.js';
+import { UserError } from '../../errors.js';
+import { DEFAULT_RETRY, downloadFile, HttpStatusError } from '../../util/fetch.js';
+import { sha256File } from '../../util/hash.js';
+import type { Logger } from '../../log.js';
+import type { SourceSpec } from '../plan/plan.js';
+import type { Sha256Source } from '../../layers.js';
 
 export interface FetchedSource {
   file: string;
@@ -47,23 +47,33 @@ const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 const localPath = (s: string): string => (s.startsWith('file://') ? fileURLToPath(s) : s);
 
 /** Download or copy `location` to `dest` (via a temporary name, so an interrupted fetch leaves nothing). */
-async function retrieve(location: string, dest: string, stageName: string, via: string): Promise<void> {
+async function retrieve(
+  location: string,
+  dest: string,
+  stageName: string,
+  via: string,
+  log: Logger,
+): Promise<void> {
   const tmp = `${dest}.part`;
   await mkdir(path.dirname(dest), { recursive: true });
   try {
     if (isUrl(location)) {
       try {
-        await downloadFile(location, tmp);
+        await downloadFile(location, tmp, {
+          retry: { ...DEFAULT_RETRY, onRetry: (m) => log.warn(`${stageName}: ${m}`) },
+        });
       } catch (error) {
         if (error instanceof HttpStatusError) {
           throw new UserError(
             `${stageName}: downloading ${location} failed with HTTP ${error.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`,
+            { cause: error },
           );
         }
         const reason = (error as Error).cause ?? (error as Error).message;
         throw new UserError(
           `${stageName}: cannot download ${location} (${String(reason)}). ` +
             `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`,
+          { cause: error },
         );
       }
     } else {
@@ -96,7 +106,7 @@ export async function fetchSource(
   const fileName = path.basename(localPath(location.split('?')[0] ?? location));
   const dest = path.join(downloadDir, `${stageName}-${fileName}`);
   await rm(dest, { force: true });
-  await retrieve(location, dest, stageName, via);
+  await retrieve(location, dest, stageName, via, log);
   const actual = await sha256File(dest);
   if (spec.sha256 && actual !== spec.sha256) {
     await rm(dest, { force: true });

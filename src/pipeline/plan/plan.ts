@@ -2,12 +2,12 @@
  * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
  * recipe, the options and the host before anything runs, and tested as data.
  */
-import { UserError } from '../errors.js';
-import { sha256 } from '../util/hash.js';
+import { UserError } from '../../errors.js';
+import { sha256 } from '../../util/hash.js';
 import type { PackagePin } from './lockfile.js';
 import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
-import type { HostInfo, Sha256Source } from '../layers.js';
+import type { HostInfo, Sha256Source } from '../../layers.js';
 
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS: Record<string, string[]> = { xz: ['5.6.0', '5.6.1'] };

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { compareVersions } from './glibc.js';
-import { LAMBDA_LIMITS, type Architecture, type HostInfo } from '../layers.js';
-import { UserError } from '../errors.js';
-import { runSync } from '../util/exec.js';
+import { compareVersions } from '../tree/glibc.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIME, type Architecture, type HostInfo } from '../../layers.js';
+import { UserError } from '../../errors.js';
+import { runSync } from '../../util/exec.js';
 
 /** Pure: the fields of /etc/os-release. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -90,6 +90,6 @@ export function hostWarning(host: HostInfo): string | undefined {
   return (
     `${where} Its glibc is not newer than Lambda's ${lambda}, so binaries built here can load on Lambda as far as ` +
     `glibc goes, but the system libraries copied into lib/ come from ${host.osId} ${host.osVersion}. ` +
-    `Try the layers in provided.al2023 before deploying, or build them in ${container}.`
+    `Try the layers in ${LAMBDA_RUNTIME} before deploying, or build them in ${container}.`
   );
 }

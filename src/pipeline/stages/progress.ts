@@ -3,7 +3,7 @@
  * A plain line at a steady pace names the stage, its current step and the time so far; it reads the same in a
  * terminal and in the Actions log (inside the Stages group). The full output stays in the stage's log file.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 
 /** How often a running stage reports, in seconds (R_LAMBDA_LAYER_PROGRESS_SECONDS overrides; 0 turns it off). */
 export function progressInterval(env: NodeJS.ProcessEnv = process.env): number {

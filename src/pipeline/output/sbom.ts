@@ -8,8 +8,14 @@
  * the tests validate against; and scanners that read it (Dependency-Track, Grype, Trivy) read SPDX too, not always
  * the other way round.
  */
-import { sha256 } from '../util/hash.js';
-import type { HostLibraryRecord, Manifest, RPackageRecord, StageRecord } from '../layers.js';
+import { sha256 } from '../../util/hash.js';
+import {
+  LIBRARY_DIRS,
+  type HostLibraryRecord,
+  type Manifest,
+  type RPackageRecord,
+  type StageRecord,
+} from '../../layers.js';
 
 export const SBOM_FILE = 'sbom.cdx.json';
 
@@ -104,7 +110,7 @@ function packageComponent(pkg: RPackageRecord, rVersion: string): Component {
       { name: `${PROP}:layer`, value: LAYER_OF[pkg.library] },
       {
         name: `${PROP}:library`,
-        value: pkg.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
+        value: LIBRARY_DIRS[pkg.library],
       },
       ...(pkg.priority ? [{ name: `${PROP}:priority`, value: pkg.priority }] : []),
     ],

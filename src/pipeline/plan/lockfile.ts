@@ -3,7 +3,7 @@
  * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
  * repository, and checks the installed version afterwards.
  */
-import { optionError, splitList } from '../options/parse.js';
+import { optionError, splitList } from '../../options/parse.js';
 
 /** One package at one exact version. */
 export interface PackagePin {
@@ -42,7 +42,9 @@ export function parseRenvLock(text: string, file: string): Lockfile {
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (error) {
-    throw optionError('lockfile', `${file} is not JSON (${(error as Error).message})`);
+    throw optionError('lockfile', `${file} is not JSON (${(error as Error).message})`, undefined, {
+      cause: error,
+    });
   }
   if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
     throw optionError('lockfile', `${file} has no "Packages" object`);

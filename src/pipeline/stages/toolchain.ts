@@ -1,8 +1,8 @@
 /** The build toolchain, as data per package manager, and the one command that installs it. */
-import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { HostInfo } from '../layers.js';
-import { run } from '../util/exec.js';
+import { UserError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { HostInfo } from '../../layers.js';
+import { run } from '../../util/exec.js';
 
 export const TOOLCHAIN = {
   // Amazon Linux 2023. `perl` (not perl-interpreter) brings the core modules OpenSSL's Configure uses;

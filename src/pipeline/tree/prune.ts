@@ -8,17 +8,18 @@
  */
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
-import { run } from '../util/exec.js';
-import { formatBytes } from '../util/format.js';
-import { globToRegExp } from '../util/glob.js';
+import type { Logger } from '../../log.js';
+import { run } from '../../util/exec.js';
+import { formatBytes } from '../../util/format.js';
+import { globToRegExp } from '../../util/glob.js';
 import { batches, ELF_TYPE, elfType, findElfFiles } from './elf.js';
-import type { PruneOptions } from './prune-options.js';
+import type { PruneOptions } from '../plan/prune-options.js';
+import { LAYOUT } from '../../layers.js';
 
 /** Where R's home may be under the prefix. */
-const R_HOMES = ['R/lib/R', 'R/lib64/R'];
+const R_HOMES = [LAYOUT.rHome, LAYOUT.rHome.replace('/lib/', '/lib64/')];
 /** Where installed packages are: R's own library and the user's site-library. */
-const LIBRARIES = [...R_HOMES.map((home) => `${home}/library`), 'local/lib/R/site-library'];
+const LIBRARIES = [...R_HOMES.map((home) => `${home}/library`), LAYOUT.siteLibrary];
 
 /**
  * A set of paths, as globs over '/'-separated paths relative to the prefix: `*` within one segment,

@@ -2,9 +2,9 @@
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
  */
-import { run } from '../util/exec.js';
+import { run } from '../../util/exec.js';
 import { batches, splitByFileHeader } from './elf.js';
-import { LAMBDA_LIMITS } from '../layers.js';
+import { LAMBDA_LIMITS, LAMBDA_RUNTIME } from '../../layers.js';
 
 const GLIBC_NAME = /\bName:\s+GLIBC_(\d+\.\d+(?:\.\d+)?)\b/;
 
@@ -105,7 +105,7 @@ export function lambdaGlibcVerdict(
   if (compareVersions(highest, limit) <= 0) {
     return {
       compatible: true,
-      message: `the layers need glibc ${highest}; provided.al2023 has glibc ${limit}`,
+      message: `the layers need glibc ${highest}; ${LAMBDA_RUNTIME} has glibc ${limit}`,
     };
   }
   const file =
@@ -117,7 +117,7 @@ export function lambdaGlibcVerdict(
     compatible: false,
     message:
       `these layers will not load on Lambda: they need glibc ${highest}${who}, ` +
-      `but Lambda's provided.al2023 runtime has glibc ${limit}. ` +
+      `but Lambda's ${LAMBDA_RUNTIME} runtime has glibc ${limit}. ` +
       'Build them in an amazonlinux:2023 container (or on an Amazon Linux 2023 host) instead.',
   };
 }
