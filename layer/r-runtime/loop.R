@@ -24,25 +24,15 @@ run_runtime <- function() {
 # 211 MB peak from the second event on, instead of the first event's 145 MB).
 COLLECT_AFTER_BYTES <- 1048576
 
-# The JSON codec, and jsonlite. With the C codec (lambdajson) jsonlite is needed only for classed
-# results (jsonlite::toJSON()), so it is loaded on first use, but must be there (measured: a
-# function that never needs it peaks at 72 MB instead of 73 for a small event, Debian's R 4.2);
-# without the codec it parses every event and is loaded now. Either way a missing jsonlite is an
-# init error (reported by the pure-R encoder, which needs no jsonlite).
+# The JSON codec (lambdajson), loaded now so the first event does not pay for it, and jsonlite,
+# loaded on first use (only classed values the codec does not know need it) but checked here: both
+# come with the r layer, and either missing is an init error naming the layer to rebuild.
 init_json_library <- function() {
   init_json()
-  problem <- if (is.null(json_state$native)) {
-    tryCatch({
-      jsonlite_ns()
-      NULL
-    }, error = conditionMessage)
-  } else if (!nzchar(json_library_path())) {
-    "it is not installed"
-  }
-  if (!is.null(problem)) {
+  if (!nzchar(runtime_package_path("jsonlite"))) {
     stop(init_failure("Runtime.InitError", sprintf(
-      "The R runtime cannot load the R package jsonlite (%s). jsonlite must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
-      problem, paste(.Library, collapse = ", "))))
+      "The R runtime cannot find the R package jsonlite. It must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
+      paste(.Library, collapse = ", "))))
   }
 }
 

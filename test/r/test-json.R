@@ -1,18 +1,13 @@
-# The runtime's JSON (layer/r-runtime/json.R and the C codec data/lambdajson): the R encoder and
-# the C encoder write the same bytes, on JSON events and on R values a handler may return, at
-# small chunk sizes too; the C parser returns jsonlite's values, quirks included, and fails where
-# it fails; doubles are written losslessly; large shapes round-trip; the pure-R string escaper
-# is jsonlite's.
+# The runtime's JSON (layer/r-runtime/json.R and its C codec, data/lambdajson): the C parser returns
+# jsonlite's values, quirks included, and fails where it fails; the C encoder writes jsonlite's shapes
+# (byte-identical to jsonlite where jsonlite's 15 digits are exact), round-trips data frames, matrices,
+# factors, dates and times, and writes every double as JavaScript's JSON.stringify does (compared with
+# Node byte for byte on a million random bit patterns); init fails clearly without the codec.
 source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
 
 invisible(loadNamespace("jsonlite"))
-rt <- runtime_env(c("json.R"))
-rt$init_json()
-rt$json_state$native <- NULL # rt is the R code; the C codec is called directly as `native`
-invisible(rt$jsonlite_ns()) # as the runtime loads it without the codec (with jsonlite's escaper)
 
-# The C codec (data/lambdajson), built here with this R: the runtime's R code and it are held to the
-# same bytes, and its parser to jsonlite's values.
+# The C codec (data/lambdajson), built here with this R, as the build installs it into the r layer.
 # From a copy: an install compiles in the source folder, and the project's must stay sources only.
 native_lib <- file.path(tempdir(), "native-lib")
 dir.create(native_lib)
@@ -24,27 +19,15 @@ if (!check("the C codec builds and loads", !is.null(native))) {
   cat(install_log, sep = "\n")
   finish()
 }
-native_text <- function(x) rawToChar(native$encode_json_bytes(x, rt$encode_json))
+.libPaths(c(native_lib, .libPaths()))
+rt <- runtime_env(c("json.R"))
+rt$init_json()
 
-# Both write the same text, or both fail (a value jsonlite cannot write either).
-encode_or_error <- function(encode, x) tryCatch(encode(x), error = function(e) "<error>")
-same_as_native <- function(x) identical(encode_or_error(rt$encode_json, x), encode_or_error(native_text, x))
-
-# The same through the tree encoder only (small lists otherwise go node by node), whole and cut
-# into chunks of a few nodes (the chunked path of node_texts()).
-same_in_chunks <- function(x, limits = c(1L, 3L, 50L, 4096L)) {
-  expected <- encode_or_error(native_text, x)
-  saved <- c(rt$LEVEL_LIMIT, rt$TREE_MIN_LENGTH)
-  on.exit({
-    rt$LEVEL_LIMIT <- saved[[1L]]
-    rt$TREE_MIN_LENGTH <- saved[[2L]]
-  })
-  rt$TREE_MIN_LENGTH <- 0L
-  all(vapply(limits, function(limit) {
-    rt$LEVEL_LIMIT <- limit
-    identical(encode_or_error(rt$encode_json, x), expected)
-  }, NA))
-}
+encode <- function(x) rawToChar(rt$serialize_result(x))
+encode_or_error <- function(x) tryCatch(encode(x), error = function(e) "<error>")
+# What jsonlite writes with the runtime's options (digits = NA: its most, 15 significant).
+jsonlite_text <- function(x) as.character(jsonlite::toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA))
+same_as_jsonlite <- function(x) identical(encode(x), jsonlite_text(x))
 
 # The C parser returns what jsonlite returns, or both fail.
 jsonlite_parse <- function(text) {
@@ -64,6 +47,7 @@ lone_surrogate_differs <- function(text) {
 }
 
 parse <- function(text) rt$parse_event(charToRaw(enc2utf8(text)))
+native_text <- function(x) rawToChar(native$encode_json_bytes(x, rt$encode_fallback))
 
 # --- JSON events ---------------------------------------------------------------------------------
 events <- c(
@@ -77,53 +61,111 @@ events <- c(
   '{"a":[1,"1",true,null],"b":[{"x":1},{"x":"1"},{"x":true},{"x":null},{"x":[1]},{"x":{}}]}',
   '{"Records":[{"messageId":"1","body":"{\\"k\\": 1}","attributes":{"ApproximateReceiveCount":"1"},"md5":null}]}'
 )
-for (text in events) check(paste("event", substr(text, 1, 40)), same_as_native(parse(text)) && same_in_chunks(parse(text)))
+# An event echoes to JSON that parses back to the same event: the same values, numbers exactly equal (a whole double
+# such as 2.0 or -0 is written as JavaScript writes it, "2" and "0", and read back as an integer).
+echoes <- function(x) isTRUE(all.equal(parse(encode(x)), x, tolerance = 0))
+for (text in events) check(paste("event echoes", substr(text, 1, 40)), echoes(parse(text)))
 
 fixtures <- list.files(file.path(REPO_ROOT, "test", "fixtures", "events"), pattern = "\\.json$", full.names = TRUE)
 for (f in fixtures) {
   x <- rt$parse_event(readBin(f, "raw", file.size(f)))
-  check(paste("fixture", basename(f)), same_as_native(x) && same_in_chunks(x))
+  check(paste("fixture echoes", basename(f)), echoes(x))
 }
 
-# --- R values a handler may return ---------------------------------------------------------------
+# --- R values a handler may return: jsonlite's shapes -------------------------------------------
+# Numbers here are exact in jsonlite's 15 digits and written alike by both (no 1e-7 or 1e21, which JavaScript's rules
+# write as "1e-7" and "1e+21" and jsonlite as "1e-07" and "1e+21"), so the texts must be byte-identical.
+frame <- data.frame(n = c(1.5, NA, -2), i = c(1L, NA, 3L), s = c("a", NA, "c\"\n"), l = c(TRUE, NA, FALSE),
+                    f = factor(c("u", NA, "v")), d = as.Date(c("2024-01-02", NA, "1969-12-31")),
+                    t = as.POSIXct(c("2024-01-02 03:04:05", NA, "1960-06-30 23:59:59"), tz = "UTC"), stringsAsFactors = FALSE)
 values <- list(
   NULL, list(), setNames(list(), character(0)), character(0), integer(0), NA, NA_character_, NA_real_, NA_integer_,
-  c(1, NA, Inf, -Inf, NaN), 1:3, c(a = 1), list(c(a = 1), c(b = "x")), c(TRUE, NA), "x", I(5), I("a"), I(c(1, 2)),
-  list(v = c(1, NA), s = NA_character_), list(one = I(5), scalar = 5),
+  c(1, NA, Inf, -Inf, NaN), 1:3, c(a = 1), c(a = 1, b = 2), list(c(a = 1), c(b = "x")), c(TRUE, NA), "x", I(5), I("a"),
+  I(c(1, 2)), list(v = c(1, NA), s = NA_character_), list(one = I(5), scalar = 5),
   list(a = 1:2, b = list(), c = NULL, d = list(NULL), e = letters),
-  list(frame = data.frame(a = 1:2, b = c("x", "y")), m = matrix(1:4, 2), f = factor(c("u", "v")), d = as.Date("2024-01-02")),
+  frame, frame[0, ], frame[, 0], data.frame(x = 1:2, row.names = c("a", "b")), data.frame(x = I(list(1:2, "a", NULL))),
+  structure(data.frame(a = 1:2, b = c(0.5, 0.25)), class = c("tbl_df", "tbl", "data.frame")),
+  list(frames = list(frame, data.frame(z = 1)), inner = list(deeper = frame[2:3, c("f", "d")])),
+  matrix(c(1.5, 2, 3, 4, NA, 6), 2), matrix(c("a", NA, "b", "c"), 2), matrix(c(TRUE, FALSE), 1), matrix(1L, 1, 1),
+  matrix(numeric(0), 0, 2), array(1:24, c(2, 3, 4)), array(1:3, 3), list(m = matrix(1:4, 2, dimnames = list(c("a", "b"), NULL))),
+  factor(c("x", "y", NA)), factor("x"), factor(character(0)), as.Date("2024-01-02"), as.Date(c("2024-01-02", NA)),
+  as.POSIXct("2024-01-02 03:04:05", tz = "America/New_York"), as.POSIXlt("2024-01-02 03:04:05", tz = "UTC"),
   list(fs = list(factor("a"), factor("b")), ds = list(as.Date("2024-01-02"), as.Date("2024-01-03"))),
-  list(t = Sys.time() - Sys.time(), cx = 1i, r = as.raw(1), rs = list(as.raw(1), as.raw(2))),
-  list(raw = structure('{"kept": 1.50}', class = "json"), inner = list(structure("[1, 2]", class = "json"))),
-  list(j = jsonlite::toJSON(list(a = 1:2))),
-  structure(list(a = 1), class = "foo"), structure(list(a = 1), foo = "bar"), list(x = structure(list(1, 2), foo = "bar")),
+  list(r = as.raw(1), rs = list(as.raw(1), as.raw(2))), list(I(list(1, "a"))),
   list(mixed = list(1L, 2.5, "a", TRUE, NULL, NA, list()), ints = list(1L, 2L, NA_integer_), lg = list(TRUE, NA, FALSE)),
   list(lg_num = list(TRUE, 1), int_num = list(1L, 2.5), named_scalars = list(c(a = 1), 2)),
   list(latin1 = iconv("caf\u00e9", "UTF-8", "latin1"), keys = setNames(list(1, 2), c("k\u00e9", "a\"b\n"))),
-  list(neg_zero = -0, digits = c(0.1 + 0.2, 1 / 3, 1e21, 123456789012345678, 5e-324, 2^53 + 1)),
-  setNames(list(1, 2, 3), c("a", "", NA)), list(list(list(list()))), rep(list(list(a = 1, b = "x")), 5)
+  list(list(list(list()))), rep(list(list(a = 1, b = "x")), 5)
 )
-for (i in seq_along(values)) check(sprintf("R value %d", i), same_as_native(values[[i]]) && same_in_chunks(values[[i]]))
+for (i in seq_along(values)) {
+  check(sprintf("R value %d is written as jsonlite writes it: %s", i, substr(paste(deparse(values[[i]]), collapse = ""), 1, 50)),
+        same_as_jsonlite(values[[i]]))
+}
+x <- data.frame(a = 1)
+x$m <- matrix(1:2, 1)
+x$inner <- data.frame(p = "q", d = as.Date("2024-05-06"))
+check("a data frame with matrix and data frame columns is written as jsonlite writes it", same_as_jsonlite(x))
 
-# A value that cannot be written stays an error (the runtime's Runtime.MarshalError).
-check("an environment is an error", inherits(tryCatch(rt$encode_json(list(a = new.env())), error = identity), "error"))
+# Two differences from jsonlite, kept from the runtime's earlier encoders: JSON text (raw_json(), jsonlite::toJSON())
+# goes in unchanged anywhere (jsonlite quotes it as a string inside a list), and empty or NA names stay "" and "NA"
+# (jsonlite numbers them by position).
+check("json text (raw_json(), jsonlite::toJSON()) goes in unchanged, at the top and inside",
+      identical(encode(list(raw = structure('{"kept": 1.50}', class = "json"), inner = list(structure("[1, 2]", class = "json")),
+                            j = jsonlite::toJSON(list(a = 1:2)))),
+                '{"raw":{"kept": 1.50},"inner":[[1, 2]],"j":{"a":[1,2]}}'))
+check("empty and NA names are written as \"\" and \"NA\"", identical(encode(setNames(list(1, 2, 3), c("a", "", NA))), '{"a":1,"":2,"NA":3}'))
 
-# --- Random trees --------------------------------------------------------------------------------
+# A value that cannot be written is an error (the runtime's Runtime.MarshalError), never a wrong text.
+check("an environment is an error", identical(encode_or_error(list(a = new.env())), "<error>"))
+check("a class jsonlite does not know is an error", identical(encode_or_error(structure(1:3, class = "unknown")), "<error>"))
+
+# --- Round trips: every number reads back as the same double ----------------------------------------
+set.seed(3)
+n <- 500
+bits <- readBin(as.raw(sample(0:255, 8 * n, TRUE)), "double", n)
+bits[!is.finite(bits)] <- 0.5
+rows <- data.frame(dbl = c(runif(n - 5) * 10^sample(-20:20, n - 5, TRUE), 0.1 + 0.2, 1 / 3, 1e21, 1e-7, NA),
+                   bits = bits, int = c(sample(-1e6:1e6, n - 1), NA), fct = factor(sample(c("lo", "hi", NA), n, TRUE)),
+                   day = as.Date("1970-01-01") + c(sample(-30000:30000, n - 1), NA),
+                   when = as.POSIXct("2000-01-01", tz = "UTC") + c(sample(-1e9:1e9, n - 1), NA))
+back <- jsonlite::fromJSON(encode(rows))
+check("a data frame round-trips: doubles exactly (not jsonlite's 15 digits), integers, NA, factors, Dates, POSIXct",
+      identical(back$dbl, rows$dbl) && identical(back$bits, rows$bits) && identical(back$int, rows$int) &&
+        identical(back$fct, as.character(rows$fct)) && identical(as.Date(back$day), rows$day) &&
+        identical(as.POSIXct(back$when, tz = "UTC"), rows$when))
+check("the issue's example: data.frame(x = 0.1 + 0.2, y = 1/3)",
+      identical(encode(data.frame(x = 0.1 + 0.2, y = 1 / 3)), '[{"x":0.30000000000000004,"y":0.3333333333333333}]'))
+nested <- list(a = list(rows[1:50, ], list(b = rows[51:60, c("dbl", "bits")])), c = rows[61:70, "bits", drop = FALSE])
+back <- jsonlite::fromJSON(encode(nested), simplifyVector = TRUE, simplifyDataFrame = TRUE)
+check("nested lists of data frames round-trip", identical(back$a[[2L]]$b$bits, rows$bits[51:60]) &&
+        identical(back$a[[1L]]$dbl, rows$dbl[1:50]) && identical(back$c$bits, rows$bits[61:70]))
+m <- matrix(c(bits[1:200], runif(100) / 3), 30)
+check("a matrix round-trips row-major, exactly", identical(jsonlite::fromJSON(encode(m)), m))
+check("an integer matrix with NA round-trips", identical(jsonlite::fromJSON(encode(matrix(c(1:5, NA), 3))), matrix(c(1:5, NA), 3)))
+check("an event's numbers echo exactly", identical(parse(encode(parse('{"a":[0.30000000000000004,1e-300,5e-324,1.7976931348623157e308]}'))),
+                                                   list(a = list(0.1 + 0.2, 1e-300, 5e-324, .Machine$double.xmax))))
+
+# --- Random trees: the same values as jsonlite's text, numbers to 15 digits --------------------------
 set.seed(9)
 random_value <- function(depth) {
-  pick <- if (depth > 4) sample(1:6, 1) else sample(1:9, 1)
+  pick <- if (depth > 4) sample(1:6, 1) else sample(1:10, 1)
   switch(pick,
     sample(c(-3L, 0L, 7L, NA_integer_), 1), sample(c(0.1, -2.5, 1e-7, 3, 1 / 3, NA), 1),
     sample(c("a", "", "\u00e9\n", "q\"\\", NA), 1), sample(c(TRUE, FALSE, NA), 1), NULL,
-    sample(list(1:2, c("x", "y"), numeric(0)), 1)[[1L]],
+    sample(list(1:2, c("x", "y"), numeric(0), factor(c("p", "q")), as.Date("2020-02-29")), 1)[[1L]],
     lapply(seq_len(sample(0:4, 1)), function(i) random_value(depth + 1)),
     setNames(lapply(1:3, function(i) random_value(depth + 1)), sample(c("id", "v", "w", "id2"), 3)),
-    lapply(seq_len(sample(1:6, 1)), function(i) list(id = i, name = paste0("n", i), v = random_value(depth + 2)))
+    lapply(seq_len(sample(1:6, 1)), function(i) list(id = i, name = paste0("n", i), v = random_value(depth + 2))),
+    data.frame(id = 1:2, v = c(0.25, 1 / 7), s = c("x", NA))
   )
+}
+same_values <- function(x) {
+  ours <- jsonlite::fromJSON(encode(x), simplifyVector = FALSE)
+  isTRUE(all.equal(ours, jsonlite::fromJSON(jsonlite_text(x), simplifyVector = FALSE), tolerance = 1e-14))
 }
 for (i in 1:150) {
   x <- list(root = random_value(0), more = random_value(1))
-  check(sprintf("random tree %d", i), same_as_native(x) && same_in_chunks(x, c(2L, 7L)))
+  check(sprintf("random tree %d: jsonlite's values", i), same_values(x))
 }
 
 # --- Large shapes --------------------------------------------------------------------------------
@@ -138,29 +180,29 @@ shapes <- list(
   wide = list(setNames(as.list(seq_len(2000) / 7), paste0("k", seq_len(2000))), setNames(as.list(letters), LETTERS)),
   deep = Reduce(function(inner, i) list(level = i, inner = inner), 1:120, list()),
   deep_arrays = Reduce(function(inner, i) list(inner), 1:120, list(1)),
-  # Past the C encoder's 1000 levels, where it hands the rest to the R encoder.
   deeper = Reduce(function(inner, i) list(level = i, inner = inner), 1:1500, list(end = TRUE)),
   long_strings = list(a = strrep("x\u00e9\"", 200000), b = list(strrep("\n", 1000), strrep("y", 300000))),
   long_numbers = list(values = as.list(sin(seq_len(30000))), ints = as.list(seq_len(20000))),
   long_vector = list(values = sin(seq_len(30000)), flags = rep(c(TRUE, FALSE, NA), 1000))
 )
-for (name in names(shapes)) check(paste("shape", name), same_as_native(shapes[[name]]))
-check("shape records in chunks of 1000", same_in_chunks(shapes$records, 1000L))
+check("deeper than the encoder's 10,000 levels is an error, not a crash",
+      identical(encode_or_error(Reduce(function(inner, i) list(inner), 1:10005, list())), "<error>"))
 
 # At full size: an event echoes to the same text, and that text parses to the same event.
 echo_is_stable <- function(x) {
-  event <- parse(rt$encode_json(x))
-  text <- rt$encode_json(event)
-  identical(text, rt$encode_json(x)) && identical(parse(text), event)
+  event <- parse(encode(x))
+  text <- encode(event)
+  identical(text, encode(x)) && identical(parse(text), event)
 }
+for (name in names(shapes)) check(paste("shape echoes", name), echo_is_stable(shapes[[name]]))
 check("40,000 records echo", echo_is_stable(list(records = records(40000))))
 check("nesting 1000 deep echoes", echo_is_stable(Reduce(function(inner, i) list(inner, i), 1:1000, list())))
 
 # --- The C parser against jsonlite ----------------------------------------------------------------
 for (text in events) check(paste("C parse, event", substr(text, 1, 30)), same_parse(text))
 for (f in fixtures) check(paste("C parse, fixture", basename(f)), same_parse(readChar(f, file.size(f), useBytes = TRUE)))
-for (name in names(shapes)) check(paste("C parse, shape", name), same_parse(rt$encode_json(shapes[[name]])))
-check("C parse, 40,000 records", same_parse(rt$encode_json(list(records = records(40000)))))
+for (name in names(shapes)) check(paste("C parse, shape", name), same_parse(encode(shapes[[name]])))
+check("C parse, 40,000 records", same_parse(encode(list(records = records(40000)))))
 
 quirks <- c(
   "[-0, 0, 2147483647, -2147483647, -2147483648, 2147483648, 9007199254740993, 123456789012345678901234567890, -9223372036854775808, 18446744073709551616, 999999999999999999, 1000000000000000000]",
@@ -211,7 +253,7 @@ check("C parse: the error says where", identical(tryCatch(native$parse_json_byte
 
 # Random edits of valid texts: the C parser and jsonlite agree on every one (the same value, or both fail).
 set.seed(11)
-seeds <- c(events, quirks, vapply(1:40, function(i) rt$encode_json(list(root = random_value(0))), ""))
+seeds <- c(events, quirks, vapply(1:40, function(i) encode(list(root = random_value(0))), ""))
 alphabet <- c(strsplit('{}[],:"\\ 0123456789.eE+-/*tfnu', "")[[1L]], "\u00e9", "\n")
 mutate <- function(text) {
   chars <- strsplit(text, "")[[1L]]
@@ -264,47 +306,64 @@ check("C parse: records that share key and string vectors stay independent when 
   identical(event, list(list(z = "y", b = 1L), list(a = "x", b = 2L)))
 })
 
-# --- Doubles: the same digits from both encoders, and every one reads back ------------------------
+# --- Doubles: JavaScript's JSON.stringify, byte for byte ------------------------------------------
+# A million random bit patterns reach every exponent (subnormals, NaN, infinities too), where the C encoder bisects
+# with printf; between 1e-5 and 1e17 it computes the shortest digits in integers, so that range gets many values of
+# its own, with powers of ten and two and their neighbours, ties and carries. R writes them through the runtime,
+# Node's JSON.stringify writes the same doubles (read from their bytes), and the texts must be equal.
 set.seed(5)
-# Random bit patterns reach every exponent (subnormals, NaN, infinities too), where the C encoder asks printf for
-# digits; between 1e-5 and 1e17 it computes them in integers, so that range gets many values of its own, with ties
-# at 15 digits (123456789012345.5), powers of ten and their neighbours, and carries (999999999999999.6).
-random_bits <- readBin(as.raw(sample(0:255, 8 * 100000, TRUE)), "double", 100000)
+random_bits <- readBin(as.raw(sample(0:255, 8 * 1e6, TRUE)), "double", 1e6)
 powers <- 10^(-30:30)
-doubles <- c(runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm(5000), sin(seq_len(5000)) * 1000, random_bits,
-             runif(100000) * 10^sample(-6:17, 100000, TRUE), round(runif(20000), 2), powers,
-             powers * (1 + .Machine$double.eps), powers * (1 - .Machine$double.eps), 2^(seq(-1074, 1023, by = 7)),
-             .Machine$double.xmax, .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e22, 1e23, 9.999999999999999e22,
-             0.5, 2.5e-5, 1e-5, 123456789012345.5, 123456789012344.5, 999999999999999.4, 999999999999999.6,
-             9999999999999998, 99999999999999984, 9.999999999999999e16)
-c_text <- native_text(doubles)
-check("doubles: C and R write the same digits", identical(rt$encode_json(doubles), c_text))
+doubles <- c(random_bits, runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm(5000), sin(seq_len(5000)) * 1000,
+             runif(200000) * 10^sample(-6:17, 200000, TRUE), round(runif(20000), 2), powers,
+             powers * (1 + .Machine$double.eps), powers * (1 - .Machine$double.eps), 2^(-1074:1023), 10^(-323:308),
+             .Machine$double.xmax, .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e21, 1e22, 1e23, 9.999999999999999e22,
+             1e-7, 1e-6, 0.5, 2.5e-5, 1e-5, 123456789012345.5, 123456789012344.5, 999999999999999.4, 999999999999999.6,
+             9999999999999998, 99999999999999984, 9.999999999999999e16, 2^53, 2^53 + 2, -1.5e300, 1e17, 1e17 * (1 - 2^-53))
+check(sprintf("doubles: %d written through the runtime as Node's JSON.stringify writes them", length(doubles)), {
+  bin <- tempfile(fileext = ".bin")
+  ours <- tempfile(fileext = ".json")
+  writeBin(doubles, bin, endian = "little")
+  writeBin(rt$serialize_result(doubles), ours)
+  compare <- paste(
+    "const fs = require('fs'); const b = fs.readFileSync(process.argv[1]);",
+    "const x = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));",
+    "const node = JSON.stringify(Array.from(x)); const ours = fs.readFileSync(process.argv[2], 'utf8');",
+    "if (node !== ours) { const a = ours.slice(1, -1).split(','), e = node.slice(1, -1).split(',');",
+    "  const i = a.findIndex((v, k) => v !== e[k]); console.log('differs at', i, a[i], e[i]); process.exit(1); }",
+    "if (JSON.stringify(JSON.parse(ours)) !== ours) process.exit(2);")
+  status <- system2("node", c("-e", shQuote(compare), bin, ours))
+  identical(status, 0L)
+})
 finite <- is.finite(doubles)
-check("doubles: every one reads back as itself (strtod, through jsonlite), and the others are null",
-      all(as.numeric(unlist(jsonlite::parse_json(native_text(doubles[finite])))) == doubles[finite]) &&
-        all(vapply(doubles[!finite], native_text, "") == "null"))
-# R's as.numeric() reads these 15 digits as x itself; strtod (a JSON reader) as the next double.
-x <- jsonlite::parse_json("938.04508067290794")
-check("doubles: 15 digits are used only where a JSON reader reads them back",
-      identical(rt$format_doubles(x), "938.04508067290794") && identical(native_text(x), "938.04508067290794"))
+check("doubles: every one reads back as itself (the runtime's parser), and the others are null",
+      identical(vapply(parse(encode(doubles[finite])), as.numeric, 0), doubles[finite]) &&
+        all(vapply(doubles[!finite][1:10], encode, "") == "null"))
+check("doubles: JavaScript's notation (1e21 and 1e-7 switch to exponents, -0 is 0)",
+      identical(encode(c(1e21, 1e20, 1e-7, 1e-6, -0, 1.5e-7, 123e-20, 0.1, 100)),
+                "[1e+21,100000000000000000000,1e-7,0.000001,0,1.5e-7,1.23e-18,0.1,100]"))
 
-# --- The runtime picks the codec -------------------------------------------------------------------
-check("the runtime uses the C codec where lambdajson is installed, and R_LAMBDA_JSON=r turns it off", local({
-  old <- .libPaths()
-  on.exit(.libPaths(old))
-  .libPaths(c(native_lib, old))
-  with_c <- runtime_env(c("json.R"))
-  with_c$init_json()
-  Sys.setenv(R_LAMBDA_JSON = "r")
-  on.exit(Sys.unsetenv("R_LAMBDA_JSON"), add = TRUE)
-  with_r <- runtime_env(c("json.R"))
-  with_r$init_json()
-  event <- charToRaw('{"a":[1,2.5,"x"],"b":{}}')
-  identical(with_c$json_codec(), "C") && identical(with_r$json_codec(), "R") &&
-    identical(with_c$serialize_result(with_c$parse_event(event)), with_r$serialize_result(with_r$parse_event(event)))
-}))
+# --- Init: the codec is required -------------------------------------------------------------------
+init_error <- function(lib, codec_version = NULL) {
+  script <- tempfile(fileext = ".R")
+  writeLines(c(
+    sprintf(".libPaths(%s)", deparse(c(lib, .Library))),
+    "env <- new.env(parent = baseenv())",
+    sprintf("for (part in c('log.R', 'json.R', 'handler.R')) sys.source(file.path(%s, part), envir = env)", deparse(RUNTIME_DIR)),
+    if (!is.null(codec_version)) sprintf("env$CODEC_VERSION <- %s", deparse(codec_version)),
+    "e <- tryCatch({ env$init_json(); NULL }, error = identity)",
+    "cat(if (is.null(e)) 'loaded' else paste(e$type, conditionMessage(e)))"
+  ), script)
+  paste(system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE), collapse = "\n")
+}
+check("without the codec, init fails and says to rebuild the r layer",
+      grepl("^Runtime.InitError The R runtime cannot load its JSON codec, the R package lambdajson .*rebuild the r layer",
+            init_error(tempfile())))
+check("a codec of another version (layers of different builds) fails init, naming both layers",
+      grepl("^Runtime.InitError .*lambdajson 2\\.0\\.0.*different builds.*Rebuild both layers", init_error(native_lib, "9.9.9")))
+check("the codec of this runtime's version loads", identical(init_error(native_lib), "loaded"))
 
-check("with the C codec, jsonlite is loaded only when a classed value needs it", {
+check("jsonlite is loaded only when a classed value the codec does not know needs it", {
   script <- tempfile(fileext = ".R")
   writeLines(c(
     sprintf(".libPaths(c(%s, .libPaths()))", deparse(native_lib)),
@@ -313,31 +372,25 @@ check("with the C codec, jsonlite is loaded only when a classed value needs it",
             deparse(RUNTIME_DIR)),
     "env$init_json_library()",
     "before <- isNamespaceLoaded('jsonlite')",
-    "plain <- rawToChar(env$serialize_result(env$parse_event(charToRaw('{\"a\":[1,\"x\",{}]}'))))",
+    "plain <- rawToChar(env$serialize_result(list(env$parse_event(charToRaw('{\"a\":[1,\"x\",{}]}')), data.frame(d = Sys.Date()))))",
     "after_plain <- isNamespaceLoaded('jsonlite')",
-    "classed <- rawToChar(env$serialize_result(list(d = as.Date('2024-01-02'))))",
-    "cat(env$json_codec(), before, after_plain, isNamespaceLoaded('jsonlite'), plain, classed, sep = '\\n')"
+    "classed <- rawToChar(env$serialize_result(list(z = 1i)))",
+    "cat(before, after_plain, isNamespaceLoaded('jsonlite'), classed, sep = '\\n')"
   ), script)
   out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
-  identical(out, c("C", "FALSE", "FALSE", "TRUE", '{"a":[1,"x",{}]}', rt$encode_json(list(d = as.Date("2024-01-02")))))
+  identical(out, c("FALSE", "FALSE", "TRUE", '{"z":"0+1i"}'))
 })
 
-# --- The pure-R string escaper is jsonlite's -----------------------------------------------------
+# --- Error reports are written in R (they must work when the codec is what failed) -------------------
 strings <- enc2utf8(c(intToUtf8(1:127, multiple = TRUE), "h\u00e9\nllo\u0001 \U0001F600", "", "a\"b\\c",
-                      paste0("\u00e9", intToUtf8(c(2, 8, 9, 10, 12, 13, 31, 127))), "\u2028"))
-check("the R escaper writes what jsonlite's does",
-      identical(rt$quote_json_strings_r(strings), rt$json_state$quote(strings)))
-check("control characters become \\u00XX, not ?", identical(rt$quote_json_strings_r("a\001\037"), "\"a\\u0001\\u001f\""))
-check("no strings give no text", identical(rt$quote_json_strings_r(character()), character()))
-
-without_jsonlite_escaper <- function(x) {
-  saved <- rt$json_state$quote
-  on.exit(rt$json_state$quote <- saved)
-  rt$json_state$quote <- NULL
-  rt$encode_json(x)
-}
-for (text in events) check(paste("R escaper, event", substr(text, 1, 30)), identical(without_jsonlite_escaper(parse(text)), rt$encode_json(parse(text))))
-writable <- Filter(function(v) !identical(encode_or_error(rt$encode_json, v), "<error>"), values)
-check("R escaper, R values", identical(without_jsonlite_escaper(writable), rt$encode_json(writable)))
+                      paste0("\u00e9", intToUtf8(c(2, 8, 9, 10, 12, 13, 31, 127))), "\u2028", "</script>"))
+check("the report's string escaper writes what the C encoder and jsonlite write",
+      identical(paste0("[", paste(rt$quote_json_strings(strings), collapse = ","), "]"), encode(strings)) &&
+        identical(encode(strings), jsonlite_text(strings)))
+check("no strings give no text", identical(rt$quote_json_strings(character()), character()))
+report <- list(errorMessage = "boom \"x\"\n", errorType = "Runtime.X", stackTrace = I(c("a()", "b()")))
+check("an error report's bytes are the encoder's", identical(rawToChar(rt$error_report_bytes(report)), encode(report)) &&
+        identical(rawToChar(rt$error_report_bytes(list(errorMessage = "m", errorType = "t", stackTrace = I(character())))),
+                  '{"errorMessage":"m","errorType":"t","stackTrace":[]}'))
 
 finish()
