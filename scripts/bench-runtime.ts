@@ -12,12 +12,12 @@
  *  - large events (scripts/bench-payloads.ts): records of 1 KB to 5 MB, and the other shapes at 3 MB.
  *    For each, the echo's billed Duration (median), jsonlite's parse of the same bytes in a separate R
  *    (median, same run), their ratio, and the R process's peak memory (VmHWM, a fresh runtime per case),
- *    with each JSON codec: the C one (data/lambdajson, built here for this R, as the r layer carries it) and
- *    the runtime's R code (what runs without it).
+ *    with the runtime's JSON codec (data/lambdajson, built here for this R, as the r layer carries it).
  *
  * Usage: npx tsx scripts/bench-runtime.ts [--out FILE] [--rscript PATH] [--events N] [--cold-runs N] [--guide-events N]
- *          [--payload-runs N] [--skip-large] [--only-large] [--codecs C,R] [--layer DIR]
+ *          [--payload-runs N] [--skip-large] [--only-large] [--codecs C] [--layer DIR]
  * --layer runs another copy of layer/ (bootstrap and r-runtime), e.g. an older commit's, for a before/after.
+ * --codecs C,R measures an older layer/ (before the runtime had one codec) with its R code too.
  * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table. `guide` in
  * --guide-events and in the JSON means the original blog recipe's way.
  */
@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
     'payload-runs': { type: 'string', default: '5' },
     'skip-large': { type: 'boolean', default: false },
     'only-large': { type: 'boolean', default: false },
-    codecs: { type: 'string', default: 'C,R' },
+    codecs: { type: 'string', default: 'C' },
     layer: { type: 'string', default: path.join(ROOT, 'layer') },
   },
 });
@@ -225,7 +225,8 @@ echo <- function(event, context) {
 }
 `;
 
-/** The C codec through R_LIBS (the runtime finds it there when R's own library lacks it); the R code by R_LAMBDA_JSON=r. */
+/** The C codec through R_LIBS (the runtime finds it there when R's own library lacks it); R_LAMBDA_JSON=r asked an older
+ * runtime for its R code. */
 function echoEmulator(codec: Codec = 'C'): Promise<LambdaEmulator> {
   const taskRoot = mkdtempSync(path.join(os.tmpdir(), 'bench-echo-'));
   writeFileSync(path.join(taskRoot, 'echo.R'), ECHO_HANDLER);

@@ -18,5 +18,5 @@ local({
   for (part in c("log.R", "api.R", "json.R", "context.R", "handler.R", "loop.R")) {
     sys.source(file.path(here, part), envir = runtime, keep.source = FALSE)
   }
-  runtime$run_runtime()
+  runtime$run_runtime(here)
 })
