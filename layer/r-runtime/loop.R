@@ -14,9 +14,19 @@ run_runtime <- function(runtime_dir) {
   handler <- init_or_fail(load_handler)
   settings <- function_settings()
   repeat {
-    bytes <- serve_invocation(handler, api_next_invocation(), settings)
+    bytes <- serve_invocation(handler, next_invocation(), settings)
     if (bytes >= COLLECT_AFTER_BYTES) gc(verbose = FALSE)
   }
+}
+
+# The next event; when the Runtime API cannot give one (it went away, or broke the protocol), the
+# process ends with the reason in the log, and Lambda starts a new one.
+next_invocation <- function() {
+  tryCatch(api_next_invocation(), error = function(e) {
+    log_line("ERROR", sprintf("The runtime stops: %s", conditionMessage(e)))
+    flush_output()
+    quit(save = "no", status = 1L, runLast = FALSE)
+  })
 }
 
 # After an event or response this large, a full garbage collection (tens of milliseconds, after

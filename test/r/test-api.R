@@ -105,4 +105,28 @@ chunked <- "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n
 run <- with_stub(list(list(reply = chunked)), function(rt) rt$api_call("GET", "/invocation/next"))
 check("a chunked body is read whole", identical(rawToChar(run$value$body), '{"a":1}'))
 
+# Chunked bodies: read whole; a size of 2^31 or more, or one that is not hex, is a protocol error, not the end.
+chunked <- function(chunks, headers = "Lambda-Runtime-Aws-Request-Id: id-1\r\n") {
+  sprintf("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n%s\r\n%s", headers, paste0(chunks, collapse = ""))
+}
+run <- with_stub(list(list(reply = chunked(c("3\r\n{\"a\r\n", "5;ext=1\r\n\":1}\n\r\n", "0\r\n\r\n")))),
+                 function(rt) rt$api_next_invocation())
+check("a chunked body is read whole", identical(rawToChar(run$value$body), '{"a":1}\n'))
+for (size in c("80000000", "ffffffffff", "zz", "")) {
+  run <- with_stub(list(list(reply = chunked(c("2\r\n{}\r\n", paste0(size, "\r\n"), "x\r\n0\r\n\r\n")))), function(rt) rt$api_next_invocation())
+  check(sprintf("chunk size '%s': a protocol error, not the end of the body", size),
+        inherits(run$value, "error") && grepl("malformed or too large chunk size", conditionMessage(run$value)))
+}
+
+# An event without a request id cannot be answered: a clear error, never a POST to /invocation/NA/.
+for (headers in c("", "Lambda-Runtime-Aws-Request-Id: a/b\r\n")) {
+  run <- with_stub(list(list(reply = ok("{}", headers))), function(rt) rt$api_next_invocation())
+  check(sprintf("an event without a usable request id is a clear error (%s)", if (nzchar(headers)) "'a/b'" else "none"),
+        inherits(run$value, "error") && grepl("without a usable Lambda-Runtime-Aws-Request-Id header", conditionMessage(run$value)) &&
+          length(run$requests) == 1L)
+}
+run <- with_stub(list(list(reply = ok("{}", "Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"))),
+                 function(rt) rt$api_next_invocation())
+check("an event with a request id is read", identical(unname(run$value$headers["lambda-runtime-aws-request-id"]), "8476a536-e9f4-11e8-9739-2dfe598c3fcd"))
+
 finish()
