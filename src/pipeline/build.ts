@@ -290,7 +290,7 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
     tree,
     plan.map((stage) => stage.key),
   );
-  log.info(`build id (R/BUILD-ID in r.zip, r-runtime/BUILD-ID in subsystem.zip): ${id}`);
+  log.info(`build id (R/BUILD-ID in r.zip, BUILD-ID in subsystem.zip): ${id}`);
   // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
   const prune = await pruneTree(tree, options.prune, log);
   const { copied } = await addMissingLibraries(tree, {
@@ -511,8 +511,8 @@ async function checkTree(
   const expr = [
     'stopifnot(capabilities("libcurl"))',
     'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
-    // The runtime's codec loads from R's own library and writes a double losslessly (the runtime needs it to start).
-    'stopifnot(identical(rawToChar(loadNamespace("lambdajson", lib.loc = .Library)$encode_json_bytes(0.1 + 0.2, identity)), "0.30000000000000004"))',
+    // The runtime (with its codec) loads from R's own library and writes a double losslessly.
+    'stopifnot(identical(rawToChar(loadNamespace("lambdaruntime", lib.loc = .Library)$encode_json_bytes(0.1 + 0.2, identity)), "0.30000000000000004"))',
     ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
     'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
   ].join('; ');

@@ -16,7 +16,7 @@ import {
   responseTooLargeOutcome,
   timeoutOutcome,
 } from './invocation.js';
-import { localCodecLibrary } from './local-codec.js';
+import { localRuntimeLibrary } from './local-runtime.js';
 import { RuntimeApiServer } from './runtime-api-server.js';
 import { startRuntimeProcess } from './runtime-process.js';
 import type { RuntimeProcess } from './runtime-process.js';
@@ -62,10 +62,10 @@ export class LambdaEmulator {
   ) {}
 
   static async start(given: FunctionConfig, io: EmulatorIo): Promise<LambdaEmulator> {
-    // The host's R needs the runtime's codec built for it; a layer tree's R has its own.
+    // The host's R needs the runtime package built for it; a layer tree's R has its own.
     const config =
-      given.rscript && !given.codecLibrary
-        ? { ...given, codecLibrary: await localCodecLibrary(given.rscript) }
+      given.rscript && !given.runtimeLibrary
+        ? { ...given, runtimeLibrary: await localRuntimeLibrary(given.rscript) }
         : given;
     // The server's listener needs the emulator, which needs the server's address.
     const ref: { self?: LambdaEmulator } = {};

@@ -32,7 +32,7 @@ handler <- function(event, context) {
     fail = helper(event$n),
     echo = event$payload,
     frame = data.frame(x = c(0.1 + 0.2, 1e-7), y = c(1 / 3, 2^60), f = factor(c("a", NA)), d = as.Date(c("2024-01-02", NA))),
-    codec = list(loaded = isNamespaceLoaded("lambdajson"), path = if (isNamespaceLoaded("lambdajson")) getNamespaceInfo("lambdajson", "path") else ""),
+    codec = list(loaded = isNamespaceLoaded("lambdaruntime"), path = if (isNamespaceLoaded("lambdaruntime")) getNamespaceInfo("lambdaruntime", "path") else ""),
     env = list(
       locale = Sys.getlocale("LC_CTYPE"),
       r = paste(R.version$major, R.version$minor, sep = "."),
@@ -257,7 +257,7 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
     });
   });
 
-  it("the runtime parses and writes JSON with the r layer's C codec (lambdajson), losslessly, data frames too", async () => {
+  it("the runtime runs from the r layer's R library (lambdaruntime) and writes JSON losslessly, data frames too", async () => {
     const root = await newRoot();
     // About 1.5 MB of records, an SQS-like batch: over the runtime's separate-write size for the response too.
     const records = Array.from({ length: 15_000 }, (_, i) => ({
@@ -269,7 +269,7 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
     await withFunction(root, {}, async (invoke) => {
       expect(await invoke({ check: 'codec' })).toEqual({
         kind: 'success',
-        body: { loaded: true, path: '/opt/R/lib/R/library/lambdajson' },
+        body: { loaded: true, path: '/opt/R/lib/R/library/lambdaruntime' },
       });
       const echo = await invoke({ check: 'echo', payload: { records } });
       expect(echo).toEqual({ kind: 'success', body: { records } });
@@ -284,13 +284,15 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
     });
   });
 
-  it('without the codec, or with an r layer of another build, init fails naming the layer to rebuild', async () => {
+  it('without the runtime package, or with an r layer of another build, init fails naming the layer to rebuild', async () => {
     const noCodec = await newRoot();
-    await rm(path.join(noCodec.dir, 'opt/R/lib/R/library/lambdajson'), { recursive: true });
+    await rm(path.join(noCodec.dir, 'opt/R/lib/R/library/lambdaruntime'), { recursive: true });
     await withFunction(noCodec, {}, async (invoke) => {
       const outcome = await invoke({ check: 'echo', payload: 1 });
       expect(outcome.kind).toBe('init-error');
-      expect(JSON.stringify(outcome.body)).toMatch(/cannot load its JSON codec.*rebuild the r layer/);
+      expect(JSON.stringify(outcome.body)).toMatch(
+        /the R package lambdaruntime\) cannot load.*rebuild the r layer/,
+      );
     });
     const otherBuild = await newRoot();
     await otherBuild.put('/opt/R/BUILD-ID', 'from-another-build\n');
@@ -298,7 +300,7 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
       const outcome = await invoke({ check: 'echo', payload: 1 });
       expect(outcome.kind).toBe('init-error');
       expect(JSON.stringify(outcome.body)).toMatch(
-        /The r layer \(R, build from-another-build\) and the subsystem layer \(the runtime, build [0-9a-f]{64}\) come from different builds/,
+        /The r layer \(R and the runtime, build from-another-build\) and the subsystem layer \(bootstrap and libraries, build [0-9a-f]{64}\) come from different builds/,
       );
     });
   });

@@ -44,12 +44,12 @@ describe('the Lambda environment', () => {
     expect(env).not.toHaveProperty('HOME');
   });
 
-  test('R_LAMBDA_RSCRIPT, the codec library for its R as R_LIBS, and --env values, which win', () => {
+  test('R_LAMBDA_RSCRIPT, the runtime package built for its R as R_LIBS, and --env values, which win', () => {
     const env = lambdaEnvironment(
       {
         ...config,
         rscript: '/usr/bin/Rscript',
-        codecLibrary: '/cache/runtime-codec/abc',
+        runtimeLibrary: '/cache/runtime-package/abc',
         extraEnv: { TZ: 'Europe/Paris', X: '1' },
       },
       'a:1',
@@ -57,7 +57,7 @@ describe('the Lambda environment', () => {
     );
     expect(env).toMatchObject({
       R_LAMBDA_RSCRIPT: '/usr/bin/Rscript',
-      R_LIBS: '/cache/runtime-codec/abc',
+      R_LIBS: '/cache/runtime-package/abc',
       TZ: 'Europe/Paris',
       X: '1',
     });

@@ -1,27 +1,12 @@
-# The runtime's JSON (layer/r-runtime/json.R and its C codec, data/lambdajson): the C parser returns
+# The runtime's JSON (R/json.R and its C codec, src/): the C parser returns
 # jsonlite's values, quirks included, and fails where it fails; the C encoder writes jsonlite's shapes
 # (byte-identical to jsonlite where jsonlite's 15 digits are exact), round-trips data frames, matrices,
 # factors, dates and times, and writes every double as JavaScript's JSON.stringify does (compared with
-# Node byte for byte on a million random bit patterns); init fails clearly without the codec.
-source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
+# Node byte for byte on a million random bit patterns).
 
 invisible(loadNamespace("jsonlite"))
-
-# The C codec (data/lambdajson), built here with this R, as the build installs it into the r layer.
-# From a copy: an install compiles in the source folder, and the project's must stay sources only.
-native_lib <- file.path(tempdir(), "native-lib")
-dir.create(native_lib)
-invisible(file.copy(file.path(REPO_ROOT, "data", "lambdajson"), tempdir(), recursive = TRUE))
-install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", "--no-docs", "--no-test-load", paste0("--library=", native_lib),
-                                                        shQuote(file.path(tempdir(), "lambdajson"))), stdout = TRUE, stderr = TRUE)
-native <- tryCatch(loadNamespace("lambdajson", lib.loc = native_lib), error = function(e) NULL)
-if (!check("the C codec builds and loads", !is.null(native))) {
-  cat(install_log, sep = "\n")
-  finish()
-}
-.libPaths(c(native_lib, .libPaths()))
-rt <- runtime_env(c("json.R"))
-rt$init_json()
+native <- rt
+lib <- dirname(getNamespaceInfo("lambdaruntime", "path")) # where the package under test is installed
 
 encode <- function(x) rawToChar(rt$serialize_result(x))
 encode_or_error <- function(x) tryCatch(encode(x), error = function(e) "<error>")
@@ -66,7 +51,7 @@ events <- c(
 echoes <- function(x) isTRUE(all.equal(parse(encode(x)), x, tolerance = 0))
 for (text in events) check(paste("event echoes", substr(text, 1, 40)), echoes(parse(text)))
 
-fixtures <- list.files(file.path(REPO_ROOT, "test", "fixtures", "events"), pattern = "\\.json$", full.names = TRUE)
+fixtures <- if (nzchar(REPO_ROOT)) list.files(file.path(REPO_ROOT, "test", "fixtures", "events"), pattern = "\\.json$", full.names = TRUE) else character()
 for (f in fixtures) {
   x <- rt$parse_event(readBin(f, "raw", file.size(f)))
   check(paste("fixture echoes", basename(f)), echoes(x))
@@ -343,34 +328,13 @@ check("doubles: JavaScript's notation (1e21 and 1e-7 switch to exponents, -0 is 
       identical(encode(c(1e21, 1e20, 1e-7, 1e-6, -0, 1.5e-7, 123e-20, 0.1, 100)),
                 "[1e+21,100000000000000000000,1e-7,0.000001,0,1.5e-7,1.23e-18,0.1,100]"))
 
-# --- Init: the codec is required -------------------------------------------------------------------
-init_error <- function(lib, codec_version = NULL) {
-  script <- tempfile(fileext = ".R")
-  writeLines(c(
-    sprintf(".libPaths(%s)", deparse(c(lib, .Library))),
-    "env <- new.env(parent = baseenv())",
-    sprintf("for (part in c('log.R', 'json.R', 'handler.R')) sys.source(file.path(%s, part), envir = env)", deparse(RUNTIME_DIR)),
-    if (!is.null(codec_version)) sprintf("env$CODEC_VERSION <- %s", deparse(codec_version)),
-    "e <- tryCatch({ env$init_json(); NULL }, error = identity)",
-    "cat(if (is.null(e)) 'loaded' else paste(e$type, conditionMessage(e)))"
-  ), script)
-  paste(system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE), collapse = "\n")
-}
-check("without the codec, init fails and says to rebuild the r layer",
-      grepl("^Runtime.InitError The R runtime cannot load its JSON codec, the R package lambdajson .*rebuild the r layer",
-            init_error(tempfile())))
-check("a codec of another version (layers of different builds) fails init, naming both layers",
-      grepl("^Runtime.InitError .*lambdajson 2\\.0\\.0.*different builds.*Rebuild both layers", init_error(native_lib, "9.9.9")))
-check("the codec of this runtime's version loads", identical(init_error(native_lib), "loaded"))
-
+# --- jsonlite is loaded lazily --------------------------------------------------------------------
 check("jsonlite is loaded only when a classed value the codec does not know needs it", {
   script <- tempfile(fileext = ".R")
   writeLines(c(
-    sprintf(".libPaths(c(%s, .libPaths()))", deparse(native_lib)),
-    "env <- new.env(parent = baseenv())",
-    sprintf("for (part in c('log.R', 'api.R', 'json.R', 'context.R', 'handler.R', 'loop.R')) sys.source(file.path(%s, part), envir = env)",
-            deparse(RUNTIME_DIR)),
-    "env$init_json_library()",
+    sprintf(".libPaths(c(%s, .libPaths()))", deparse(lib)),
+    "env <- asNamespace('lambdaruntime')",
+    "env$check_jsonlite()",
     "before <- isNamespaceLoaded('jsonlite')",
     "plain <- rawToChar(env$serialize_result(list(env$parse_event(charToRaw('{\"a\":[1,\"x\",{}]}')), data.frame(d = Sys.Date()))))",
     "after_plain <- isNamespaceLoaded('jsonlite')",
@@ -393,4 +357,3 @@ check("an error report's bytes are the encoder's", identical(rawToChar(rt$error_
         identical(rawToChar(rt$error_report_bytes(list(errorMessage = "m", errorType = "t", stackTrace = I(character())))),
                   '{"errorMessage":"m","errorType":"t","stackTrace":[]}'))
 
-finish()

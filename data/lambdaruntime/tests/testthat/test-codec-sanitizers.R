@@ -1,32 +1,28 @@
-# The C codec (data/lambdajson) under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): built with both, loaded
+# The runtime package's C codec under AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): built with both, loaded
 # into an R started with libasan preloaded, and run over events, results of every shape, invalid and truncated texts,
 # random edits and a hundred thousand random doubles. Any finding aborts that R, which fails the check.
-source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
 
 gcc <- Sys.which("gcc")
 libasan <- if (nzchar(gcc)) system2(gcc, "-print-file-name=libasan.so", stdout = TRUE) else ""
-if (!length(libasan) || !file.exists(libasan)) {
-  cat("r-tests: test-codec-sanitizers.R: skipped, gcc with libasan is not installed\n")
-  quit(save = "no", status = 0L)
-}
-
+if (!nzchar(REPO_ROOT) || !length(libasan) || !file.exists(libasan)) {
+  test_that("the codec under ASan and UBSan", skip("needs the project's sources (R_LAMBDA_REPO_ROOT) and gcc with libasan"))
+} else {
 lib <- file.path(tempdir(), "asan-lib")
 dir.create(lib)
-invisible(file.copy(file.path(REPO_ROOT, "data", "lambdajson"), tempdir(), recursive = TRUE))
+invisible(file.copy(file.path(REPO_ROOT, "data", "lambdaruntime"), tempdir(), recursive = TRUE))
 makevars <- file.path(tempdir(), "Makevars")
 flags <- "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
 writeLines(c(paste("CFLAGS =", flags), paste("LDFLAGS = -fsanitize=address,undefined")), makevars)
 install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", "--no-docs", "--no-test-load", paste0("--library=", lib),
-                                                        shQuote(file.path(tempdir(), "lambdajson"))),
+                                                        shQuote(file.path(tempdir(), "lambdaruntime"))),
                        stdout = TRUE, stderr = TRUE, env = paste0("R_MAKEVARS_USER=", makevars))
-if (!check("the codec builds with -fsanitize=address,undefined", file.exists(file.path(lib, "lambdajson", "libs", "lambdajson.so")))) {
+if (!check("the codec builds with -fsanitize=address,undefined", file.exists(file.path(lib, "lambdaruntime", "libs", "lambdaruntime.so")))) {
   cat(install_log, sep = "\n")
-  finish()
 }
 
 workload <- file.path(tempdir(), "workload.R")
 writeLines(c(
-  sprintf("codec <- loadNamespace('lambdajson', lib.loc = %s)", deparse(lib)),
+  sprintf("codec <- loadNamespace('lambdaruntime', lib.loc = %s)", deparse(lib)),
   "fallback <- function(x) if (inherits(x, c('Date', 'POSIXt'))) format(x) else structure('\"other\"', class = 'json')",
   "enc <- function(x) codec$encode_json_bytes(x, fallback)",
   "parse <- function(text) tryCatch(codec$parse_json_bytes(charToRaw(text)), error = function(e) NULL)",
@@ -57,5 +53,4 @@ if (!check("events, results, invalid texts and doubles run clean under ASan and 
            is.null(status) && identical(tail(out, 1L), "sanitizers: clean") && !any(grepl("runtime error|AddressSanitizer", out)))) {
   cat(tail(out, 40L), sep = "\n")
 }
-
-finish()
+}

@@ -4,12 +4,14 @@
 # instead of a rejected POST.
 MAX_RESPONSE_BYTES <- 6291456
 
-run_runtime <- function(runtime_dir) {
+# The runtime's entry point; runtime.R (in the subsystem layer, beside bootstrap) calls it with its
+# own folder, where the subsystem layer's BUILD-ID lies.
+run <- function(layer_dir) {
   ensure_utf8_locale()
   # The Runtime API first: every later init failure, jsonlite's included, must reach /init/error.
   api_configure()
-  init_or_fail(function() check_layer_builds(runtime_dir))
-  init_or_fail(init_json_library)
+  init_or_fail(function() check_layer_builds(layer_dir))
+  init_or_fail(check_jsonlite)
   attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
   handler <- init_or_fail(load_handler)
   settings <- function_settings()
@@ -35,33 +37,32 @@ next_invocation <- function() {
 # 211 MB peak from the second event on, instead of the first event's 145 MB).
 COLLECT_AFTER_BYTES <- 1048576
 
-# The JSON codec (lambdajson), loaded now so the first event does not pay for it, and jsonlite,
-# loaded on first use (only classed values the codec does not know need it) but checked here: both
-# come with the r layer, and either missing is an init error naming the layer to rebuild.
-init_json_library <- function() {
-  init_json()
-  if (!nzchar(runtime_package_path("jsonlite"))) {
+# jsonlite is loaded on first use (only classed values the codec does not know need it) but checked
+# here: it comes with the r layer, and missing is an init error naming the layer to rebuild.
+check_jsonlite <- function() {
+  if (!nzchar(jsonlite_path())) {
     stop(init_failure("Runtime.InitError", sprintf(
       "The R runtime cannot find the R package jsonlite. It must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
       paste(.Library, collapse = ", "))))
   }
 }
 
-# The build stamps one id into the r layer (R/BUILD-ID) and the subsystem layer (r-runtime/BUILD-ID;
-# src/pipeline/build-id.ts). Layers of different builds would run this runtime with another build's
-# R, codec and libraries: init fails instead, naming the layers. Without a stamp here (the project's
-# own layer/ folder, local runs) there is nothing to compare; an R other than the r layer's
-# (R_LAMBDA_RSCRIPT) is not checked either.
-check_layer_builds <- function(runtime_dir, r_home = R.home()) {
-  ours <- file.path(runtime_dir, "BUILD-ID")
+# The build stamps one id into the r layer (R/BUILD-ID, beside this package) and the subsystem
+# layer (BUILD-ID, beside bootstrap; src/pipeline/build-id.ts). Layers of different builds would run
+# this runtime and its codec with another build's bootstrap and libraries: init fails instead,
+# naming the layers. Without a stamp in the subsystem layer (the project's own layer/ folder, local
+# runs) there is nothing to compare; an R other than the r layer's (R_LAMBDA_RSCRIPT) is not checked
+# either.
+check_layer_builds <- function(layer_dir, r_home = R.home()) {
+  ours <- file.path(layer_dir, "BUILD-ID")
   if (!file.exists(ours)) return(invisible())
   r_root <- normalizePath(file.path(r_home, "..", ".."), mustWork = FALSE)
-  if (!identical(r_root, normalizePath(file.path(runtime_dir, "..", "R"), mustWork = FALSE))) return(invisible())
+  if (!identical(r_root, normalizePath(file.path(layer_dir, "R"), mustWork = FALSE))) return(invisible())
   theirs <- file.path(r_root, "BUILD-ID")
   id <- function(file) if (file.exists(file)) trimws(readLines(file, n = 1L, warn = FALSE)) else "none (a build before build ids)"
   if (!identical(id(ours), id(theirs))) {
     stop(init_failure("Runtime.InitError", sprintf(
-      "The r layer (R, build %s) and the subsystem layer (the runtime, build %s) come from different builds. Add the r, r_lib and subsystem layers of one build together (rebuild them, or publish all three from the same build).",
+      "The r layer (R and the runtime, build %s) and the subsystem layer (bootstrap and libraries, build %s) come from different builds. Add the r, r_lib and subsystem layers of one build together (rebuild them, or publish all three from the same build).",
       id(theirs), id(ours))))
   }
   invisible()

@@ -1,5 +1,5 @@
-# The two entry points the runtime (layer/r-runtime/json.R) calls. Both are thin: the work and its
-# rules are in src/parse.c and src/encode.c.
+# The C codec's two entry points. Both are thin: the work and its rules are in src/parse.c and
+# src/encode.c.
 
 # An event's bytes (a raw vector of UTF-8 JSON) as jsonlite::fromJSON(text, simplifyVector = FALSE)
 # would return them: objects as named lists, arrays as unnamed lists, null as NULL, numbers as

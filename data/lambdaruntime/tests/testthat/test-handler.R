@@ -1,9 +1,7 @@
-# The handler loader and runner (layer/r-runtime/handler.R): function mode however the function
+# The handler loader and runner (R/handler.R): function mode however the function
 # was made, script mode, init errors, and stack traces that start at the user's code (found by
 # the marked eval() frame, not by counting frames, so they hold in every R version).
-source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
 
-rt <- runtime_env(c("log.R", "json.R", "handler.R"))
 
 task_root <- function(files) {
   dir <- tempfile("task-")
@@ -117,4 +115,3 @@ check("script mode: the stack ends with the statement",
 outcome <- rt$run_user_code(function() stop("runtime's own"))
 check("an error before any user code has no user frames", length(outcome$report$stackTrace) == 0L)
 
-finish()
