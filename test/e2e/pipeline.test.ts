@@ -202,7 +202,7 @@ describe('build from the local mirror', () => {
       sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
     const top = (await readdir(dir)).sort();
     expect(top).toEqual(
-      expect.arrayContaining(['R', 'local', 'bootstrap', 'lib', 'bin', 'r-runtime', 'ssl']),
+      expect.arrayContaining(['R', 'local', 'bootstrap', 'runtime.R', 'BUILD-ID', 'lib', 'bin', 'ssl']),
     );
     expect(
       sh('unzip', ['-Z1', path.join(out1, 'r.zip')])
