@@ -51,7 +51,7 @@ NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --o
 # shaped like jest's, for the summary below; a run that prints no summary line counts as one failure.
 r_passed=0
 r_failed=0
-output=$(Rscript test/r/run-package-tests.R 2>&1) || status=1
+output=$(npm run --silent test:r 2>&1) || status=1
 printf '%s\n' "$output"
 summaries=$(printf '%s\n' "$output" | sed -n 's/^r-tests: .*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 if [ -z "$summaries" ]; then r_failed=1; fi
