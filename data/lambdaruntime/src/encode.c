@@ -239,7 +239,9 @@ typedef unsigned __int128 u128;
 static const uint64_t POW5[] = {1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL,
                                 1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL, 1220703125ULL, 6103515625ULL,
                                 30517578125ULL, 152587890625ULL, 762939453125ULL, 3814697265625ULL,
-                                19073486328125ULL, 95367431640625ULL, 476837158203125ULL, 2384185791015625ULL};
+                                19073486328125ULL, 95367431640625ULL, 476837158203125ULL, 2384185791015625ULL,
+                                11920928955078125ULL, 59604644775390625ULL, 298023223876953125ULL,
+                                1490116119384765625ULL, 7450580596923828125ULL};
 
 static const uint64_t POW10U[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
                                   100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
@@ -248,8 +250,9 @@ static const uint64_t POW10U[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000
 
 /*
  * The same digits computed exactly in 128-bit integers (Steele and White's interval), without printf, for
- * 1e-5 <= |x| < 1e17, where nearly every number in events lies and every quantity below fits (under 2^108).
- * |x| = m * 2^e with m < 2^53. Scaled by 10^p so that 10^16 <= |x| * 10^p < 10^17 (0 <= p <= 22), x and the bounds of
+ * 1e-10 <= |x| < 1e17, where nearly every number in events lies and every quantity below fits (under 2^123); the
+ * scale's denominator is a power of two, so there is no 128-bit division.
+ * |x| = m * 2^e with m < 2^53. Scaled by 10^p so that 10^16 <= |x| * 10^p < 10^17 (0 <= p <= 27), x and the bounds of
  * the reals that read back as x (halfway to each neighbour; inclusive when m is even, as reading rounds ties to even)
  * are V * 5^p * 2^(e-2+p) for V = 4m, 4m - 2 (4m - 1 at a power of two, whose lower neighbour is nearer) and 4m + 2.
  * The shortest decimal is the integer in that interval with the most trailing zeros; among several, the nearest to x
@@ -261,33 +264,38 @@ static u128 scaled(uint64_t v, int p, int k) {
 }
 
 static int shortest_exact(double ax, char *d, int *n) {
-  if (!(ax >= 1e-5 && ax < 1e17)) return 0;
+  if (!(ax >= 1e-10 && ax < 1e17)) return 0;
   int exp2;
   uint64_t m = (uint64_t) ldexp(frexp(ax, &exp2), 53);
   int e = exp2 - 53, D = (int) floor(log10(ax)), p, k;
-  if (D < -6) D = -6; /* so that p stays within the table whatever log10 rounds to */
+  if (D < -11) D = -11; /* so that p stays within the table whatever log10 rounds to */
   if (D > 16) D = 16;
-  u128 den, x;
+  /* The denominator is 2^shift (a power of two), so every division below is a shift or a 64-bit division. */
+  int shift;
+  u128 x;
+  uint64_t xq;
   for (;;) {
     p = 16 - D;
     k = e - 2 + p;
-    den = k < 0 ? (u128) 1 << -k : 1;
+    shift = k < 0 ? -k : 0;
     x = scaled(4 * m, p, k);
-    if (x < (u128) POW10U[16] * den) D--; /* log10 rounded up to a power of ten */
-    else if (x >= (u128) POW10U[17] * den) D++;
+    xq = (uint64_t) (x >> shift);
+    if (xq < POW10U[16]) D--; /* log10 rounded up to a power of ten */
+    else if (xq >= POW10U[17]) D++;
     else break;
   }
+  u128 mask = ((u128) 1 << shift) - 1;
   int even = (m & 1) == 0;
   u128 low = scaled(m == (1ULL << 52) ? 4 * m - 1 : 4 * m - 2, p, k), high = scaled(4 * m + 2, p, k);
-  uint64_t lo = (uint64_t) (low / den), hi = (uint64_t) (high / den);
-  if (low % den != 0 || !even) lo++;
-  if (high % den == 0 && !even) hi--;
+  uint64_t lo = (uint64_t) (low >> shift), hi = (uint64_t) (high >> shift);
+  if ((low & mask) != 0 || !even) lo++;
+  if ((high & mask) == 0 && !even) hi--;
   int j = 0;
   while (j < 17 && (lo + POW10U[j + 1] - 1) / POW10U[j + 1] * POW10U[j + 1] <= hi) j++;
-  u128 unit = den * POW10U[j];
-  uint64_t t = (uint64_t) (x / unit);
-  u128 r = x % unit;
-  if (2 * r > unit || (2 * r == unit && (t & 1))) t++;
+  /* The nearest multiple of 10^j to x (ties to even): x = (xq * 2^shift + xr) / 2^shift, xq = t * 10^j + r. */
+  uint64_t t = xq / POW10U[j], r = xq % POW10U[j];
+  u128 twice_rest = (((u128) r << shift) + (x & mask)) << 1, unit = (u128) POW10U[j] << shift;
+  if (twice_rest > unit || (twice_rest == unit && (t & 1))) t++;
   uint64_t s = t * POW10U[j];
   if (s < lo) s += POW10U[j];
   else if (s > hi) s -= POW10U[j];
