@@ -42,6 +42,7 @@ import { fingerprintInputs } from './plan/input-fingerprints.js';
 import { removeOutputs, writeZips } from './output/zip-staging.js';
 import { checkTree } from './tree/tree-check.js';
 import { readStageRecords, writeStageRecords, type StageRecords } from './stages/stage-records.js';
+import { stampBuildId } from './tree/build-id.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -289,6 +290,11 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
   await mkdir(tree, { recursive: true });
   for (const stage of plan) await copyTree(stagedPrefix(b, stage.name), tree);
   await copyTree(layerDir(), tree);
+  const id = await stampBuildId(
+    tree,
+    plan.map((stage) => stage.key),
+  );
+  log.info(`build id (R/BUILD-ID in r.zip, BUILD-ID in subsystem.zip): ${id}`);
   // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
   const prune = await pruneTree(tree, options.prune, log);
   const { copied } = await addMissingLibraries(tree, {

@@ -16,6 +16,7 @@ import {
   responseTooLargeOutcome,
   timeoutOutcome,
 } from './invocation.js';
+import { localRuntimeLibrary } from './local-runtime.js';
 import { RuntimeApiServer } from './runtime-api-server.js';
 import { startRuntimeProcess } from './runtime-process.js';
 import type { RuntimeProcess } from './runtime-process.js';
@@ -60,7 +61,12 @@ export class LambdaEmulator {
     private readonly address: string,
   ) {}
 
-  static async start(config: FunctionConfig, io: EmulatorIo): Promise<LambdaEmulator> {
+  static async start(given: FunctionConfig, io: EmulatorIo): Promise<LambdaEmulator> {
+    // The host's R needs the runtime package built for it; a layer tree's R has its own.
+    const config =
+      given.rscript && !given.runtimeLibrary
+        ? { ...given, runtimeLibrary: await localRuntimeLibrary(given.rscript) }
+        : given;
     // The server's listener needs the emulator, which needs the server's address.
     const ref: { self?: LambdaEmulator } = {};
     const settle = (id: string, ending: Omit<Ending, 'requestId'>): void => ref.self?.settle(id, ending);

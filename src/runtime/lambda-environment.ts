@@ -21,6 +21,8 @@ export interface FunctionConfig {
   region: string;
   /** An Rscript the bootstrap should use instead of the layer's R (R_LAMBDA_RSCRIPT). */
   rscript?: string;
+  /** A library holding the runtime package built for `rscript`'s R (local-runtime.ts), given to R as R_LIBS. */
+  runtimeLibrary?: string;
   /** --env KEY=VALUE pairs, applied last. */
   extraEnv: Record<string, string>;
 }
@@ -81,5 +83,6 @@ export function lambdaEnvironment(
     ),
   };
   if (config.rscript) env.R_LAMBDA_RSCRIPT = config.rscript;
+  if (config.runtimeLibrary) env.R_LIBS = config.runtimeLibrary;
   return { ...env, ...config.extraEnv };
 }

@@ -25,6 +25,8 @@ export async function checkTree(
   const expr = [
     'stopifnot(capabilities("libcurl"))',
     'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
+    // The runtime (with its codec) loads from R's own library and writes a double losslessly.
+    'stopifnot(identical(rawToChar(loadNamespace("lambdaruntime", lib.loc = .Library)$encode_json_bytes(0.1 + 0.2, identity)), "0.30000000000000004"))',
     ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
     'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
   ].join('; ');
