@@ -53653,11 +53653,80 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/layers.ts
+/**
+ * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
+ * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
+ * workflow scripts (dist/release) can use it without pulling in the pipeline.
+ */
+/**
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
+ */
+const LAYER_KINDS = ['r', 'r_lib', 'subsystem'];
+/** Each kind's zip, beside manifest.json. */
+const LAYER_FILES = {
+    r: 'r.zip',
+    r_lib: 'r_lib.zip',
+    subsystem: 'subsystem.zip',
+};
+/** The runtime the layers are built for: Amazon Linux 2023, glibc 2.34 (LAMBDA_LIMITS.glibc). */
+const LAMBDA_RUNTIME = 'provided.al2023';
+/**
+ * Where things lie in the layer tree, relative to the prefix Lambda unpacks layers into (/opt). R's home is
+ * R/lib/R because the build forces LIBnn=lib; the user's packages go to a site-library under local/, as in the
+ * original blog recipe.
+ */
+const LAYOUT = {
+    /** R's home (RHOME). */
+    rHome: 'R/lib/R',
+    /** R's own library: base and recommended packages, and the runtime's jsonlite. */
+    rLibrary: 'R/lib/R/library',
+    /** libR.so and R's other shared libraries. */
+    rLibDir: 'R/lib/R/lib',
+    rscript: 'R/bin/Rscript',
+    /** The user's packages (the r_lib layer). */
+    siteLibrary: 'local/lib/R/site-library',
+    /** Shared libraries: the native stages' and those copied from the build host. */
+    lib: 'lib',
+    /** The runtime's entry point, which Lambda runs. */
+    bootstrap: 'bootstrap',
+};
+/** The top-level folder of the tree each layer but subsystem holds: R's own tree, and the user's packages. */
+const LAYER_TOP_FOLDERS = {
+    r: LAYOUT.rHome.split('/')[0],
+    r_lib: LAYOUT.siteLibrary.split('/')[0],
+};
+/** Each package library's folder in the tree: R's own, or the user's site-library. */
+const LIBRARY_DIRS = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
+/** The manifest written beside the zips. */
+const MANIFEST_FILE = 'manifest.json';
+/** Lambda architectures (the names Lambda's API uses). */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+/** Lambda's documented limits for layers. */
+const LAMBDA_LIMITS = {
+    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
+    directUploadZippedBytes: 50 * 1024 * 1024,
+    /** The function and all its layers, unzipped. */
+    totalUnzippedBytes: 250 * 1024 * 1024,
+    /** glibc of the provided.al2023 runtime image. */
+    glibc: '2.34',
+};
+/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
+const ARTIFACT_PREFIX = 'r-lambda-layers';
+/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
+function defaultArtifactName(rVersion, architecture) {
+    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/lambda-environment.ts
 /**
  * The function's settings and the environment Lambda gives a provided.al2023 runtime, computed
  * from them. Pure.
  */
+
 
 
 const DEFAULTS = {
@@ -53697,7 +53766,7 @@ function lambdaEnvironment(config, runtimeApi, stream) {
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
+        AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_RUNTIME}`,
         TZ: ':UTC',
         LANG: 'en_US.UTF-8',
         // Lambda's PATH and library path, with the layer folder standing in for /opt.
@@ -53706,34 +53775,90 @@ function lambdaEnvironment(config, runtimeApi, stream) {
     };
     if (config.rscript)
         env.R_LAMBDA_RSCRIPT = config.rscript;
+    if (config.runtimeLibrary)
+        env.R_LIBS = config.runtimeLibrary;
     return { ...env, ...config.extraEnv };
 }
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/prune-options.ts
+/**
+ * The prune switches, declared once: each one's action input (and so its `--no-<input>` flag) and description, and
+ * the defaults. The options (src/options/declarations.ts, and so action.yml and the CLI's flags), the parser
+ * (plan/options.ts) and the rules (tree/prune.ts, each naming the switch that turns it on) are derived from this
+ * table. It is apart from the engine in tree/prune.ts: the options, and the workflow scripts that read them
+ * (dist/release), need the switches, not the code that strips and removes files.
+ *
+ * A new prune step: its switch here, and its rule in tree/prune.ts.
+ */
+const PRUNE_SWITCHES = {
+    /** tcltk and every translation except English (the original blog recipe's step). */
+    translations: {
+        input: 'prune-translations',
+        description: 'Remove every translation except English, and the tcltk package: true or false.',
+    },
+    /** Strip symbols from ELF files. */
+    strip: { input: 'prune-strip', description: 'Strip debug symbols from every ELF file: true or false.' },
+    /** R's manuals, share/doc, share/info, gtk-doc (openssl's html docs live in share/doc). */
+    docs: {
+        input: 'prune-docs',
+        description: "Remove R's doc/manual and other documentation folders: true or false.",
+    },
+    manPages: { input: 'prune-man-pages', description: 'Remove man pages: true or false.' },
+    /** `*.a` and libtool `*.la` files: nothing links at run time. */
+    staticLibs: {
+        input: 'prune-static-libs',
+        description: 'Remove static libraries (*.a, *.la): true or false.',
+    },
+    /** Installed packages' html, doc (vignettes), tests and demo folders. */
+    packageExtras: {
+        input: 'prune-package-extras',
+        description: "Remove packages' html, doc, tests and demo folders: true or false.",
+    },
+    /** Packages' help databases: `?topic` stops working; packages still load. */
+    help: {
+        input: 'prune-help',
+        description: "Remove packages' help databases (help() is rarely used on Lambda): true or false.",
+    },
+    /** C headers: only needed to compile against the tree, which happens before pruning. */
+    headers: {
+        input: 'prune-headers',
+        description: 'Remove C headers (include/) that only building against the layer needs: true or false.',
+    },
+};
+const PRUNE_SWITCH_NAMES = Object.keys(PRUNE_SWITCHES);
+/** Every step on: the default. */
+const DEFAULT_PRUNE = Object.fromEntries(PRUNE_SWITCH_NAMES.map((name) => [name, true]));
 
 ;// CONCATENATED MODULE: ./src/options/declarations.ts
 /**
  * Every option of the CLI and the action, declared once: its name (the action.yml input name, kebab-case), what it
  * means, its default, the accepted form quoted in error messages, where it is read, and its command-line flag when
  * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
- * (action/inputs.ts) and the check that action.yml lists exactly these inputs with these descriptions and defaults
- * (test/unit/action/inputs.test.ts) are all derived from this table.
+ * (action/inputs.ts) and action.yml's inputs (action/action-yml.ts) are all derived from this table.
  *
- * Adding an option: one entry here, its parsing where the scope's options are parsed (pipeline/options.ts for build,
- * publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and serve),
- * and, for an action input, the same description and default in action.yml (the unit test says what differs).
+ * Adding an option: one entry here, and its parsing where the scope's options are parsed (pipeline/plan/options.ts for
+ * build, publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and
+ * serve). action.yml is generated from this table by `npm run build` (src/action/action-yml.ts); a unit test fails
+ * until it is. Prune switches are declared in pipeline/plan/prune-options.ts and become options here.
  */
+
 
 const BOOLEAN = 'true or false';
 const BUILD = ['action', 'build'];
 const PUBLISH = ['action', 'publish'];
 const RUNTIME = ['invoke', 'serve'];
 /** A prune switch: on by default; `--no-prune-<step>` on the command line keeps what the step removes. */
-const prune = (step, description) => ({
+const prune = (input, description) => ({
     description,
     default: 'true',
     accepted: BOOLEAN,
     scope: BUILD,
-    flags: [{ spec: `--no-prune-${step}`, help: `keep what the "${step}" prune step removes` }],
+    flags: [
+        { spec: `--no-${input}`, help: `keep what the "${input.replace(/^prune-/, '')}" prune step removes` },
+    ],
 });
+/** One option per prune switch (pipeline/plan/prune-options.ts), in the switches' order. */
+const PRUNE_OPTIONS = Object.fromEntries(Object.values(PRUNE_SWITCHES).map(({ input, description }) => [input, prune(input, description)]));
 const OPTIONS = {
     // --- What to build -------------------------------------------------------------------------------------------
     'r-version': {
@@ -53841,14 +53966,7 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
     },
-    'prune-translations': prune('translations', 'Remove every translation except English, and the tcltk package: true or false.'),
-    'prune-strip': prune('strip', 'Strip debug symbols from every ELF file: true or false.'),
-    'prune-docs': prune('docs', "Remove R's doc/manual and other documentation folders: true or false."),
-    'prune-man-pages': prune('man-pages', 'Remove man pages: true or false.'),
-    'prune-static-libs': prune('static-libs', 'Remove static libraries (*.a, *.la): true or false.'),
-    'prune-package-extras': prune('package-extras', "Remove packages' html, doc, tests and demo folders: true or false."),
-    'prune-help': prune('help', "Remove packages' help databases (help() is rarely used on Lambda): true or false."),
-    'prune-headers': prune('headers', 'Remove C headers (include/) that only building against the layer needs: true or false.'),
+    ...PRUNE_OPTIONS,
     // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
     cache: {
         description: "Cache every build stage (GitHub's cache in Actions; a local folder elsewhere): true or false. false builds everything from source and stores nothing.",
@@ -53980,7 +54098,7 @@ const OPTIONS = {
     },
     opt: {
         description: 'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
-        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/)',
+        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, runtime.R and R/)',
         scope: RUNTIME,
         flags: [{ spec: '--opt <dir>' }],
     },
@@ -54041,17 +54159,56 @@ function flagsOf(name) {
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * A mistake the user can fix: bad input, a missing file, a checksum mismatch.
- * Its message is printed as is (no stack), so it must say what was wrong and what to do.
+ * Its message is printed as is (no stack), so it must say what was wrong and what to do. When it wraps a lower
+ * error, pass that as `{ cause }`: the message says what it means for the user, the cause keeps what really failed.
  */
 class UserError extends Error {
-    constructor(message) {
-        super(message);
+    constructor(message, options) {
+        super(message, options);
         this.name = 'UserError';
     }
 }
 /** The message of any thrown value, for the single top-level catch of each entry point. */
 function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+    if (error instanceof Error)
+        return error.message;
+    // An error from another realm (Node's own, seen from a test runner's VM context) is not `instanceof Error`.
+    const message = error?.message;
+    return typeof message === 'string' ? message : String(error);
+}
+/** The error and every cause below it, outermost first (bounded, in case a chain loops). */
+function errorChain(error) {
+    const chain = [];
+    for (let e = error; e !== undefined && chain.length < 10 && !chain.includes(e);) {
+        chain.push(e);
+        // Duck-typed: an error from another realm (a VM context) is not `instanceof Error` but has its cause.
+        e = typeof e === 'object' && e !== null ? e.cause : undefined;
+    }
+    return chain;
+}
+/**
+ * What a front says when a run fails. `message` is for the user: a UserError's own message, with what caused it
+ * (`… (caused by: …)`), since a wrapped error's cause is often the fact that explains it; anything else is a bug, so
+ * its kind is named and the reader pointed at the detail. `detail` is the stack of the error and of each cause, for
+ * the action's debug log and the CLI's stderr (for anything that is not a UserError).
+ */
+function failureReport(error) {
+    const [, ...causes] = errorChain(error);
+    const causeText = causes.map((c) => `caused by: ${errorMessage(c)}`);
+    let message;
+    if (error instanceof UserError || !(error instanceof Error)) {
+        message = [errorMessage(error), ...causeText].join('\n  ');
+    }
+    else {
+        message = `${error.name}: ${error.message} (an unexpected error; its stack and causes are in the debug log)`;
+    }
+    const detail = errorChain(error)
+        .map((e, i) => {
+        const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+        return i === 0 ? text : `caused by: ${text}`;
+    })
+        .join('\n');
+    return { message, detail };
 }
 
 ;// CONCATENATED MODULE: ./src/options/commander.ts
@@ -54123,7 +54280,7 @@ function readOptionFile(name, flag, file) {
     }
     catch (error) {
         // Named by this flag rather than the option's first one: the file is what could not be read.
-        throw new UserError(`${name} (${flag.spec.split(' ')[0]}): cannot read ${file} (${error.message}); use ${flag.help ?? 'a readable file'}.`);
+        throw new UserError(`${name} (${flag.spec.split(' ')[0]}): cannot read ${file} (${error.message}); use ${flag.help ?? 'a readable file'}.`, { cause: error });
     }
 }
 
@@ -54145,8 +54302,8 @@ function optionLabel(name) {
     return flag === undefined ? name : `${name} (${flag})`;
 }
 /** The one error format: `<name> (<flag>): <problem>; use <accepted>.` */
-function optionError(name, problem, accepted = declaration(name).accepted) {
-    return new UserError(`${optionLabel(name)}: ${problem}; use ${accepted}.`);
+function optionError(name, problem, accepted = declaration(name).accepted, options) {
+    return new UserError(`${optionLabel(name)}: ${problem}; use ${accepted}.`, options);
 }
 /** The text given, trimmed, or undefined when not given (absent or blank). A list is read one item per line. */
 function givenText(raw, name) {
@@ -54183,6 +54340,41 @@ function lineOption(raw, name) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/paths.ts
+
+
+
+/**
+ * The package's own folder (the one holding data/ and layer/). The same code runs from src/ (tsx, jest),
+ * from dist/ (the ncc bundle the action runs) and from an npm install, so walk up from this module's file
+ * instead of assuming a depth.
+ */
+function packageRoot(from = moduleDir()) {
+    let dir = from;
+    for (;;) {
+        if ((0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'data', 'stages.yml')) && (0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'layer')))
+            return dir;
+        const parent = external_node_path_default().dirname(dir);
+        if (parent === dir) {
+            throw new Error(`r-lambda-layer: cannot find its data/ and layer/ folders above ${from}; is the package complete?`);
+        }
+        dir = parent;
+    }
+}
+function moduleDir() {
+    // jest (CommonJS-transformed) has no import.meta; ncc's ESM output and tsx do.
+    try {
+        return external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
+    }
+    catch {
+        return process.cwd();
+    }
+}
+const dataFile = (name) => external_node_path_default().join(packageRoot(), 'data', name);
+const layerDir = () => external_node_path_default().join(packageRoot(), 'layer');
+
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/util/exec.ts
@@ -54246,59 +54438,6 @@ function runSync(command, args) {
     return (0,external_node_child_process_.execFileSync)(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/util/fetch.ts
-/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
-
-
-
-
-class HttpStatusError extends Error {
-    url;
-    status;
-    constructor(url, status) {
-        super(`HTTP ${status}`);
-        this.url = url;
-        this.status = status;
-        this.name = 'HttpStatusError';
-    }
-}
-/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
-async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
-    if (url.startsWith('file://'))
-        return (0,promises_.readFile)(new URL(url), 'utf8');
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!response.ok)
-        throw new HttpStatusError(url, response.status);
-    return response.text();
-}
-/**
- * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
- * when no byte arrives for `idleMs`.
- */
-async function downloadFile(url, dest, idleMs = 60_000) {
-    const controller = new AbortController();
-    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
-    let timer = stall();
-    try {
-        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
-        if (!response.ok || !response.body)
-            throw new HttpStatusError(url, response.status);
-        const body = external_node_stream_.Readable.fromWeb(response.body);
-        body.on('data', () => {
-            clearTimeout(timer);
-            timer = stall();
-        });
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, (0,external_node_fs_.createWriteStream)(dest));
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/util/fs.ts
 /** File-system helpers shared by the pipeline, the caches and the scripts. */
 
@@ -54341,6 +54480,8 @@ async function exists(file) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/util/hash.ts
 /** SHA-256, the one digest the project records (manifest, SBOM, cache keys, lockfiles) and checks (sources, zips). */
 
@@ -54375,41 +54516,6 @@ async function sha256Tree(dir, include = () => true) {
         lines.push(`${await sha256File(external_node_path_default().join(dir, file))}  ${file}`);
     return sha256(lines.join('\n'));
 }
-
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ./src/paths.ts
-
-
-
-/**
- * The package's own folder (the one holding data/ and layer/). The same code runs from src/ (tsx, jest),
- * from dist/ (the ncc bundle the action runs) and from an npm install, so walk up from this module's file
- * instead of assuming a depth.
- */
-function packageRoot(from = moduleDir()) {
-    let dir = from;
-    for (;;) {
-        if ((0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'data', 'stages.yml')) && (0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'layer')))
-            return dir;
-        const parent = external_node_path_default().dirname(dir);
-        if (parent === dir) {
-            throw new Error(`r-lambda-layer: cannot find its data/ and layer/ folders above ${from}; is the package complete?`);
-        }
-        dir = parent;
-    }
-}
-function moduleDir() {
-    // jest (CommonJS-transformed) has no import.meta; ncc's ESM output and tsx do.
-    try {
-        return external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
-    }
-    catch {
-        return process.cwd();
-    }
-}
-const dataFile = (name) => external_node_path_default().join(packageRoot(), 'data', name);
-const layerDir = () => external_node_path_default().join(packageRoot(), 'layer');
 
 ;// CONCATENATED MODULE: ./src/util/glob.ts
 /**
@@ -54447,7 +54553,7 @@ function globToRegExp(glob) {
     return new RegExp(`^${out}$`);
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/elf.ts
+;// CONCATENATED MODULE: ./src/pipeline/tree/elf.ts
 /**
  * ELF files (executables, shared libraries) in an installed tree, and batching the binutils/glibc tools (readelf, ldd,
  * strip) over them. The shared-library closure, the glibc scan and strip all start from this list. One process per
@@ -54583,7 +54689,7 @@ function splitByFileHeader(output, files, header) {
     return parts;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/closure.ts
+;// CONCATENATED MODULE: ./src/pipeline/tree/closure.ts
 /**
  * The shared-library closure: every library an ELF file under the prefix needs must either be under the prefix
  * or be part of Lambda's provided.al2023 image (the allowlist). The original blog recipe copied libgfortran and libquadmath by hand;
@@ -54760,44 +54866,7 @@ async function addMissingLibraries(prefix, options) {
     return { copied };
 }
 
-;// CONCATENATED MODULE: ./src/layers.ts
-/**
- * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
- * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
- * workflow scripts (dist/release) can use it without pulling in the pipeline.
- */
-/**
- * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
- * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
- * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
- * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
- */
-const LAYER_KINDS = ['r', 'r_lib', 'subsystem'];
-/** Each kind's zip, beside manifest.json. */
-const LAYER_FILES = {
-    r: 'r.zip',
-    r_lib: 'r_lib.zip',
-    subsystem: 'subsystem.zip',
-};
-/** Lambda architectures (the names Lambda's API uses). */
-const ARCHITECTURES = ['x86_64', 'arm64'];
-/** Lambda's documented limits for layers. */
-const LAMBDA_LIMITS = {
-    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
-    directUploadZippedBytes: 50 * 1024 * 1024,
-    /** The function and all its layers, unzipped. */
-    totalUnzippedBytes: 250 * 1024 * 1024,
-    /** glibc of the provided.al2023 runtime image. */
-    glibc: '2.34',
-};
-/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
-const ARTIFACT_PREFIX = 'r-lambda-layers';
-/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
-function defaultArtifactName(rVersion, architecture) {
-    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/glibc.ts
+;// CONCATENATED MODULE: ./src/pipeline/tree/glibc.ts
 /**
  * Which glibc the layers need. Lambda's provided.al2023 image has glibc 2.34; a layer built on a newer host
  * links symbols like GLIBC_2.36 and fails to load there with "version `GLIBC_2.36' not found".
@@ -54890,7 +54959,7 @@ function lambdaGlibcVerdict(scanOrHighest, example) {
     if (compareVersions(highest, limit) <= 0) {
         return {
             compatible: true,
-            message: `the layers need glibc ${highest}; provided.al2023 has glibc ${limit}`,
+            message: `the layers need glibc ${highest}; ${LAMBDA_RUNTIME} has glibc ${limit}`,
         };
     }
     const file = typeof scanOrHighest === 'object' && scanOrHighest !== null
@@ -54900,12 +54969,12 @@ function lambdaGlibcVerdict(scanOrHighest, example) {
     return {
         compatible: false,
         message: `these layers will not load on Lambda: they need glibc ${highest}${who}, ` +
-            `but Lambda's provided.al2023 runtime has glibc ${limit}. ` +
+            `but Lambda's ${LAMBDA_RUNTIME} runtime has glibc ${limit}. ` +
             'Build them in an amazonlinux:2023 container (or on an Amazon Linux 2023 host) instead.',
     };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/host.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/host.ts
 
 
 
@@ -54988,59 +55057,16 @@ function hostWarning(host) {
     }
     return (`${where} Its glibc is not newer than Lambda's ${lambda}, so binaries built here can load on Lambda as far as ` +
         `glibc goes, but the system libraries copied into lib/ come from ${host.osId} ${host.osVersion}. ` +
-        `Try the layers in provided.al2023 before deploying, or build them in ${container}.`);
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/cran-index.ts
-/** A CRAN-like repository's src/contrib/PACKAGES index, read as data. */
-/** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
-function parsePackagesIndex(text) {
-    const index = new Map();
-    for (const record of text.split(/\n\s*\n/)) {
-        const fields = {};
-        let last = '';
-        for (const line of record.split('\n')) {
-            const m = /^([A-Za-z/@-]+):\s*(.*)$/.exec(line);
-            if (m && m[1])
-                fields[(last = m[1])] = m[2] ?? '';
-            else if (last && /^\s/.test(line))
-                fields[last] += ` ${line.trim()}`;
-        }
-        if (!fields.Package || !fields.Version)
-            continue;
-        const deps = ['Depends', 'Imports', 'LinkingTo']
-            .flatMap((f) => (fields[f] ?? '').split(','))
-            .map((d) => d.replace(/\(.*?\)/g, '').trim())
-            .filter((d) => d && d !== 'R');
-        index.set(fields.Package, { version: fields.Version, deps });
-    }
-    return index;
-}
-/**
- * Pure: `name version` for the wanted packages and everything they need from the index, sorted. Packages not in the
- * index (base and recommended ones, or a misspelt name) appear as `name -`.
- */
-function versionsWithDependencies(wanted, index) {
-    const seen = new Map();
-    const visit = (name) => {
-        if (seen.has(name))
-            return;
-        const entry = index.get(name);
-        seen.set(name, entry?.version ?? '-');
-        for (const dep of entry?.deps ?? [])
-            visit(dep);
-    };
-    for (const name of wanted)
-        visit(name);
-    return [...seen].map(([name, version]) => `${name} ${version}`).sort();
+        `Try the layers in ${LAMBDA_RUNTIME} before deploying, or build them in ${container}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
 /** The tool's version, recorded in manifest.json. Kept in step with package.json by a unit test. */
 const TOOL_VERSION = '1.0.0';
 
-;// CONCATENATED MODULE: ./src/pipeline/manifest.ts
+;// CONCATENATED MODULE: ./src/pipeline/output/manifest.ts
 /** manifest.json: what is in the layers and how they were made. Deterministic: no timestamps, sorted lists. */
+
 
 
 
@@ -55050,7 +55076,7 @@ function buildManifest(inputs) {
         tool: { name: 'r-lambda-layer', version: TOOL_VERSION },
         rVersion: inputs.rVersion,
         architecture: inputs.architecture,
-        compatibleRuntimes: ['provided.al2023'],
+        compatibleRuntimes: [LAMBDA_RUNTIME],
         prefix: inputs.prefix,
         stages: inputs.stages,
         rPackages: [...inputs.rPackages].sort((a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name)),
@@ -55064,7 +55090,7 @@ function buildManifest(inputs) {
     };
 }
 const manifestText = (manifest) => JSON.stringify(manifest, null, 2) + '\n';
-/** The Repository field of the project's own R packages (data/lambdajson). */
+/** The Repository field of the project's own R packages (data/lambdaruntime). */
 const OWN_REPOSITORY = 'r-lambda-layer';
 /** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */
 function parseDescription(text) {
@@ -55106,7 +55132,7 @@ async function listInstalledPackages(libDir, library, sources = new Map()) {
     return records;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/os-packages.ts
+;// CONCATENATED MODULE: ./src/pipeline/tree/os-packages.ts
 /**
  * Which OS package owns a file on the build host: rpm on Amazon Linux, dpkg on Debian and Ubuntu. The SBOM names the
  * package (and its version) of every shared library copied from the host into the layers.
@@ -55163,7 +55189,7 @@ async function owningPackage(file) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/plan.ts
 /**
  * The stage plan: what each stage builds, from which source, and under which cache key. Pure: computed from the
  * recipe, the options and the host before anything runs, and tested as data.
@@ -55317,7 +55343,7 @@ function cacheKey(stage, parts) {
     return `r-lambda-layer-v1-${stage}-${sha256(JSON.stringify(parts)).slice(0, 32)}`;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/prefix.ts
+;// CONCATENATED MODULE: ./src/pipeline/stages/prefix.ts
 /**
  * The prefix (/opt) is shared with whatever else the machine keeps there, so the pipeline only ever touches the
  * top-level entries it placed itself, listed in a marker file. A developer's /opt survives a build; a clean
@@ -55378,7 +55404,7 @@ class Prefix {
                     throw error;
                 const pid = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
                 if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-                    throw new UserError(`${this.dir} is in use by another r-lambda-layer build (process ${pid}); wait for it to finish, or build with another --prefix.`);
+                    throw new UserError(`${this.dir} is in use by another r-lambda-layer build (process ${pid}); wait for it to finish, or build with another --prefix.`, { cause: error });
                 }
                 // The build that held it is gone (killed, machine restarted): the lock is stale.
                 await (0,promises_.rm)(file, { force: true });
@@ -55408,7 +55434,7 @@ class Prefix {
             entries = await (0,promises_.readdir)(stagedPrefix);
         }
         catch (error) {
-            throw new Error(`staged files missing at ${stagedPrefix} (${error.message}); a dependency was not built or restored`);
+            throw new Error(`staged files missing at ${stagedPrefix} (${error.message}); a dependency was not built or restored`, { cause: error });
         }
         const existing = new Set(await (0,promises_.readdir)(this.dir));
         for (const entry of entries) {
@@ -55450,7 +55476,7 @@ function formatBytes(bytes) {
     return `${(bytes / GB).toFixed(2)} GB`;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/prune.ts
+;// CONCATENATED MODULE: ./src/pipeline/tree/prune.ts
 /**
  * Pruning the installed tree before it is zipped. Each rule is data (which paths, which switch turns it on);
  * one engine applies them in order and reports what each saved, so a person can see which switch buys what.
@@ -55465,10 +55491,11 @@ function formatBytes(bytes) {
 
 
 
+
 /** Where R's home may be under the prefix. */
-const R_HOMES = ['R/lib/R', 'R/lib64/R'];
+const R_HOMES = [LAYOUT.rHome, LAYOUT.rHome.replace('/lib/', '/lib64/')];
 /** Where installed packages are: R's own library and the user's site-library. */
-const LIBRARIES = [...R_HOMES.map((home) => `${home}/library`), 'local/lib/R/site-library'];
+const LIBRARIES = [...R_HOMES.map((home) => `${home}/library`), LAYOUT.siteLibrary];
 const each = (bases, suffixes) => bases.flatMap((b) => suffixes.map((s) => `${b}/${s}`));
 /** The rules, in the order applied: removals first, so strip does not work on files about to go. */
 const PRUNE_RULES = [
@@ -55713,7 +55740,151 @@ async function pruneTree(prefix, options, log, rules = PRUNE_RULES) {
     return report;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/r-versions.ts
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/util/fetch.ts
+/**
+ * Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed, and a
+ * transient failure (a dropped connection, a timeout, a 5xx, 408 or 429) is retried a bounded number of times with
+ * growing pauses, since a mirror's bad second should not cost a build that has run for half an hour.
+ */
+
+
+
+
+
+class HttpStatusError extends Error {
+    url;
+    status;
+    retryAfterMs;
+    constructor(url, status, 
+    /** The server's Retry-After, in milliseconds, when it sent one. */
+    retryAfterMs) {
+        super(`HTTP ${status}`);
+        this.url = url;
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.name = 'HttpStatusError';
+    }
+}
+/** A download that stopped sending: abandoned after a silence, and worth another try. */
+class StalledError extends Error {
+    constructor(idleMs) {
+        super(`no data received for ${idleMs / 1000} s`);
+        this.name = 'StalledError';
+    }
+}
+const DEFAULT_RETRY = { tries: 4, firstDelayMs: 1_000, maxDelayMs: 30_000 };
+/** A server's Retry-After is obeyed up to this long; a longer one is not worth holding a build for. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Status codes that say "try again later": server errors, a request timeout, too many requests. */
+const isTransientStatus = (status) => status >= 500 || status === 408 || status === 429;
+/** Socket-level failures that a second try may not meet (undici's own codes start with UND_ERR_). */
+const TRANSIENT_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+]);
+/** Whether another try may succeed. A 404 or a bad certificate will not, so they fail at once. */
+function isTransient(error) {
+    if (error instanceof HttpStatusError)
+        return isTransientStatus(error.status);
+    if (error instanceof StalledError)
+        return true;
+    // Duck-typed, not `instanceof Error`: fetch's errors may come from another realm (a test runner's VM context).
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const e0 = error;
+    if (e0.name === 'TimeoutError')
+        return true;
+    // fetch reports a socket failure as TypeError('fetch failed' or 'terminated') with the socket's error as cause.
+    for (const e of [error, e0.cause]) {
+        const code = e?.code;
+        if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_')))
+            return true;
+    }
+    return false;
+}
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (value === null || value.trim() === '')
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const statusError = (url, response) => new HttpStatusError(url, response.status, parseRetryAfter(response.headers.get('retry-after')));
+/** Run `attempt` until it succeeds, fails for good, or the tries are used up; then the last error is thrown. */
+async function withRetries(what, policy, attempt) {
+    for (let tryNumber = 1;; tryNumber++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            if (tryNumber >= policy.tries || !isTransient(error))
+                throw error;
+            const backoff = Math.min(policy.firstDelayMs * 2 ** (tryNumber - 1), policy.maxDelayMs);
+            const asked = error instanceof HttpStatusError ? error.retryAfterMs : undefined;
+            const delay = asked === undefined ? backoff : Math.min(Math.max(asked, backoff), MAX_RETRY_AFTER_MS);
+            const reason = error instanceof Error ? String(error.cause?.message ?? error.message) : '';
+            policy.onRetry?.(`${what}: ${reason}; trying again in ${(delay / 1000).toFixed(1)} s (try ${tryNumber + 1} of ${policy.tries})`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay);
+        }
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs` per try. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch, retry = DEFAULT_RETRY) {
+    if (url.startsWith('file://'))
+        return (0,promises_.readFile)(new URL(url), 'utf8');
+    return withRetries(url, retry, async () => {
+        const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+        if (!response.ok)
+            throw statusError(url, response);
+        return response.text();
+    });
+}
+/**
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence, not on the whole transfer.
+ * A failed download leaves no file at `dest`, never a partial one.
+ */
+async function downloadFile(url, dest, options = {}) {
+    const { idleMs = 60_000, retry = DEFAULT_RETRY } = options;
+    try {
+        await withRetries(url, retry, () => downloadOnce(url, dest, idleMs));
+    }
+    catch (error) {
+        await (0,promises_.rm)(dest, { force: true });
+        throw error;
+    }
+}
+async function downloadOnce(url, dest, idleMs) {
+    const controller = new AbortController();
+    const stall = () => setTimeout(() => controller.abort(new StalledError(idleMs)), idleMs);
+    let timer = stall();
+    try {
+        const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+        if (!response.ok || !response.body)
+            throw statusError(url, response);
+        const body = external_node_stream_.Readable.fromWeb(response.body);
+        body.on('data', () => {
+            clearTimeout(timer);
+            timer = stall();
+        });
+        // Each try writes the file from its start (createWriteStream truncates).
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(body, (0,external_node_fs_.createWriteStream)(dest));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/r-versions.ts
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 
 
@@ -55722,25 +55893,47 @@ const CRAN_BASE = 'https://cloud.r-project.org';
 function parseVersionInfo(dcf) {
     return /^Release:\s*(\d+\.\d+\.\d+)\s*$/m.exec(dcf)?.[1];
 }
+const versionInfoUrl = (cran) => `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
 async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
-    const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
+    const url = versionInfoUrl(cran);
     let text;
     try {
         text = await fetchText(url, 20_000, fetchImpl);
     }
     catch (error) {
         throw new UserError(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
-            `Offline? Pass an exact version instead, e.g. --r-version 4.5.2.`);
+            `Offline? Pass an exact version instead, e.g. --r-version 4.5.2.`, { cause: error });
     }
     const version = parseVersionInfo(text);
     if (!version)
         throw new UserError(`r-version "release": ${url} has no Release: line; pass an exact version instead.`);
     return version;
 }
+/**
+ * "release" as the build's repository (--cran-repo) says, so a CRAN mirror or an air-gapped copy of CRAN is asked
+ * first. A repository without R's version file (a package-only repository such as a Posit Package Manager snapshot
+ * or a local mirror of src/contrib) cannot answer: then CRAN itself is asked, and `log` says so.
+ */
+async function resolveReleaseFrom(repo, log, fetchImpl = fetch) {
+    if (repo.replace(/\/+$/, '') === CRAN_BASE)
+        return resolveRelease(CRAN_BASE, fetchImpl);
+    let problem;
+    try {
+        const version = parseVersionInfo(await fetchText(versionInfoUrl(repo), 20_000, fetchImpl));
+        if (version)
+            return version;
+        problem = 'has no Release: line';
+    }
+    catch (error) {
+        problem = `cannot be read: ${error.message}`;
+    }
+    log(`r-version "release": ${versionInfoUrl(repo)} ${problem}; asking CRAN (${CRAN_BASE}) which R is current`);
+    return resolveRelease(CRAN_BASE, fetchImpl);
+}
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/pipeline/recipe.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/recipe.ts
 
 
 
@@ -55813,11 +56006,15 @@ function parseRecipe(text, file = 'data/stages.yml') {
     }
     return { environment, stages, rChecksums };
 }
+/** The stages built from a source tarball: the ones a source override may name. */
+function sourceStageNames(recipe) {
+    return recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
+}
 function loadRecipe(file = dataFile('stages.yml')) {
     return parseRecipe((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/sbom.ts
+;// CONCATENATED MODULE: ./src/pipeline/output/sbom.ts
 /**
  * The software bill of materials, sbom.cdx.json beside manifest.json: CycloneDX 1.6 JSON. Pure: made from the manifest
  * (what was built, installed and copied) and the recipe's licenses; deterministic like the manifest.
@@ -55828,6 +56025,7 @@ function loadRecipe(file = dataFile('stages.yml')) {
  * the tests validate against; and scanners that read it (Dependency-Track, Grype, Trivy) read SPDX too, not always
  * the other way round.
  */
+
 
 const SBOM_FILE = 'sbom.cdx.json';
 /** Where each part lies: R/ is r.zip, local/ is r_lib.zip, the rest (native libraries, lib/) subsystem.zip. */
@@ -55882,7 +56080,7 @@ function packageComponent(pkg, rVersion) {
             { name: `${PROP}:layer`, value: LAYER_OF[pkg.library] },
             {
                 name: `${PROP}:library`,
-                value: pkg.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library',
+                value: LIBRARY_DIRS[pkg.library],
             },
             ...(pkg.priority ? [{ name: `${PROP}:priority`, value: pkg.priority }] : []),
         ],
@@ -55979,7 +56177,7 @@ function buildSbom(manifest, licenses) {
 }
 const sbomText = (bom) => JSON.stringify(bom, null, 2) + '\n';
 
-;// CONCATENATED MODULE: ./src/pipeline/sizes.ts
+;// CONCATENATED MODULE: ./src/pipeline/output/sizes.ts
 /**
  * Layer sizes against Lambda's limits, and where the bytes are, so a person knows what to prune.
  * Pure functions except directorySizes, which walks a tree.
@@ -56095,7 +56293,7 @@ function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
     return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1] ?? [])].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/sources.ts
+;// CONCATENATED MODULE: ./src/pipeline/stages/sources.ts
 /**
  * Fetching a stage's source: from a per-stage override, else from the mirror (by the upstream file name), else
  * upstream. Every file is verified before anything unpacks it; a mismatch deletes the file.
@@ -56129,21 +56327,23 @@ function joinLocation(base, file) {
 const isUrl = (s) => /^https?:\/\//.test(s);
 const localPath = (s) => (s.startsWith('file://') ? (0,external_node_url_namespaceObject.fileURLToPath)(s) : s);
 /** Download or copy `location` to `dest` (via a temporary name, so an interrupted fetch leaves nothing). */
-async function retrieve(location, dest, stageName, via) {
+async function retrieve(location, dest, stageName, via, log) {
     const tmp = `${dest}.part`;
     await (0,promises_.mkdir)(external_node_path_default().dirname(dest), { recursive: true });
     try {
         if (isUrl(location)) {
             try {
-                await downloadFile(location, tmp);
+                await downloadFile(location, tmp, {
+                    retry: { ...DEFAULT_RETRY, onRetry: (m) => log.warn(`${stageName}: ${m}`) },
+                });
             }
             catch (error) {
                 if (error instanceof HttpStatusError) {
-                    throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${error.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`);
+                    throw new UserError(`${stageName}: downloading ${location} failed with HTTP ${error.status}${via === 'mirror' ? ' (not in the mirror?)' : ''}.`, { cause: error });
                 }
                 const reason = error.cause ?? error.message;
                 throw new UserError(`${stageName}: cannot download ${location} (${String(reason)}). ` +
-                    `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`);
+                    `Offline or air-gapped? Give --source-mirror DIR with the file, or --override ${stageName}=PATH,sha256=….`, { cause: error });
             }
         }
         else {
@@ -56169,7 +56369,7 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
     const fileName = external_node_path_default().basename(localPath(location.split('?')[0] ?? location));
     const dest = external_node_path_default().join(downloadDir, `${stageName}-${fileName}`);
     await (0,promises_.rm)(dest, { force: true });
-    await retrieve(location, dest, stageName, via);
+    await retrieve(location, dest, stageName, via, log);
     const actual = await sha256File(dest);
     if (spec.sha256 && actual !== spec.sha256) {
         await (0,promises_.rm)(dest, { force: true });
@@ -56190,7 +56390,7 @@ async function fetchSource(stageName, spec, mirror, downloadDir, log) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/progress.ts
+;// CONCATENATED MODULE: ./src/pipeline/stages/progress.ts
 /** How often a running stage reports, in seconds (R_LAMBDA_LAYER_PROGRESS_SECONDS overrides; 0 turns it off). */
 function progressInterval(env = process.env) {
     const raw = env.R_LAMBDA_LAYER_PROGRESS_SECONDS;
@@ -56231,12 +56431,13 @@ async function withProgress(log, stage, step, stageStarted, work, intervalSecond
     }
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/stage-runner.ts
+;// CONCATENATED MODULE: ./src/pipeline/stages/stage-runner.ts
 /**
  * One runner for every stage: a source stage is unpacked and its recipe commands run; an R-packages stage runs
  * data/install-packages.R with the R built before it. Output goes to the stage's staging folder
  * ({destdir}{prefix}); the full log to a file, whose last lines a failure prints.
  */
+
 
 
 
@@ -56334,7 +56535,7 @@ function diagnoseMissingLibrary(log) {
 /** Install one stage's R packages; returns the packages (with dependencies) now in its library. */
 async function runPackagesStage(stage, ctx) {
     await (0,promises_.rm)(ctx.destdir, { recursive: true, force: true });
-    const lib = external_node_path_default().join(ctx.destdir + ctx.prefix, stage.library === 'R' ? 'R/lib/R/library' : 'local/lib/R/site-library');
+    const lib = external_node_path_default().join(ctx.destdir + ctx.prefix, LIBRARY_DIRS[stage.library]);
     await (0,promises_.mkdir)(lib, { recursive: true });
     if (stage.packages.length === 0 && stage.localPackages.length === 0)
         return [];
@@ -56408,7 +56609,7 @@ async function runPackagesStage(stage, ctx) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/toolchain.ts
+;// CONCATENATED MODULE: ./src/pipeline/stages/toolchain.ts
 /** The build toolchain, as data per package manager, and the one command that installs it. */
 
 
@@ -56501,9 +56702,159 @@ async function installToolchain(host, log, logFile) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/tree/link-checks.ts
+/**
+ * R must use the layer's libraries. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its internet module links
+ * curl (and through it ssl). ldd lists what each needs, transitively: every one of those libraries must be found in
+ * the layer's lib/, never on the build host.
+ */
+
+
+
+
+/** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
+const R_LINKS_FROM_LAYER = [
+    'libcurl',
+    'libssl',
+    'libcrypto',
+    'libpcre2-8',
+    'liblzma',
+    'libbz2',
+    'libz',
+];
+/** The files of R's home whose links are checked. */
+const R_LINKED_FILES = ['lib/libR.so', 'bin/exec/R', 'modules/internet.so'];
+/**
+ * Check R's links. `rHomePrefix` is where R/ lies (a staging folder, or the layer tree); `libDir` is the folder every
+ * library of R_LINKS_FROM_LAYER must come from.
+ */
+async function checkRLinks(rHomePrefix, libDir, log) {
+    const rHome = external_node_path_default().join(rHomePrefix, LAYOUT.rHome);
+    // What R's own start-up script sets (etc/ldpaths), plus the layer's lib/.
+    const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${rHome}/lib` };
+    const seen = new Set();
+    for (const binary of R_LINKED_FILES) {
+        const file = external_node_path_default().join(rHome, binary);
+        const ldd = await run('ldd', [file], { env });
+        // ldd's own failure (no such file, not a dynamic executable) says nothing about how R was configured: report it.
+        if (ldd.code !== 0) {
+            const said = (ldd.stderr || ldd.stdout).trim().slice(-1000) || 'no output';
+            throw new UserError(`cannot check which libraries R's ${binary} links: \`ldd ${file}\` exited with ${ldd.code} (${said}). ` +
+                'The R stage did not leave a complete dynamic R there; see its build log (logs/R.log).');
+        }
+        for (const lib of R_LINKS_FROM_LAYER) {
+            const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
+            if (!line)
+                continue; // not every file links every library
+            if (!line.includes(`=> ${libDir}/`)) {
+                throw new UserError(`R's ${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
+            }
+            seen.add(lib);
+        }
+        log.info(`R ${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from ${libDir}`);
+    }
+    const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
+    if (absent.length) {
+        throw new UserError(`R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/cran-index.ts
+/** A CRAN-like repository's src/contrib/PACKAGES index, read as data. */
+/** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
+function parsePackagesIndex(text) {
+    const index = new Map();
+    for (const record of text.split(/\n\s*\n/)) {
+        const fields = {};
+        let last = '';
+        for (const line of record.split('\n')) {
+            const m = /^([A-Za-z/@-]+):\s*(.*)$/.exec(line);
+            if (m && m[1])
+                fields[(last = m[1])] = m[2] ?? '';
+            else if (last && /^\s/.test(line))
+                fields[last] += ` ${line.trim()}`;
+        }
+        if (!fields.Package || !fields.Version)
+            continue;
+        const deps = ['Depends', 'Imports', 'LinkingTo']
+            .flatMap((f) => (fields[f] ?? '').split(','))
+            .map((d) => d.replace(/\(.*?\)/g, '').trim())
+            .filter((d) => d && d !== 'R');
+        index.set(fields.Package, { version: fields.Version, deps });
+    }
+    return index;
+}
+/**
+ * Pure: `name version` for the wanted packages and everything they need from the index, sorted. Packages not in the
+ * index (base and recommended ones, or a misspelt name) appear as `name -`.
+ */
+function versionsWithDependencies(wanted, index) {
+    const seen = new Map();
+    const visit = (name) => {
+        if (seen.has(name))
+            return;
+        const entry = index.get(name);
+        seen.set(name, entry?.version ?? '-');
+        for (const dep of entry?.deps ?? [])
+            visit(dep);
+    };
+    for (const name of wanted)
+        visit(name);
+    return [...seen].map(([name, version]) => `${name} ${version}`).sort();
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/input-fingerprints.ts
+
+
+
+
+/** Every fingerprint the plan takes. */
+async function fingerprintInputs(recipe, options, log) {
+    const repoFingerprints = await fingerprintPackages(recipe, options, log);
+    const installerSha256 = await sha256File(dataFile('install-packages.R'));
+    const localPackageSums = {};
+    for (const stage of recipe.stages) {
+        if (stage.kind !== 'r-packages')
+            continue;
+        for (const folder of stage.localPackages)
+            localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
+    }
+    return { repoFingerprints, installerSha256, localPackageSums };
+}
+/**
+ * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
+ * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
+ */
+const isPackageSource = (file) => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
+/**
+ * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
+ * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
+ * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
+ */
+async function fingerprintPackages(recipe, options, log) {
+    const index = `${options.cranRepo}/src/contrib/PACKAGES`;
+    let text;
+    try {
+        text = await fetchText(index);
+    }
+    catch (error) {
+        log.debug(`cannot read ${index} (${error.message}); packages are cached by name only`);
+        return {};
+    }
+    const available = parsePackagesIndex(text);
+    const fingerprints = {};
+    for (const stage of recipe.stages) {
+        if (stage.kind !== 'r-packages')
+            continue;
+        const wanted = stage.library === 'site' ? options.packages : stage.packages;
+        fingerprints[stage.name] = sha256(versionsWithDependencies(wanted, available).join('\n')).slice(0, 16);
+    }
+    return fingerprints;
+}
+
 // EXTERNAL MODULE: ./node_modules/yazl/index.js
 var yazl = __nccwpck_require__(3044);
-;// CONCATENATED MODULE: ./src/pipeline/zip.ts
+;// CONCATENATED MODULE: ./src/pipeline/output/zip.ts
 /**
  * The three layer zips. Lambda unpacks every layer into /opt, so entry paths are relative to the prefix
  * (`R/bin/R`, `bootstrap`, `lib/libssl.so.3`). Deterministic: entries sorted byte-wise, one fixed timestamp,
@@ -56517,13 +56868,14 @@ var yazl = __nccwpck_require__(3044);
 
 
 
+
 /** The build's marker file (and anything named like it) lives in the prefix but belongs to no layer. */
 const MARKER_PREFIX = '.r-lambda-layer';
 /** Which layer a top-level entry of the prefix goes to: R → r, local → r_lib, everything else → subsystem. */
 function layerOf(topEntry) {
-    if (topEntry === 'R')
+    if (topEntry === LAYER_TOP_FOLDERS.r)
         return 'r';
-    if (topEntry === 'local')
+    if (topEntry === LAYER_TOP_FOLDERS.r_lib)
         return 'r_lib';
     return 'subsystem';
 }
@@ -56596,8 +56948,8 @@ async function collectEntries(root, topEntries, options = {}) {
             try {
                 resolved = await (0,promises_.stat)(source);
             }
-            catch {
-                throw new UserError(`${external_node_path_default().join(absRoot, name)} is a symlink to ${text}, which is outside ${absRoot} and does not exist`);
+            catch (error) {
+                throw new UserError(`${external_node_path_default().join(absRoot, name)} is a symlink to ${text}, which is outside ${absRoot} and does not exist`, { cause: error });
             }
             await store(source, resolved, name, followedDirs);
             return;
@@ -56684,6 +57036,168 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/output/zip-staging.ts
+/**
+ * Putting the zips in place: the three layers are written into a hidden folder beside them and moved into the output
+ * folder together, after the last run's outputs are removed. A reader never sees a partial set, nor an older
+ * build's zips looking current beside a failed run.
+ */
+
+
+
+
+
+/** Remove the zips, manifest and SBOM a previous run left. */
+async function removeOutputs(outDir) {
+    for (const file of [...Object.values(LAYER_FILES), MANIFEST_FILE, SBOM_FILE])
+        await (0,promises_.rm)(external_node_path_default().join(outDir, file), { force: true });
+}
+/** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
+async function writeZips(tree, outDir, installedPrefix) {
+    await (0,promises_.mkdir)(outDir, { recursive: true });
+    await removeOutputs(outDir);
+    const staging = external_node_path_default().join(outDir, `.r-lambda-layer-${process.pid}`);
+    await (0,promises_.rm)(staging, { recursive: true, force: true });
+    await (0,promises_.mkdir)(staging, { recursive: true });
+    try {
+        const parts = await partitionLayers(tree);
+        const layers = [];
+        for (const kind of LAYER_KINDS) {
+            const file = LAYER_FILES[kind];
+            const info = await writeLayerZip(tree, parts[kind], external_node_path_default().join(staging, file), { installedPrefix });
+            layers.push({ name: kind, file, ...info });
+        }
+        for (const { file } of layers)
+            await (0,promises_.rename)(external_node_path_default().join(staging, file), external_node_path_default().join(outDir, file));
+        return layers;
+    }
+    finally {
+        await (0,promises_.rm)(staging, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/tree/tree-check.ts
+/**
+ * The last check before zipping: the assembled layer tree's R links the layer's libraries (link-checks.ts), starts
+ * from the tree (relocated from the prefix it was built for), and loads every package the user asked for.
+ */
+
+
+
+
+
+
+/** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
+async function checkTree(tree, packages, environment, log) {
+    await checkRLinks(tree, external_node_path_default().join(tree, LAYOUT.lib), log);
+    const env = {
+        ...process.env,
+        LD_LIBRARY_PATH: `${external_node_path_default().join(tree, LAYOUT.lib)}:${external_node_path_default().join(tree, LAYOUT.rLibDir)}`,
+    };
+    const expr = [
+        'stopifnot(capabilities("libcurl"))',
+        'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
+        // The runtime (with its codec) loads from R's own library and writes a double losslessly.
+        'stopifnot(identical(rawToChar(loadNamespace("lambdaruntime", lib.loc = .Library)$encode_json_bytes(0.1 + 0.2, identity)), "0.30000000000000004"))',
+        ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
+        'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
+    ].join('; ');
+    const rEnv = {
+        ...buildEnv(tree, environment, env),
+        RHOME: external_node_path_default().join(tree, LAYOUT.rHome),
+        R_LIBS_USER: external_node_path_default().join(tree, LAYOUT.siteLibrary),
+    };
+    const result = await run(external_node_path_default().join(tree, LAYOUT.rscript), ['--vanilla', '-e', expr], { env: rEnv });
+    if (result.code !== 0) {
+        throw new UserError(`the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`);
+    }
+    log.info(result.stdout.trim());
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/stages/stage-records.ts
+/**
+ * The records that travel with a stage's files, in its staging folder and so in its cache entry: `.stage.json`
+ * (where a source stage's tarball came from and what its sum was checked against; `null` for a packages stage) and
+ * `.packages.json` (each package a packages stage installed, with its tarball and sum). A cache hit reads them back
+ * for the manifest and the SBOM; a hit whose record is missing or damaged cannot say what it holds, so the pipeline
+ * treats it as a miss and builds the stage again.
+ */
+
+
+const STAGE_RECORD_FILE = '.stage.json';
+const PACKAGES_RECORD_FILE = '.packages.json';
+const isObject = (v) => typeof v === 'object' && v !== null;
+const isStageRecord = (v) => isObject(v) &&
+    ['name', 'version', 'url', 'sha256', 'sha256Source', 'cacheKey'].every((k) => typeof v[k] === 'string') &&
+    Array.isArray(v.flags);
+const isInstalledPackage = (v) => isObject(v) && typeof v.name === 'string' && typeof v.version === 'string';
+/** Read and parse one record file; a DamagedRecord when it is missing, not JSON, or not the expected shape. */
+async function readRecord(file, valid, shape) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        return {
+            file,
+            problem: code === 'ENOENT' ? 'missing' : `unreadable (${code ?? error.message})`,
+        };
+    }
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        return { file, problem: `not JSON (${error.message})` };
+    }
+    return valid(value) ? { value } : { file, problem: `not ${shape}` };
+}
+/** The records of a restored stage, or what is wrong with them. */
+async function readStageRecords(dir, kind) {
+    if (kind === 'source') {
+        const record = await readRecord(external_node_path_default().join(dir, STAGE_RECORD_FILE), isStageRecord, 'a stage record');
+        return 'problem' in record ? record : { record: record.value, packages: [] };
+    }
+    const packages = await readRecord(external_node_path_default().join(dir, PACKAGES_RECORD_FILE), (v) => Array.isArray(v) && v.every(isInstalledPackage), 'a list of installed packages');
+    return 'problem' in packages ? packages : { record: undefined, packages: packages.value };
+}
+/** Write a built stage's records into its staging folder, before it is cached. */
+async function writeStageRecords(dir, kind, records) {
+    if (kind === 'r-packages')
+        await (0,promises_.writeFile)(external_node_path_default().join(dir, PACKAGES_RECORD_FILE), JSON.stringify(records.packages));
+    // A packages stage writes `null`, so every stage folder has the same two-file form as before.
+    await (0,promises_.writeFile)(external_node_path_default().join(dir, STAGE_RECORD_FILE), JSON.stringify(records.record ?? null));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/tree/build-id.ts
+/**
+ * The build id stamped into the r layer (R/BUILD-ID) and the subsystem layer (BUILD-ID, beside bootstrap): the runtime compares
+ * the two at init, so an r.zip and a subsystem.zip of different builds (R, the runtime package and its codec on one
+ * side, bootstrap and the libraries R links on the other) fail with a message naming the layers, instead of running
+ * mismatched code. Derived from the build's inputs (every stage's cache key and the runtime's files), not from the
+ * clock, so a rebuild from the same inputs stays byte-identical.
+ */
+
+
+
+
+/** Where the id lies in the layer tree, per layer; data/lambdaruntime/R/loop.R reads the same two paths. */
+const BUILD_ID_FILES = {
+    r: external_node_path_default().join('R', 'BUILD-ID'),
+    subsystem: 'BUILD-ID',
+};
+async function buildId(stageKeys) {
+    return sha256(`${[...stageKeys].sort().join('\n')}\n${await sha256Tree(layerDir())}`);
+}
+/** Writes the id into both layers' parts of the tree. */
+async function stampBuildId(tree, stageKeys) {
+    const id = await buildId(stageKeys);
+    for (const file of Object.values(BUILD_ID_FILES))
+        await (0,promises_.writeFile)(external_node_path_default().join(tree, file), `${id}\n`);
+    return id;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
 /**
  * The pipeline, one log group and one function per step, in this order: prepareHost (host and toolchain) → planBuild
@@ -56691,6 +57205,15 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
  * runtime files, pruned, plus the shared libraries Lambda lacks) → checkTree (R starts, loads every package) →
  * writeLayers (glibc verdict, zips, sizes, manifest and SBOM). The CLI and the action are thin fronts over
  * buildLayers(); it knows only a CacheBackend and a Logger, not which ones it has.
+ *
+ * This file orchestrates; the folders beside it follow the flow, each module named for its job:
+ * - plan/: the build options, recipe, lockfile, host, the R version, what the plan hashes (input-fingerprints.ts)
+ *   and the plan itself (plan.ts, pure);
+ * - stages/: fetching sources, running a stage in the prefix, the records a cached stage carries (stage-records.ts),
+ *   the toolchain;
+ * - tree/: pruning, the shared-library closure, ELF and glibc scans, and the checks that R links the layer's
+ *   libraries (link-checks.ts), starts and loads every package (tree-check.ts);
+ * - output/: zips (zip.ts, put in place together by zip-staging.ts), sizes, manifest and SBOM.
  */
 
 
@@ -56719,8 +57242,7 @@ async function writeLayerZip(root, topEntries, outFile, options = {}) {
 
 
 
-/** Libraries R must take from the layer, never from the build host (issue: "check it did"). */
-const R_LINKS_FROM_LAYER = ['libcurl', 'libssl', 'libcrypto', 'libpcre2-8', 'liblzma', 'libbz2', 'libz'];
+
 const seconds = (since) => Math.round((performance.now() - since) / 100) / 10;
 const logDir = (b) => external_node_path_default().join(b.options.workDir, 'logs');
 const stageDir = (b, name) => external_node_path_default().join(b.options.workDir, 'stages', name);
@@ -56762,38 +57284,25 @@ async function prepareHost(b) {
     else
         log.info('toolchain: skipped (--no-toolchain)');
 }
-/**
- * A package folder's own files, not what an in-place `R CMD INSTALL` leaves beside them (objects, the shared object):
- * those are never built into the layer (the build installs a copy with --preclean) and must not change its key.
- */
-const isPackageSource = (file) => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file);
 /** The exact R version, and every stage with its cache key. */
 async function planBuild(b) {
     const { options, log, recipe, host } = b;
-    const rVersion = options.rVersion === 'release' ? await resolveRelease() : options.rVersion;
+    const rVersion = options.rVersion === 'release'
+        ? await resolveReleaseFrom(options.cranRepo, (m) => log.info(m))
+        : options.rVersion;
     if (options.rVersion === 'release')
-        log.info(`R release on CRAN: ${rVersion}`);
+        log.info(`R release: ${rVersion}`);
     const lockR = options.lockfile?.rVersion;
     if (lockR && lockR !== rVersion) {
         warn(b, `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`);
     }
-    const repoFingerprints = await fingerprintPackages(recipe, options, log);
-    const installerSha256 = await sha256File(dataFile('install-packages.R'));
-    const localPackageSums = {};
-    for (const stage of recipe.stages) {
-        if (stage.kind !== 'r-packages')
-            continue;
-        for (const folder of stage.localPackages)
-            localPackageSums[folder] = await sha256Tree(dataFile(folder), isPackageSource);
-    }
+    const fingerprints = await fingerprintInputs(recipe, options, log);
     const plan = planStages({
         recipe,
         options,
         rVersion,
         host,
-        repoFingerprints,
-        installerSha256,
-        localPackageSums,
+        ...fingerprints,
     });
     for (const stage of plan)
         log.debug(JSON.stringify(stage));
@@ -56808,15 +57317,22 @@ async function runStages(b, plan) {
     for (const stage of plan) {
         const started = performance.now();
         const dir = stageDir(b, stage.name);
-        const hit = await cache.restore(stage.key, dir).catch((error) => {
+        let hit = await cache.restore(stage.key, dir).catch((error) => {
             log.warn(`cache restore of ${stage.name} failed (${error.message}); building it`);
             return false;
         });
-        const record = hit ? await readStageRecord(dir) : await buildStage(b, stage);
+        let stored = hit ? await readStageRecords(dir, stage.kind) : undefined;
+        if (stored && 'problem' in stored) {
+            // Without its record a hit cannot say what it holds, and the manifest and SBOM would silently lack it.
+            warn(b, `stage ${stage.name}: the cached entry ${stage.key} has a damaged record: ${stored.file} is ${stored.problem}; treating it as a cache miss and building the stage again`);
+            hit = false;
+            stored = undefined;
+        }
+        const { record, packages } = stored ?? (await buildStage(b, stage));
         if (record)
             done.records.push(record);
         if (stage.kind === 'r-packages') {
-            for (const pkg of await readInstalledPackages(dir))
+            for (const pkg of packages)
                 done.packageSources[stage.library].set(pkg.name, pkg);
         }
         done.outcomes.push({ name: stage.name, key: stage.key, cacheHit: hit, seconds: seconds(started) });
@@ -56845,6 +57361,7 @@ async function buildStage(b, stage) {
     for (const dep of stage.allDependsOn)
         await prefix.add(stagedPrefix(b, dep));
     let record;
+    let packages = [];
     try {
         if (stage.kind === 'source') {
             const source = await fetchSource(stage.name, stage.source, options.sourceMirror, external_node_path_default().join(options.workDir, 'downloads'), log);
@@ -56864,12 +57381,10 @@ async function buildStage(b, stage) {
             };
         }
         else {
-            const installed = await runPackagesStage(stage, ctx);
-            // Travels with the stage like .stage.json: a cache hit still knows each package's tarball and sum.
-            await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.packages.json'), JSON.stringify(installed));
+            packages = await runPackagesStage(stage, ctx);
         }
-        // The record travels with the stage's files, so a cache hit still knows where its source came from.
-        await (0,promises_.writeFile)(external_node_path_default().join(ctx.destdir, '.stage.json'), JSON.stringify(record ?? null));
+        // The records travel with the stage's files: a cache hit still knows its source and each package's tarball.
+        await writeStageRecords(ctx.destdir, stage.kind, { record, packages });
     }
     catch (error) {
         // Nothing half-built survives: no staging folder, so nothing to cache.
@@ -56882,7 +57397,7 @@ async function buildStage(b, stage) {
     catch (error) {
         log.warn(`could not save ${stage.name} to the ${cache.name} cache (${error.message}); the build goes on`);
     }
-    return record;
+    return { record, packages };
 }
 /**
  * The layer tree in the work folder: every stage and the runtime files, pruned, then the shared libraries the tree
@@ -56896,10 +57411,12 @@ async function assembleTree(b, plan) {
     for (const stage of plan)
         await copyTree(stagedPrefix(b, stage.name), tree);
     await copyTree(layerDir(), tree);
+    const id = await stampBuildId(tree, plan.map((stage) => stage.key));
+    log.info(`build id (R/BUILD-ID in r.zip, BUILD-ID in subsystem.zip): ${id}`);
     // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
     const prune = await pruneTree(tree, options.prune, log);
     const { copied } = await addMissingLibraries(tree, {
-        ldLibraryPath: [external_node_path_default().join(tree, 'lib'), external_node_path_default().join(tree, 'R/lib/R/lib')],
+        ldLibraryPath: [external_node_path_default().join(tree, LAYOUT.lib), external_node_path_default().join(tree, LAYOUT.rLibDir)],
         log,
         // The tree is a copy of what will live at the prefix: links and RUNPATHs into the prefix mean the tree.
         installedPrefix: options.prefix,
@@ -56944,8 +57461,8 @@ async function writeLayers(b, rVersion, stages, done) {
     for (const problem of limits.problems)
         log.warn(problem);
     const rPackages = [
-        ...(await listInstalledPackages(external_node_path_default().join(tree, 'R/lib/R/library'), 'R', stages.packageSources.R)),
-        ...(await listInstalledPackages(external_node_path_default().join(tree, 'local/lib/R/site-library'), 'site', stages.packageSources.site)),
+        ...(await listInstalledPackages(external_node_path_default().join(tree, LIBRARY_DIRS.R), 'R', stages.packageSources.R)),
+        ...(await listInstalledPackages(external_node_path_default().join(tree, LIBRARY_DIRS.site), 'site', stages.packageSources.site)),
     ];
     const manifest = buildManifest({
         rVersion,
@@ -56963,7 +57480,7 @@ async function writeLayers(b, rVersion, stages, done) {
         lambdaCompatible: verdict.compatible,
         warnings,
     });
-    const manifestPath = external_node_path_default().join(options.outDir, 'manifest.json');
+    const manifestPath = external_node_path_default().join(options.outDir, MANIFEST_FILE);
     const sbomPath = external_node_path_default().join(options.outDir, SBOM_FILE);
     const licenses = Object.fromEntries(recipe.stages.map((s) => [s.name, s.kind === 'source' ? s.license : undefined]));
     await writeFileAtomic(sbomPath, sbomText(buildSbom(manifest, licenses)));
@@ -56986,115 +57503,6 @@ async function writeLayers(b, rVersion, stages, done) {
         prune,
         sizeTable,
     };
-}
-async function readStageRecord(dir) {
-    const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.stage.json'), 'utf8').catch(() => 'null');
-    return JSON.parse(text) ?? undefined;
-}
-async function readInstalledPackages(dir) {
-    const text = await (0,promises_.readFile)(external_node_path_default().join(dir, '.packages.json'), 'utf8').catch(() => '[]');
-    return JSON.parse(text);
-}
-/**
- * Per R-packages stage, the versions the repository offers for its packages and all their dependencies. A new
- * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
- * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
- */
-async function fingerprintPackages(recipe, options, log) {
-    const index = `${options.cranRepo}/src/contrib/PACKAGES`;
-    let text;
-    try {
-        text = await fetchText(index);
-    }
-    catch (error) {
-        log.debug(`cannot read ${index} (${error.message}); packages are cached by name only`);
-        return {};
-    }
-    const available = parsePackagesIndex(text);
-    const fingerprints = {};
-    for (const stage of recipe.stages) {
-        if (stage.kind !== 'r-packages')
-            continue;
-        const wanted = stage.library === 'site' ? options.packages : stage.packages;
-        fingerprints[stage.name] = sha256(versionsWithDependencies(wanted, available).join('\n')).slice(0, 16);
-    }
-    return fingerprints;
-}
-async function removeOutputs(outDir) {
-    for (const file of [...Object.values(LAYER_FILES), 'manifest.json', SBOM_FILE])
-        await (0,promises_.rm)(external_node_path_default().join(outDir, file), { force: true });
-}
-/** Zip each layer into a hidden folder first, then move all into place: never a partial set of zips. */
-async function writeZips(tree, outDir, installedPrefix) {
-    await (0,promises_.mkdir)(outDir, { recursive: true });
-    await removeOutputs(outDir);
-    const staging = external_node_path_default().join(outDir, `.r-lambda-layer-${process.pid}`);
-    await (0,promises_.rm)(staging, { recursive: true, force: true });
-    await (0,promises_.mkdir)(staging, { recursive: true });
-    try {
-        const parts = await partitionLayers(tree);
-        const layers = [];
-        for (const kind of LAYER_KINDS) {
-            const file = LAYER_FILES[kind];
-            const info = await writeLayerZip(tree, parts[kind], external_node_path_default().join(staging, file), { installedPrefix });
-            layers.push({ name: kind, file, ...info });
-        }
-        for (const { file } of layers)
-            await (0,promises_.rename)(external_node_path_default().join(staging, file), external_node_path_default().join(outDir, file));
-        return layers;
-    }
-    finally {
-        await (0,promises_.rm)(staging, { recursive: true, force: true });
-    }
-}
-/**
- * R must use the layer's libraries. R's binary and libR.so link pcre2, lzma, bz2 and zlib; its internet module links
- * curl (and through it ssl). ldd lists what each needs, transitively: every one of those libraries must be found in
- * `libDir`, never on the build host. `rHomePrefix` is where R/ lies (a staging folder, or the layer tree).
- */
-async function checkRLinks(rHomePrefix, libDir, log) {
-    const rHome = external_node_path_default().join(rHomePrefix, 'R/lib/R');
-    // What R's own start-up script sets (etc/ldpaths), plus the layer's lib/.
-    const env = { ...process.env, LD_LIBRARY_PATH: `${libDir}:${rHome}/lib` };
-    const seen = new Set();
-    for (const binary of ['lib/libR.so', 'bin/exec/R', 'modules/internet.so']) {
-        const ldd = await run('ldd', [external_node_path_default().join(rHome, binary)], { env });
-        for (const lib of R_LINKS_FROM_LAYER) {
-            const line = ldd.stdout.split('\n').find((l) => l.trim().startsWith(`${lib}.so`));
-            if (!line)
-                continue; // not every file links every library
-            if (!line.includes(`=> ${libDir}/`)) {
-                throw new UserError(`R's ${binary} takes ${lib} from outside the layer (${line.trim()}); R was not linked against the layer's own build.`);
-            }
-            seen.add(lib);
-        }
-        log.info(`R ${binary}: ${R_LINKS_FROM_LAYER.filter((lib) => ldd.stdout.includes(`${lib}.so`)).join(', ')} from ${libDir}`);
-    }
-    const absent = R_LINKS_FROM_LAYER.filter((lib) => !seen.has(lib));
-    if (absent.length) {
-        throw new UserError(`R does not link ${absent.join(', ')} at all; check the R stage's configure log (logs/R.log).`);
-    }
-}
-/** The layer tree's R links the layer's libraries, starts from the (relocated) tree, and loads every package. */
-async function checkTree(tree, packages, environment, log) {
-    await checkRLinks(tree, external_node_path_default().join(tree, 'lib'), log);
-    const env = { ...process.env, LD_LIBRARY_PATH: `${tree}/lib:${tree}/R/lib/R/lib` };
-    const expr = [
-        'stopifnot(capabilities("libcurl"))',
-        'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
-        ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
-        'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
-    ].join('; ');
-    const rEnv = {
-        ...buildEnv(tree, environment, env),
-        RHOME: external_node_path_default().join(tree, 'R/lib/R'),
-        R_LIBS_USER: external_node_path_default().join(tree, 'local/lib/R/site-library'),
-    };
-    const result = await run(external_node_path_default().join(tree, 'R/bin/Rscript'), ['--vanilla', '-e', expr], { env: rEnv });
-    if (result.code !== 0) {
-        throw new UserError(`the built R does not start or lacks a package: ${(result.stderr || result.stdout).trim().slice(-1500)}`);
-    }
-    log.info(result.stdout.trim());
 }
 
 ;// CONCATENATED MODULE: ./src/cache/local-directory.ts
@@ -57145,7 +57553,7 @@ class LocalDirectoryCache {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
-;// CONCATENATED MODULE: ./src/pipeline/lockfile.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/lockfile.ts
 /**
  * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
  * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
@@ -57166,7 +57574,9 @@ function parseRenvLock(text, file) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw optionError('lockfile', `${file} is not JSON (${error.message})`);
+        throw optionError('lockfile', `${file} is not JSON (${error.message})`, undefined, {
+            cause: error,
+        });
     }
     if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
         throw optionError('lockfile', `${file} has no "Packages" object`);
@@ -57259,7 +57669,7 @@ function packagesWithLock(listed, lock, file) {
     return { names: lock.pins.map((p) => p.name), pins: lock.pins };
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/options.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/options.ts
 /**
  * The build options, parsed and validated in one place: the CLI and the GitHub Action both hand their raw values to
  * parseBuildOptions(). The options themselves (names, defaults, flags, descriptions) are declared in
@@ -57271,17 +57681,9 @@ function packagesWithLock(listed, lock, file) {
 
 
 
-/** The prune switches, by the PruneOptions field each sets. */
-const PRUNE_INPUTS = {
-    'prune-translations': 'translations',
-    'prune-strip': 'strip',
-    'prune-docs': 'docs',
-    'prune-man-pages': 'manPages',
-    'prune-static-libs': 'staticLibs',
-    'prune-package-extras': 'packageExtras',
-    'prune-help': 'help',
-    'prune-headers': 'headers',
-};
+
+/** The prune switches' inputs, by the PruneOptions field each sets. */
+const PRUNE_INPUTS = Object.fromEntries(PRUNE_SWITCH_NAMES.map((name) => [PRUNE_SWITCHES[name].input, name]));
 /** Packages installed when neither packages nor a lockfile is given. */
 const DEFAULT_PACKAGES = 'aws.s3';
 /** Where the tool keeps its own state by default: outside any clone, so CI reruns find their cache. */
@@ -57324,7 +57726,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         text = (0,external_node_fs_.readFileSync)(file, 'utf8');
     }
     catch (error) {
-        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`);
+        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`, undefined, { cause: error });
     }
     const lock = parseRenvLock(text, file);
     const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
@@ -57420,7 +57822,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
         throw optionError('jobs', `"${jobsText}" is not a number of parallel jobs`);
     }
-    const prune = Object.fromEntries(Object.entries(PRUNE_INPUTS).map(([name, key]) => [key, booleanOption(raw, name)]));
+    const prune = Object.fromEntries(PRUNE_SWITCH_NAMES.map((name) => [name, booleanOption(raw, PRUNE_SWITCHES[name].input)]));
     const mirror = get('source-mirror');
     const rSha = get('r-sha256');
     return {
@@ -57463,8 +57865,7 @@ function buildCommand() {
     return command.action(async (flags) => {
         const raw = optionsFromFlags(flags, 'build');
         const recipe = loadRecipe();
-        const sourceStages = recipe.stages.filter((s) => s.kind === 'source').map((s) => s.name);
-        const options = parseBuildOptions(raw, sourceStages);
+        const options = parseBuildOptions(raw, sourceStageNames(recipe));
         const log = consoleLogger({ verbose: booleanOption(raw, 'verbose') });
         const result = await buildLayers(options, {
             cache: new LocalDirectoryCache(options.cacheDir),
@@ -57555,6 +57956,54 @@ function reportLine(figures) {
     if (figures.status)
         parts.push(`Status: ${figures.status}`);
     return parts.join('\t');
+}
+
+;// CONCATENATED MODULE: ./src/runtime/local-runtime.ts
+/**
+ * The runtime, the R package lambdaruntime (data/lambdaruntime, with its C codec), for local runs with the host's R
+ * (invoke and serve without --opt): the r layer's copy is built for the layer's R, not the host's. So it is built from
+ * the project's own sources with the host's R, once per source and R, into the tool's cache, and layer/runtime.R finds
+ * it through R_LIBS: local runs run the same package as Lambda.
+ */
+
+
+
+
+
+
+
+/** The library folder holding lambdaruntime built for `rscript`'s R (built now unless cached). */
+async function localRuntimeLibrary(rscript, home = toolHome()) {
+    const source = external_node_path_default().join(packageRoot(), 'data', 'lambdaruntime');
+    const rHome = runSync(rscript, ['-e', 'cat(R.home(), R.version.string, sep = "\\n")']).trim();
+    const key = sha256(`${await sha256Tree(source)}\n${rHome}`).slice(0, 16);
+    const library = external_node_path_default().join(home, 'runtime-package', key);
+    if ((0,external_node_fs_.existsSync)(external_node_path_default().join(library, 'lambdaruntime', 'DESCRIPTION')))
+        return library;
+    (0,external_node_fs_.mkdirSync)(external_node_path_default().dirname(library), { recursive: true });
+    // Built in a folder of its own and renamed into place, so a concurrent run never sees half a library.
+    const work = (0,external_node_fs_.mkdtempSync)(`${library}.tmp-`);
+    try {
+        const copy = external_node_path_default().join(work, 'src', 'lambdaruntime'); // R CMD INSTALL compiles in the source folder
+        (0,external_node_fs_.cpSync)(source, copy, { recursive: true });
+        const built = external_node_path_default().join(work, 'lib');
+        (0,external_node_fs_.mkdirSync)(built);
+        const r = external_node_path_default().join(rHome.split('\n')[0] ?? '', 'bin', 'R');
+        await runChecked(r, ['CMD', 'INSTALL', '--no-docs', '--no-multiarch', `--library=${built}`, copy]).catch((error) => {
+            throw new UserError(`Cannot build the runtime (the R package in data/lambdaruntime) with ${rscript}'s R: local runs need a C compiler and R's headers (Debian: r-base-dev), or pass --opt DIR with a built layer tree.\n${errorMessage(error)}`);
+        });
+        try {
+            (0,external_node_fs_.renameSync)(built, library);
+        }
+        catch (error) {
+            if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(library, 'lambdaruntime', 'DESCRIPTION')))
+                throw error; // else another run was first
+        }
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+    }
+    return library;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -57856,6 +58305,7 @@ function peakMemoryMb(pid) {
 
 
 
+
 class LambdaEmulator {
     config;
     io;
@@ -57872,7 +58322,11 @@ class LambdaEmulator {
         this.api = api;
         this.address = address;
     }
-    static async start(config, io) {
+    static async start(given, io) {
+        // The host's R needs the runtime package built for it; a layer tree's R has its own.
+        const config = given.rscript && !given.runtimeLibrary
+            ? { ...given, runtimeLibrary: await localRuntimeLibrary(given.rscript) }
+            : given;
         // The server's listener needs the emulator, which needs the server's address.
         const ref = {};
         const settle = (id, ending) => ref.self?.settle(id, ending);
@@ -58071,6 +58525,7 @@ class LambdaEmulator {
 
 
 
+
 /** file.function, where file may sit in a subfolder and both parts may hold dots. */
 const HANDLER = /^[^.\s]+(\.[^.\s]+)+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -58122,7 +58577,7 @@ function checkEvent(bytes, source) {
         JSON.parse(text);
     }
     catch (error) {
-        throw new UserError(`The event in ${source} is not valid JSON (${error.message}). Lambda events are JSON documents.`);
+        throw new UserError(`The event in ${source} is not valid JSON (${error.message}). Lambda events are JSON documents.`, { cause: error });
     }
     return bytes;
 }
@@ -58137,7 +58592,7 @@ function readEvent(file, stdin) {
         bytes = (0,external_node_fs_.readFileSync)(file);
     }
     catch (error) {
-        throw optionError('event', `cannot read the event file ${file} (${error.message})`);
+        throw optionError('event', `cannot read the event file ${file} (${error.message})`, undefined, { cause: error });
     }
     return checkEvent(bytes, file);
 }
@@ -58171,7 +58626,7 @@ function checkTaskRoot(dir) {
     return absolute;
 }
 function checkOptTree(dir) {
-    const bootstrap = external_node_path_default().join(external_node_path_default().resolve(dir), 'bootstrap');
+    const bootstrap = external_node_path_default().join(external_node_path_default().resolve(dir), LAYOUT.bootstrap);
     if (!isExecutable(bootstrap))
         throw optionError('opt', `${dir} has no executable bootstrap`);
     return bootstrap;
@@ -58217,13 +58672,14 @@ function isExecutable(file) {
 
 
 
+
 /** `from`: the folder to search upwards from (this module's, by default). */
 function findPackageBootstrap(from) {
     try {
-        return external_node_path_default().join(packageRoot(from), 'layer', 'bootstrap');
+        return external_node_path_default().join(packageRoot(from), 'layer', LAYOUT.bootstrap);
     }
     catch (error) {
-        throw new UserError(`${error.message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`);
+        throw new UserError(`${error.message} Run from a checkout of r-lambda-layer, or pass --opt DIR with a built layer tree.`, { cause: error });
     }
 }
 function findOnPath(name, searchPath = process.env.PATH ?? '') {
@@ -58430,8 +58886,7 @@ function serveCommand() {
 
 
 
-const MANIFEST_FILE = 'manifest.json';
-function isObject(value) {
+function inputs_isObject(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 /**
@@ -58441,7 +58896,7 @@ function isObject(value) {
  */
 function checkManifest(value, where) {
     const fail = (problem) => new UserError(`${where}: ${problem}. Rebuild the layers or point --out at the folder the build wrote.`);
-    if (!isObject(value))
+    if (!inputs_isObject(value))
         throw fail('not a JSON object');
     if (value['schemaVersion'] !== 1) {
         throw fail(`schemaVersion is ${JSON.stringify(value['schemaVersion'])}; this tool reads schemaVersion 1`);
@@ -58453,15 +58908,21 @@ function checkManifest(value, where) {
     }
     const packages = value['rPackages'] ?? [];
     if (!Array.isArray(packages) ||
-        !packages.every((p) => isObject(p) && typeof p['name'] === 'string' && typeof p['version'] === 'string')) {
+        !packages.every((p) => inputs_isObject(p) && typeof p['name'] === 'string' && typeof p['version'] === 'string')) {
         throw fail('rPackages is not a list of {name, version, library}');
     }
+    const runtimes = value['compatibleRuntimes'];
+    // The publisher gives these to Lambda as the layers' compatible runtimes.
+    if (!Array.isArray(runtimes) ||
+        runtimes.length === 0 ||
+        !runtimes.every((r) => typeof r === 'string' && r !== ''))
+        throw fail(`compatibleRuntimes is ${JSON.stringify(runtimes)}; expected a list such as ["${LAMBDA_RUNTIME}"]`);
     const layers = value['layers'];
     if (!Array.isArray(layers) || layers.length === 0)
         throw fail('lists no layers');
     const seen = new Set();
     for (const layer of layers) {
-        if (!isObject(layer))
+        if (!inputs_isObject(layer))
             throw fail('a layers entry is not an object');
         const name = layer['name'];
         if (!LAYER_KINDS.includes(name)) {
@@ -58497,14 +58958,14 @@ async function loadPublishInput(outDir) {
         const code = error.code;
         throw new UserError(code === 'ENOENT'
             ? `No ${MANIFEST_FILE} in ${dir}: build the layers first (r-lambda-layer build --out ${outDir}) or point --out at the build's output folder.`
-            : `Cannot read ${manifestPath}: ${error.message}`);
+            : `Cannot read ${manifestPath}: ${error.message}`, { cause: error });
     }
     let parsed;
     try {
         parsed = JSON.parse(bytes.toString('utf8'));
     }
     catch (error) {
-        throw new UserError(`${manifestPath} is not valid JSON: ${error.message}`);
+        throw new UserError(`${manifestPath} is not valid JSON: ${error.message}`, { cause: error });
     }
     const manifest = checkManifest(parsed, manifestPath);
     const manifestSha256 = sha256(bytes);
@@ -58520,7 +58981,7 @@ async function loadPublishInput(outDir) {
         }
         catch (error) {
             throw new UserError(`${MANIFEST_FILE} lists ${record.file} for the ${record.name} layer, but ${zip} cannot be read ` +
-                `(${error.code ?? error.message}). Rebuild the layers.`);
+                `(${error.code ?? error.message}). Rebuild the layers.`, { cause: error });
         }
         if (size !== record.zippedBytes) {
             throw new UserError(`${zip} is ${size} bytes but ${MANIFEST_FILE} records ${record.zippedBytes}: the zip and the manifest ` +
@@ -58817,7 +59278,7 @@ function packageList(packages, room) {
  */
 function layerDescription(kind, manifest, manifestSha256) {
     const sha = `${SHA_LABEL}${manifestSha256}`;
-    const on = `provided.al2023 ${manifest.architecture}`;
+    const on = `${(manifest.compatibleRuntimes ?? [LAMBDA_RUNTIME]).join(', ')} ${manifest.architecture}`;
     const headline = {
         r: `R ${manifest.rVersion} for ${on}`,
         r_lib: `R ${manifest.rVersion} packages for ${on}`,
@@ -58846,7 +59307,7 @@ function manifestShaFromDescription(description) {
 function layerLicense(kind) {
     return {
         r: 'GPL-2.0-only OR GPL-3.0-only',
-        r_lib: "Each package's own license, in its DESCRIPTION file under /opt/local/lib/R/site-library",
+        r_lib: `Each package's own license, in its DESCRIPTION file under /opt/${LAYOUT.siteLibrary}`,
         subsystem: 'Each bundled library under its own license (openssl, curl, bzip2, xz, pcre2, libxml2, gcc runtime)',
     }[kind];
 }
@@ -58908,8 +59369,8 @@ function planPublish(input, options) {
                 upload,
                 description: layerDescription(record.name, manifest, manifestSha256),
                 licenseInfo: layerLicense(record.name),
-                // The runtime the bootstrap in the subsystem layer is built for.
-                compatibleRuntimes: ['provided.al2023'],
+                // The runtimes the build recorded: the one the bootstrap in the subsystem layer is built for.
+                compatibleRuntimes: manifest.compatibleRuntimes,
                 compatibleArchitectures: [manifest.architecture],
             };
         }),
@@ -59007,35 +59468,37 @@ function explainAwsError(error, context) {
     if (ACCESS_DENIED_NAMES.has(name) || (status === 403 && /not authorized|access denied/i.test(message))) {
         const action = actionFromMessage(message) ?? context.action;
         return new UserError(`Access denied in ${context.region}: the AWS credentials in use may not call ${action} on ${context.resource}. ` +
-            `Grant ${action} in their IAM policy (${IAM_POLICY_HINT}).${said}`);
+            `Grant ${action} in their IAM policy (${IAM_POLICY_HINT}).${said}`, { cause: error });
     }
     // Lambda fetches an S3-published zip with the caller's credentials and reports a refusal as a bad parameter.
     if (name === 'InvalidParameterValueException' &&
         /GetObject/.test(message) &&
         /AccessDenied|Forbidden/i.test(message)) {
         return new UserError(`Lambda in ${context.region} could not read the uploaded zip for ${context.resource}: the AWS credentials in use ` +
-            `need ${IAM_ACTIONS.getObject} on it (${IAM_POLICY_HINT}).${said}`);
+            `need ${IAM_ACTIONS.getObject} on it (${IAM_POLICY_HINT}).${said}`, { cause: error });
     }
     if (THROTTLING_NAMES.has(name) || status === 429) {
         const attempts = e.$metadata?.attempts;
         return new UserError(`${where} was still throttled after ${attempts ?? 'several'} attempts. Wait a minute and rerun: ` +
-            `layer versions this run already published are reused.${said}`);
+            `layer versions this run already published are reused.${said}`, { cause: error });
     }
     if (CREDENTIAL_NAMES.has(name)) {
         return new UserError(`No usable AWS credentials for ${where} (${name}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ` +
             'AWS_PROFILE, or use aws-actions/configure-aws-credentials in a workflow.' +
-            said);
+            said, { cause: error });
     }
     if (name === 'RequestEntityTooLargeException' || status === 413) {
         return new UserError(`${where}: Lambda refused the request as too large for ${context.resource}. ` +
             'Give an S3 bucket (s3-bucket) so large zips are published through S3.' +
-            said);
+            said, { cause: error });
     }
     if (e.code !== undefined && NETWORK_CODES.has(e.code)) {
-        return new UserError(`Could not reach AWS for ${where} (${e.code}): ${message}`);
+        return new UserError(`Could not reach AWS for ${where} (${e.code}): ${message}`, { cause: error });
     }
     if (status !== undefined) {
-        return new UserError(`${where} failed for ${context.resource}: ${name} (HTTP ${status}).${said}`);
+        return new UserError(`${where} failed for ${context.resource}: ${name} (HTTP ${status}).${said}`, {
+            cause: error,
+        });
     }
     return error;
 }
@@ -59362,8 +59825,9 @@ async function runProgram(argv) {
     catch (error) {
         if (error instanceof CommanderError)
             return error.exitCode;
-        // A UserError says what to do; anything else is a bug, so show where it happened.
-        const text = error instanceof UserError ? errorMessage(error) : (error?.stack ?? errorMessage(error));
+        // A UserError says what to do (and what caused it); anything else is a bug, so show where it happened.
+        const report = failureReport(error);
+        const text = error instanceof UserError || !(error instanceof Error) ? report.message : report.detail;
         process.stderr.write(`error: ${text}\n`);
         const code = error?.exitCode;
         return typeof code === 'number' ? code : 1;

@@ -3244,36 +3244,76 @@ module.exports = validRange
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   g: () => (/* binding */ errorMessage),
-/* harmony export */   y: () => (/* binding */ UserError)
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   yo: () => (/* binding */ UserError)
 /* harmony export */ });
+/* unused harmony exports errorChain, failureReport */
 /**
  * A mistake the user can fix: bad input, a missing file, a checksum mismatch.
- * Its message is printed as is (no stack), so it must say what was wrong and what to do.
+ * Its message is printed as is (no stack), so it must say what was wrong and what to do. When it wraps a lower
+ * error, pass that as `{ cause }`: the message says what it means for the user, the cause keeps what really failed.
  */
 class UserError extends Error {
-    constructor(message) {
-        super(message);
+    constructor(message, options) {
+        super(message, options);
         this.name = 'UserError';
     }
 }
 /** The message of any thrown value, for the single top-level catch of each entry point. */
 function errorMessage(error) {
-    return error instanceof Error ? error.message : String(error);
+    if (error instanceof Error)
+        return error.message;
+    // An error from another realm (Node's own, seen from a test runner's VM context) is not `instanceof Error`.
+    const message = error?.message;
+    return typeof message === 'string' ? message : String(error);
+}
+/** The error and every cause below it, outermost first (bounded, in case a chain loops). */
+function errorChain(error) {
+    const chain = [];
+    for (let e = error; e !== undefined && chain.length < 10 && !chain.includes(e);) {
+        chain.push(e);
+        // Duck-typed: an error from another realm (a VM context) is not `instanceof Error` but has its cause.
+        e = typeof e === 'object' && e !== null ? e.cause : undefined;
+    }
+    return chain;
+}
+/**
+ * What a front says when a run fails. `message` is for the user: a UserError's own message, with what caused it
+ * (`… (caused by: …)`), since a wrapped error's cause is often the fact that explains it; anything else is a bug, so
+ * its kind is named and the reader pointed at the detail. `detail` is the stack of the error and of each cause, for
+ * the action's debug log and the CLI's stderr (for anything that is not a UserError).
+ */
+function failureReport(error) {
+    const [, ...causes] = errorChain(error);
+    const causeText = causes.map((c) => `caused by: ${errorMessage(c)}`);
+    let message;
+    if (error instanceof UserError || !(error instanceof Error)) {
+        message = [errorMessage(error), ...causeText].join('\n  ');
+    }
+    else {
+        message = `${error.name}: ${error.message} (an unexpected error; its stack and causes are in the debug log)`;
+    }
+    const detail = errorChain(error)
+        .map((e, i) => {
+        const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+        return i === 0 ? text : `caused by: ${text}`;
+    })
+        .join('\n');
+    return { message, detail };
 }
 
 
 /***/ }),
 
-/***/ 8248:
+/***/ 6542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   CM: () => (/* binding */ resolveRelease)
 /* harmony export */ });
-/* unused harmony exports CRAN_BASE, parseVersionInfo */
+/* unused harmony exports CRAN_BASE, parseVersionInfo, resolveReleaseFrom */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4210);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5766);
 /** Which R is "release": CRAN publishes it in src/base/VERSION-INFO.dcf. */
 
 
@@ -3282,20 +3322,42 @@ const CRAN_BASE = 'https://cloud.r-project.org';
 function parseVersionInfo(dcf) {
     return /^Release:\s*(\d+\.\d+\.\d+)\s*$/m.exec(dcf)?.[1];
 }
+const versionInfoUrl = (cran) => `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
 async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
-    const url = `${cran.replace(/\/+$/, '')}/src/base/VERSION-INFO.dcf`;
+    const url = versionInfoUrl(cran);
     let text;
     try {
         text = await (0,_util_fetch_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchText */ .Sy)(url, 20_000, fetchImpl);
     }
     catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .y(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
-            `Offline? Pass an exact version instead, e.g. --r-version 4.5.2.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`r-version "release": cannot ask CRAN which R is current (${url}: ${error.message}). ` +
+            `Offline? Pass an exact version instead, e.g. --r-version 4.5.2.`, { cause: error });
     }
     const version = parseVersionInfo(text);
     if (!version)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .y(`r-version "release": ${url} has no Release: line; pass an exact version instead.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`r-version "release": ${url} has no Release: line; pass an exact version instead.`);
     return version;
+}
+/**
+ * "release" as the build's repository (--cran-repo) says, so a CRAN mirror or an air-gapped copy of CRAN is asked
+ * first. A repository without R's version file (a package-only repository such as a Posit Package Manager snapshot
+ * or a local mirror of src/contrib) cannot answer: then CRAN itself is asked, and `log` says so.
+ */
+async function resolveReleaseFrom(repo, log, fetchImpl = fetch) {
+    if (repo.replace(/\/+$/, '') === CRAN_BASE)
+        return resolveRelease(CRAN_BASE, fetchImpl);
+    let problem;
+    try {
+        const version = parseVersionInfo(await fetchText(versionInfoUrl(repo), 20_000, fetchImpl));
+        if (version)
+            return version;
+        problem = 'has no Release: line';
+    }
+    catch (error) {
+        problem = `cannot be read: ${error.message}`;
+    }
+    log(`r-version "release": ${versionInfoUrl(repo)} ${problem}; asking CRAN (${CRAN_BASE}) which R is current`);
+    return resolveRelease(CRAN_BASE, fetchImpl);
 }
 
 
@@ -3312,7 +3374,7 @@ async function resolveRelease(cran = CRAN_BASE, fetchImpl = fetch) {
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2088);
 /* harmony import */ var semver__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(semver__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4210);
+/* harmony import */ var _util_fetch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5766);
 /**
  * R's releases as CRAN lists them: the directory index of src/base/R-4/ (an Apache "fancy" index), one
  * `R-x.y.z.tar.gz` per release. Parsing is pure; fetching is one GET.
@@ -3339,11 +3401,13 @@ async function fetchCranReleases(url = CRAN_R_SOURCES, fetchImpl = fetch) {
         html = await (0,_util_fetch_js__WEBPACK_IMPORTED_MODULE_2__/* .fetchText */ .Sy)(url, 30_000, fetchImpl);
     }
     catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`Cannot read CRAN's list of R releases at ${url}: ${error.message}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Cannot read CRAN's list of R releases at ${url}: ${error.message}.`, {
+            cause: error,
+        });
     }
     const releases = parseCranListing(html);
     if (releases.length === 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`${url} lists no R-x.y.z.tar.gz: CRAN's page layout may have changed; nothing to compare.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${url} lists no R-x.y.z.tar.gz: CRAN's page layout may have changed; nothing to compare.`);
     }
     return releases;
 }
@@ -3362,9 +3426,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var commander__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8179);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _pipeline_r_versions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8248);
+/* harmony import */ var _pipeline_plan_r_versions_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6542);
 /* harmony import */ var _cran_releases_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2842);
-/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(290);
+/* harmony import */ var _matrix_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7790);
 /* harmony import */ var _new_releases_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2662);
 /* harmony import */ var _versions_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5806);
 /**
@@ -3402,7 +3466,7 @@ function program() {
         const architectures = (0,_matrix_js__WEBPACK_IMPORTED_MODULE_5__/* .parseList */ .E1)('architectures', flags.architectures);
         // Validate everything before asking CRAN anything.
         (0,_matrix_js__WEBPACK_IMPORTED_MODULE_5__/* .buildMatrix */ .Kn)(requested, architectures);
-        const release = requested.includes('release') ? await (0,_pipeline_r_versions_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveRelease */ .CM)() : undefined;
+        const release = requested.includes('release') ? await (0,_pipeline_plan_r_versions_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveRelease */ .CM)() : undefined;
         const matrix = (0,_matrix_js__WEBPACK_IMPORTED_MODULE_5__/* .buildMatrix */ .Kn)(requested.map((v) => (v === 'release' && release ? release : v)), architectures);
         emit(matrix, { matrix: JSON.stringify(matrix), count: matrix.include.length });
     });
@@ -3447,7 +3511,7 @@ async function main() {
     catch (error) {
         if (error instanceof commander__WEBPACK_IMPORTED_MODULE_1__/* .CommanderError */ .b7)
             process.exit(error.exitCode);
-        process.stderr.write(`error: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .g)(error)}\n`);
+        process.stderr.write(`error: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)}\n`);
         process.exit(1);
     }
 }
@@ -3458,7 +3522,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 290:
+/***/ 7790:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3477,11 +3541,80 @@ var errors = __nccwpck_require__(3916);
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/layers.ts
+/**
+ * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
+ * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
+ * workflow scripts (dist/release) can use it without pulling in the pipeline.
+ */
+/**
+ * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
+ * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
+ * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
+ * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
+ */
+const LAYER_KINDS = (/* unused pure expression or super */ null && (['r', 'r_lib', 'subsystem']));
+/** Each kind's zip, beside manifest.json. */
+const LAYER_FILES = {
+    r: 'r.zip',
+    r_lib: 'r_lib.zip',
+    subsystem: 'subsystem.zip',
+};
+/** The runtime the layers are built for: Amazon Linux 2023, glibc 2.34 (LAMBDA_LIMITS.glibc). */
+const layers_LAMBDA_RUNTIME = 'provided.al2023';
+/**
+ * Where things lie in the layer tree, relative to the prefix Lambda unpacks layers into (/opt). R's home is
+ * R/lib/R because the build forces LIBnn=lib; the user's packages go to a site-library under local/, as in the
+ * original blog recipe.
+ */
+const LAYOUT = {
+    /** R's home (RHOME). */
+    rHome: 'R/lib/R',
+    /** R's own library: base and recommended packages, and the runtime's jsonlite. */
+    rLibrary: 'R/lib/R/library',
+    /** libR.so and R's other shared libraries. */
+    rLibDir: 'R/lib/R/lib',
+    rscript: 'R/bin/Rscript',
+    /** The user's packages (the r_lib layer). */
+    siteLibrary: 'local/lib/R/site-library',
+    /** Shared libraries: the native stages' and those copied from the build host. */
+    lib: 'lib',
+    /** The runtime's entry point, which Lambda runs. */
+    bootstrap: 'bootstrap',
+};
+/** The top-level folder of the tree each layer but subsystem holds: R's own tree, and the user's packages. */
+const LAYER_TOP_FOLDERS = {
+    r: LAYOUT.rHome.split('/')[0],
+    r_lib: LAYOUT.siteLibrary.split('/')[0],
+};
+/** Each package library's folder in the tree: R's own, or the user's site-library. */
+const LIBRARY_DIRS = { R: LAYOUT.rLibrary, site: LAYOUT.siteLibrary };
+/** The manifest written beside the zips. */
+const MANIFEST_FILE = 'manifest.json';
+/** Lambda architectures (the names Lambda's API uses). */
+const ARCHITECTURES = ['x86_64', 'arm64'];
+/** Lambda's documented limits for layers. */
+const LAMBDA_LIMITS = {
+    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
+    directUploadZippedBytes: 50 * 1024 * 1024,
+    /** The function and all its layers, unzipped. */
+    totalUnzippedBytes: 250 * 1024 * 1024,
+    /** glibc of the provided.al2023 runtime image. */
+    glibc: '2.34',
+};
+/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
+const ARTIFACT_PREFIX = 'r-lambda-layers';
+/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
+function defaultArtifactName(rVersion, architecture) {
+    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/lambda-environment.ts
 /**
  * The function's settings and the environment Lambda gives a provided.al2023 runtime, computed
  * from them. Pure.
  */
+
 
 
 const DEFAULTS = {
@@ -3522,7 +3655,7 @@ function lambdaEnvironment(config, runtimeApi, stream) {
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_provided.al2023',
+        AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_RUNTIME}`,
         TZ: ':UTC',
         LANG: 'en_US.UTF-8',
         // Lambda's PATH and library path, with the layer folder standing in for /opt.
@@ -3531,34 +3664,90 @@ function lambdaEnvironment(config, runtimeApi, stream) {
     };
     if (config.rscript)
         env.R_LAMBDA_RSCRIPT = config.rscript;
+    if (config.runtimeLibrary)
+        env.R_LIBS = config.runtimeLibrary;
     return { ...env, ...config.extraEnv };
 }
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/prune-options.ts
+/**
+ * The prune switches, declared once: each one's action input (and so its `--no-<input>` flag) and description, and
+ * the defaults. The options (src/options/declarations.ts, and so action.yml and the CLI's flags), the parser
+ * (plan/options.ts) and the rules (tree/prune.ts, each naming the switch that turns it on) are derived from this
+ * table. It is apart from the engine in tree/prune.ts: the options, and the workflow scripts that read them
+ * (dist/release), need the switches, not the code that strips and removes files.
+ *
+ * A new prune step: its switch here, and its rule in tree/prune.ts.
+ */
+const prune_options_PRUNE_SWITCHES = {
+    /** tcltk and every translation except English (the original blog recipe's step). */
+    translations: {
+        input: 'prune-translations',
+        description: 'Remove every translation except English, and the tcltk package: true or false.',
+    },
+    /** Strip symbols from ELF files. */
+    strip: { input: 'prune-strip', description: 'Strip debug symbols from every ELF file: true or false.' },
+    /** R's manuals, share/doc, share/info, gtk-doc (openssl's html docs live in share/doc). */
+    docs: {
+        input: 'prune-docs',
+        description: "Remove R's doc/manual and other documentation folders: true or false.",
+    },
+    manPages: { input: 'prune-man-pages', description: 'Remove man pages: true or false.' },
+    /** `*.a` and libtool `*.la` files: nothing links at run time. */
+    staticLibs: {
+        input: 'prune-static-libs',
+        description: 'Remove static libraries (*.a, *.la): true or false.',
+    },
+    /** Installed packages' html, doc (vignettes), tests and demo folders. */
+    packageExtras: {
+        input: 'prune-package-extras',
+        description: "Remove packages' html, doc, tests and demo folders: true or false.",
+    },
+    /** Packages' help databases: `?topic` stops working; packages still load. */
+    help: {
+        input: 'prune-help',
+        description: "Remove packages' help databases (help() is rarely used on Lambda): true or false.",
+    },
+    /** C headers: only needed to compile against the tree, which happens before pruning. */
+    headers: {
+        input: 'prune-headers',
+        description: 'Remove C headers (include/) that only building against the layer needs: true or false.',
+    },
+};
+const prune_options_PRUNE_SWITCH_NAMES = Object.keys(prune_options_PRUNE_SWITCHES);
+/** Every step on: the default. */
+const DEFAULT_PRUNE = Object.fromEntries(prune_options_PRUNE_SWITCH_NAMES.map((name) => [name, true]));
 
 ;// CONCATENATED MODULE: ./src/options/declarations.ts
 /**
  * Every option of the CLI and the action, declared once: its name (the action.yml input name, kebab-case), what it
  * means, its default, the accepted form quoted in error messages, where it is read, and its command-line flag when
  * that is not simply `--name`. The commander flags (options/commander.ts), the action's input reading
- * (action/inputs.ts) and the check that action.yml lists exactly these inputs with these descriptions and defaults
- * (test/unit/action/inputs.test.ts) are all derived from this table.
+ * (action/inputs.ts) and action.yml's inputs (action/action-yml.ts) are all derived from this table.
  *
- * Adding an option: one entry here, its parsing where the scope's options are parsed (pipeline/options.ts for build,
- * publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and serve),
- * and, for an action input, the same description and default in action.yml (the unit test says what differs).
+ * Adding an option: one entry here, and its parsing where the scope's options are parsed (pipeline/plan/options.ts for
+ * build, publish/options.ts for publish, action/inputs.ts for the action's own, runtime/options.ts for invoke and
+ * serve). action.yml is generated from this table by `npm run build` (src/action/action-yml.ts); a unit test fails
+ * until it is. Prune switches are declared in pipeline/plan/prune-options.ts and become options here.
  */
+
 
 const BOOLEAN = 'true or false';
 const BUILD = ['action', 'build'];
 const PUBLISH = ['action', 'publish'];
 const RUNTIME = ['invoke', 'serve'];
 /** A prune switch: on by default; `--no-prune-<step>` on the command line keeps what the step removes. */
-const prune = (step, description) => ({
+const prune = (input, description) => ({
     description,
     default: 'true',
     accepted: BOOLEAN,
     scope: BUILD,
-    flags: [{ spec: `--no-prune-${step}`, help: `keep what the "${step}" prune step removes` }],
+    flags: [
+        { spec: `--no-${input}`, help: `keep what the "${input.replace(/^prune-/, '')}" prune step removes` },
+    ],
 });
+/** One option per prune switch (pipeline/plan/prune-options.ts), in the switches' order. */
+const PRUNE_OPTIONS = Object.fromEntries(Object.values(prune_options_PRUNE_SWITCHES).map(({ input, description }) => [input, prune(input, description)]));
 const OPTIONS = {
     // --- What to build -------------------------------------------------------------------------------------------
     'r-version': {
@@ -3666,14 +3855,7 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
     },
-    'prune-translations': prune('translations', 'Remove every translation except English, and the tcltk package: true or false.'),
-    'prune-strip': prune('strip', 'Strip debug symbols from every ELF file: true or false.'),
-    'prune-docs': prune('docs', "Remove R's doc/manual and other documentation folders: true or false."),
-    'prune-man-pages': prune('man-pages', 'Remove man pages: true or false.'),
-    'prune-static-libs': prune('static-libs', 'Remove static libraries (*.a, *.la): true or false.'),
-    'prune-package-extras': prune('package-extras', "Remove packages' html, doc, tests and demo folders: true or false."),
-    'prune-help': prune('help', "Remove packages' help databases (help() is rarely used on Lambda): true or false."),
-    'prune-headers': prune('headers', 'Remove C headers (include/) that only building against the layer needs: true or false.'),
+    ...PRUNE_OPTIONS,
     // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
     cache: {
         description: "Cache every build stage (GitHub's cache in Actions; a local folder elsewhere): true or false. false builds everything from source and stores nothing.",
@@ -3805,7 +3987,7 @@ const OPTIONS = {
     },
     opt: {
         description: 'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
-        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/)',
+        accepted: 'the folder where the layer zips were extracted together (it holds bootstrap, runtime.R and R/)',
         scope: RUNTIME,
         flags: [{ spec: '--opt <dir>' }],
     },
@@ -3881,8 +4063,8 @@ function optionLabel(name) {
     return flag === undefined ? name : `${name} (${flag})`;
 }
 /** The one error format: `<name> (<flag>): <problem>; use <accepted>.` */
-function parse_optionError(name, problem, accepted = declarations_declaration(name).accepted) {
-    return new errors/* UserError */.y(`${optionLabel(name)}: ${problem}; use ${accepted}.`);
+function parse_optionError(name, problem, accepted = declarations_declaration(name).accepted, options) {
+    return new errors/* UserError */.yo(`${optionLabel(name)}: ${problem}; use ${accepted}.`, options);
 }
 /** The text given, trimmed, or undefined when not given (absent or blank). A list is read one item per line. */
 function givenText(raw, name) {
@@ -3921,7 +4103,7 @@ function parse_lineOption(raw, name) {
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/pipeline/lockfile.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/lockfile.ts
 /**
  * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
  * The install (data/install-packages.R) fetches each pin from the repository, its Archive/, or the lock's own
@@ -3942,7 +4124,9 @@ function lockfile_parseRenvLock(text, file) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw optionError('lockfile', `${file} is not JSON (${error.message})`);
+        throw optionError('lockfile', `${file} is not JSON (${error.message})`, undefined, {
+            cause: error,
+        });
     }
     if (!doc || typeof doc !== 'object' || !doc.Packages || typeof doc.Packages !== 'object') {
         throw optionError('lockfile', `${file} has no "Packages" object`);
@@ -4074,7 +4258,7 @@ async function sha256Tree(dir, include = () => true) {
     return hash_sha256(lines.join('\n'));
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/options.ts
+;// CONCATENATED MODULE: ./src/pipeline/plan/options.ts
 /**
  * The build options, parsed and validated in one place: the CLI and the GitHub Action both hand their raw values to
  * parseBuildOptions(). The options themselves (names, defaults, flags, descriptions) are declared in
@@ -4086,17 +4270,9 @@ async function sha256Tree(dir, include = () => true) {
 
 
 
-/** The prune switches, by the PruneOptions field each sets. */
-const PRUNE_INPUTS = {
-    'prune-translations': 'translations',
-    'prune-strip': 'strip',
-    'prune-docs': 'docs',
-    'prune-man-pages': 'manPages',
-    'prune-static-libs': 'staticLibs',
-    'prune-package-extras': 'packageExtras',
-    'prune-help': 'help',
-    'prune-headers': 'headers',
-};
+
+/** The prune switches' inputs, by the PruneOptions field each sets. */
+const PRUNE_INPUTS = Object.fromEntries(prune_options_PRUNE_SWITCH_NAMES.map((name) => [prune_options_PRUNE_SWITCHES[name].input, name]));
 /** Packages installed when neither packages nor a lockfile is given. */
 const DEFAULT_PACKAGES = 'aws.s3';
 /** Where the tool keeps its own state by default: outside any clone, so CI reruns find their cache. */
@@ -4139,7 +4315,7 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         text = readFileSync(file, 'utf8');
     }
     catch (error) {
-        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`);
+        throw optionError('lockfile', `cannot read ${file} (${error.code ?? error.message})`, undefined, { cause: error });
     }
     const lock = parseRenvLock(text, file);
     const { names, pins } = packagesWithLock(parsePackageList(packagesText), lock, file);
@@ -4235,7 +4411,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
         throw optionError('jobs', `"${jobsText}" is not a number of parallel jobs`);
     }
-    const prune = Object.fromEntries(Object.entries(PRUNE_INPUTS).map(([name, key]) => [key, booleanOption(raw, name)]));
+    const prune = Object.fromEntries(PRUNE_SWITCH_NAMES.map((name) => [name, booleanOption(raw, PRUNE_SWITCHES[name].input)]));
     const mirror = get('source-mirror');
     const rSha = get('r-sha256');
     return {
@@ -4257,43 +4433,6 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
         jobs,
         installToolchain: booleanOption(raw, 'install-toolchain'),
     };
-}
-
-;// CONCATENATED MODULE: ./src/layers.ts
-/**
- * What every part of the project says about layers: their kinds and zip files, Lambda's architectures and limits,
- * the manifest written beside the zips, and the artifact a build uploads. Data only, and it imports nothing, so the
- * workflow scripts (dist/release) can use it without pulling in the pipeline.
- */
-/**
- * The three layer kinds, named as in the original blog recipe: the step-by-step post this project replaces, which
- * built R by hand into /opt and zipped it as these three layers (the code says "the original blog recipe" wherever
- * it compares with it). Lambda unpacks every layer into /opt. A published layer's own name
- * (`r-lambda-r-4_5_2-x86_64`) is something else: see publish/.
- */
-const LAYER_KINDS = (/* unused pure expression or super */ null && (['r', 'r_lib', 'subsystem']));
-/** Each kind's zip, beside manifest.json. */
-const LAYER_FILES = {
-    r: 'r.zip',
-    r_lib: 'r_lib.zip',
-    subsystem: 'subsystem.zip',
-};
-/** Lambda architectures (the names Lambda's API uses). */
-const ARCHITECTURES = ['x86_64', 'arm64'];
-/** Lambda's documented limits for layers. */
-const LAMBDA_LIMITS = {
-    /** A zip uploaded directly (ZipFile) to PublishLayerVersion. */
-    directUploadZippedBytes: 50 * 1024 * 1024,
-    /** The function and all its layers, unzipped. */
-    totalUnzippedBytes: 250 * 1024 * 1024,
-    /** glibc of the provided.al2023 runtime image. */
-    glibc: '2.34',
-};
-/** The artifact a build uploads: shared by the action (its default name) and the workflow scripts (the matrix). */
-const ARTIFACT_PREFIX = 'r-lambda-layers';
-/** `r-lambda-layers-4.5.2-x86_64`: one artifact per R version and architecture. */
-function defaultArtifactName(rVersion, architecture) {
-    return `${ARTIFACT_PREFIX}-${rVersion}-${architecture}`;
 }
 
 // EXTERNAL MODULE: ./src/release/versions-file.ts + 2 modules
@@ -4326,10 +4465,10 @@ function parseList(name, text) {
             parsed = JSON.parse(trimmed);
         }
         catch (error) {
-            throw new errors/* UserError */.y(`${name}: ${trimmed} is not a JSON list (${error.message}); use ["a", "b"] or a, b.`);
+            throw new errors/* UserError */.yo(`${name}: ${trimmed} is not a JSON list (${error.message}); use ["a", "b"] or a, b.`, { cause: error });
         }
         if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
-            throw new errors/* UserError */.y(`${name}: ${trimmed} is not a list of strings; use ["a", "b"] or a, b.`);
+            throw new errors/* UserError */.yo(`${name}: ${trimmed} is not a list of strings; use ["a", "b"] or a, b.`);
         }
         return parsed.map((v) => String(v).trim()).filter(Boolean);
     }
@@ -4340,14 +4479,14 @@ function parseArchitecture(value) {
         return value;
     const alias = ARCHITECTURE_ALIASES[value.toLowerCase()];
     const hint = alias ? ` (Lambda calls it ${alias})` : '';
-    throw new errors/* UserError */.y(`architectures: "${value}" is not a Lambda architecture${hint}; use ${ARCHITECTURES.join(' or ')}.`);
+    throw new errors/* UserError */.yo(`architectures: "${value}" is not a Lambda architecture${hint}; use ${ARCHITECTURES.join(' or ')}.`);
 }
 function buildMatrix(rVersions, architectures) {
     if (rVersions.length === 0) {
-        throw new errors/* UserError */.y('r-versions: no R version given; use a list such as ["4.5.2"] or 4.5.2, 4.4.3 (or "release").');
+        throw new errors/* UserError */.yo('r-versions: no R version given; use a list such as ["4.5.2"] or 4.5.2, 4.4.3 (or "release").');
     }
     if (architectures.length === 0) {
-        throw new errors/* UserError */.y(`architectures: no architecture given; use ${ARCHITECTURES.join(', ')} or one of them.`);
+        throw new errors/* UserError */.yo(`architectures: no architecture given; use ${ARCHITECTURES.join(', ')} or one of them.`);
     }
     const versions = rVersions.map((v) => {
         try {
@@ -4355,7 +4494,9 @@ function buildMatrix(rVersions, architectures) {
         }
         catch (error) {
             // The workflow input is a list: name it as the person typed it.
-            throw new errors/* UserError */.y(error.message.replace(`${optionLabel('r-version')}: `, 'r-versions: '));
+            throw new errors/* UserError */.yo(error.message.replace(`${optionLabel('r-version')}: `, 'r-versions: '), {
+                cause: error,
+            });
         }
     });
     const exact = (0,versions_file/* sortVersions */.M7)(versions.filter((v) => v !== 'release'));
@@ -4408,7 +4549,7 @@ function newReleases(input) {
     if (input.force && input.force.length > 0) {
         for (const version of input.force) {
             if (!releases.has(version)) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`force-version: R ${version} is not among CRAN's releases (newest: ${(0,_versions_file_js__WEBPACK_IMPORTED_MODULE_2__/* .sortVersions */ .M7)(releases).at(-1) ?? 'none'}); give a released version such as 4.5.2.`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`force-version: R ${version} is not among CRAN's releases (newest: ${(0,_versions_file_js__WEBPACK_IMPORTED_MODULE_2__/* .sortVersions */ .M7)(releases).at(-1) ?? 'none'}); give a released version such as 4.5.2.`);
             }
         }
         return (0,_versions_file_js__WEBPACK_IMPORTED_MODULE_2__/* .sortVersions */ .M7)(input.force);
@@ -4569,9 +4710,9 @@ function parseVersionsFile(text, where = DEFAULT_VERSIONS_FILE) {
         doc = JSON.parse(text);
     }
     catch (error) {
-        throw new errors/* UserError */.y(`${where} is not valid JSON: ${error.message}`);
+        throw new errors/* UserError */.yo(`${where} is not valid JSON: ${error.message}`, { cause: error });
     }
-    const fail = (problem) => new errors/* UserError */.y(`${where}: ${problem}; expected {"minimumVersion": "4.5.0", "built": ["4.5.1", ...]}.`);
+    const fail = (problem) => new errors/* UserError */.yo(`${where}: ${problem}; expected {"minimumVersion": "4.5.0", "built": ["4.5.1", ...]}.`);
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
         throw fail('not a JSON object');
     const { minimumVersion, built } = doc;
@@ -4590,7 +4731,7 @@ function sortVersions(versions) {
 function recordVersions(file, versions) {
     for (const v of versions) {
         if (!EXACT.test(v))
-            throw new errors/* UserError */.y(`record: "${v}" is not an exact R version such as 4.5.2.`);
+            throw new errors/* UserError */.yo(`record: "${v}" is not an exact R version such as 4.5.2.`);
     }
     return { ...file, built: sortVersions([...file.built, ...versions]) };
 }
@@ -4616,7 +4757,7 @@ async function writeVersionsFile(path, file) {
 
 /***/ }),
 
-/***/ 4210:
+/***/ 5766:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4625,7 +4766,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Sy: () => (/* binding */ fetchText)
 });
 
-// UNUSED EXPORTS: HttpStatusError, downloadFile
+// UNUSED EXPORTS: DEFAULT_RETRY, HttpStatusError, StalledError, downloadFile, isTransient, parseRetryAfter, withRetries
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -4635,8 +4776,15 @@ var promises_ = __nccwpck_require__(1455);
 const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(6466);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/util/fetch.ts
-/** Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed. */
+/**
+ * Network reads with bounds: every request gives up instead of hanging a build until its CI job is killed, and a
+ * transient failure (a dropped connection, a timeout, a 5xx, 408 or 429) is retried a bounded number of times with
+ * growing pauses, since a mirror's bad second should not cost a build that has run for half an hour.
+ */
+
 
 
 
@@ -4644,39 +4792,125 @@ var external_node_stream_promises_ = __nccwpck_require__(6466);
 class HttpStatusError extends Error {
     url;
     status;
-    constructor(url, status) {
+    retryAfterMs;
+    constructor(url, status, 
+    /** The server's Retry-After, in milliseconds, when it sent one. */
+    retryAfterMs) {
         super(`HTTP ${status}`);
         this.url = url;
         this.status = status;
+        this.retryAfterMs = retryAfterMs;
         this.name = 'HttpStatusError';
     }
 }
-/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs`. */
-async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch) {
+/** A download that stopped sending: abandoned after a silence, and worth another try. */
+class StalledError extends Error {
+    constructor(idleMs) {
+        super(`no data received for ${idleMs / 1000} s`);
+        this.name = 'StalledError';
+    }
+}
+const DEFAULT_RETRY = { tries: 4, firstDelayMs: 1_000, maxDelayMs: 30_000 };
+/** A server's Retry-After is obeyed up to this long; a longer one is not worth holding a build for. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Status codes that say "try again later": server errors, a request timeout, too many requests. */
+const isTransientStatus = (status) => status >= 500 || status === 408 || status === 429;
+/** Socket-level failures that a second try may not meet (undici's own codes start with UND_ERR_). */
+const TRANSIENT_CODES = new Set([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ECONNABORTED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+]);
+/** Whether another try may succeed. A 404 or a bad certificate will not, so they fail at once. */
+function isTransient(error) {
+    if (error instanceof HttpStatusError)
+        return isTransientStatus(error.status);
+    if (error instanceof StalledError)
+        return true;
+    // Duck-typed, not `instanceof Error`: fetch's errors may come from another realm (a test runner's VM context).
+    if (typeof error !== 'object' || error === null)
+        return false;
+    const e0 = error;
+    if (e0.name === 'TimeoutError')
+        return true;
+    // fetch reports a socket failure as TypeError('fetch failed' or 'terminated') with the socket's error as cause.
+    for (const e of [error, e0.cause]) {
+        const code = e?.code;
+        if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('UND_ERR_')))
+            return true;
+    }
+    return false;
+}
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (value === null || value.trim() === '')
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+const statusError = (url, response) => new HttpStatusError(url, response.status, parseRetryAfter(response.headers.get('retry-after')));
+/** Run `attempt` until it succeeds, fails for good, or the tries are used up; then the last error is thrown. */
+async function withRetries(what, policy, attempt) {
+    for (let tryNumber = 1;; tryNumber++) {
+        try {
+            return await attempt();
+        }
+        catch (error) {
+            if (tryNumber >= policy.tries || !isTransient(error))
+                throw error;
+            const backoff = Math.min(policy.firstDelayMs * 2 ** (tryNumber - 1), policy.maxDelayMs);
+            const asked = error instanceof HttpStatusError ? error.retryAfterMs : undefined;
+            const delay = asked === undefined ? backoff : Math.min(Math.max(asked, backoff), MAX_RETRY_AFTER_MS);
+            const reason = error instanceof Error ? String(error.cause?.message ?? error.message) : '';
+            policy.onRetry?.(`${what}: ${reason}; trying again in ${(delay / 1000).toFixed(1)} s (try ${tryNumber + 1} of ${policy.tries})`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay);
+        }
+    }
+}
+/** A small text file (an index, a version file) over http(s) or file://, within `timeoutMs` per try. */
+async function fetchText(url, timeoutMs = 30_000, fetchImpl = fetch, retry = DEFAULT_RETRY) {
     if (url.startsWith('file://'))
         return (0,promises_.readFile)(new URL(url), 'utf8');
-    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!response.ok)
-        throw new HttpStatusError(url, response.status);
-    return response.text();
+    return withRetries(url, retry, async () => {
+        const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+        if (!response.ok)
+            throw statusError(url, response);
+        return response.text();
+    });
 }
 /**
- * Stream a download to `dest`. Large files may take long, so the bound is on silence: the download is abandoned
- * when no byte arrives for `idleMs`.
+ * Stream a download to `dest`. Large files may take long, so the bound is on silence, not on the whole transfer.
+ * A failed download leaves no file at `dest`, never a partial one.
  */
-async function downloadFile(url, dest, idleMs = 60_000) {
+async function downloadFile(url, dest, options = {}) {
+    const { idleMs = 60_000, retry = DEFAULT_RETRY } = options;
+    try {
+        await withRetries(url, retry, () => downloadOnce(url, dest, idleMs));
+    }
+    catch (error) {
+        await rm(dest, { force: true });
+        throw error;
+    }
+}
+async function downloadOnce(url, dest, idleMs) {
     const controller = new AbortController();
-    const stall = () => setTimeout(() => controller.abort(new Error(`no data received for ${idleMs / 1000} s`)), idleMs);
+    const stall = () => setTimeout(() => controller.abort(new StalledError(idleMs)), idleMs);
     let timer = stall();
     try {
         const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
         if (!response.ok || !response.body)
-            throw new HttpStatusError(url, response.status);
+            throw statusError(url, response);
         const body = Readable.fromWeb(response.body);
         body.on('data', () => {
             clearTimeout(timer);
             timer = stall();
         });
+        // Each try writes the file from its start (createWriteStream truncates).
         await pipeline(body, createWriteStream(dest));
     }
     finally {
