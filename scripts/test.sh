@@ -13,9 +13,11 @@ missing=""
 for cmd in Rscript gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch readelf strip shellcheck openssl debootstrap; do
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
 done
-if command -v Rscript >/dev/null 2>&1 && ! Rscript -e 'quit(status = !requireNamespace("jsonlite", quietly = TRUE))' >/dev/null 2>&1; then
-  missing="$missing r-cran-jsonlite"
-fi
+for rpkg in jsonlite testthat; do
+  if command -v Rscript >/dev/null 2>&1 && ! Rscript -e "quit(status = !requireNamespace('$rpkg', quietly = TRUE))" >/dev/null 2>&1; then
+    missing="$missing r-cran-$rpkg"
+  fi
+done
 if ! grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources && ! grep -qs '^deb-src' /etc/apt/sources.list; then
   missing="$missing deb-src"
 elif grep -qs '^ID=debian' /etc/os-release && [ ! -f /etc/apt/sources.list.d/r-lambda-layer-newer-src.sources ]; then
