@@ -3,8 +3,8 @@
  * Its message is printed as is (no stack), so it must say what was wrong and what to do.
  */
 export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'UserError';
   }
 }

@@ -89,6 +89,13 @@ export const OPTIONS = {
     scope: BUILD,
     flags: [{ spec: '--lockfile <file>' }],
   },
+  'system-packages': {
+    description:
+      "OS packages to install with the host's package manager (dnf or apt-get) before the R packages are built, separated by commas, spaces or new lines; added to those the packages' SystemRequirements resolve to. Default: none.",
+    accepted: 'OS package names such as libsodium-devel or libpng-dev, separated by commas or spaces',
+    scope: BUILD,
+    flags: [{ spec: '--system-packages <names>' }],
+  },
   'cran-repo': {
     description: 'CRAN-like repository the packages come from: https://... or file:///path.',
     default: 'https://cloud.r-project.org',

@@ -32,6 +32,8 @@ import { checkLayerLimits, directorySizes, formatSizeTable, largestDirectories }
 import { fetchSource } from './sources.js';
 import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } from './stage-runner.js';
 import { installToolchain } from './toolchain.js';
+import { provideSystemRequirements, type SystemRequirementsResult } from './sysreqs/provide.js';
+import { providedByStages } from './recipe.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -87,6 +89,8 @@ interface Build {
   prefix: Prefix;
   /** Said with log.warn and recorded in the manifest, in the order they came. */
   warnings: string[];
+  /** The site-library's system requirements, resolved and installed before anything compiles. */
+  system?: SystemRequirementsResult;
 }
 
 /** What the stages left for the layer tree and the manifest. */
@@ -124,6 +128,18 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
   const { log } = b;
   try {
     await log.group('Host and toolchain', () => prepareHost(b));
+    b.system = await log.group('System requirements', () =>
+      provideSystemRequirements({
+        ...options,
+        locked: options.lockfile !== undefined,
+        repo: options.cranRepo,
+        explicit: options.systemPackages,
+        providedBy: providedByStages(recipe.stages),
+        install: options.installToolchain,
+        host,
+        log,
+      }),
+    );
     const { plan, rVersion } = await log.group('Plan', () => planBuild(b));
     const stages = await log.group('Stages', () => runStages(b, plan));
     const tree = await log.group('Layer tree', () => assembleTree(b, plan));
@@ -178,6 +194,7 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
     repoFingerprints,
     installerSha256,
     localPackageSums,
+    systemPackages: b.system?.keyPart,
   });
   for (const stage of plan) log.debug(JSON.stringify(stage));
   return { plan, rVersion };
@@ -225,6 +242,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecord | 
     buildDir: path.join(options.workDir, 'build'),
     logFile: path.join(logDir(b), `${stage.name}.log`),
     log,
+    systemRequirements: stage.kind === 'r-packages' && stage.library === 'site' ? b.system?.lines : undefined,
   };
   await rm(ctx.logFile, { force: true });
   await prefix.reset();
@@ -357,6 +375,9 @@ async function writeLayers(
       ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
       : null,
     hostLibraries: done.hostLibraries,
+    systemRequirements: b.system
+      ? { platform: b.system.platform, osPackages: b.system.osPackages, packages: b.system.packages }
+      : null,
     layers,
     host,
     glibcRequired: glibc.highest,

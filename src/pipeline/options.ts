@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OptionIn, OptionName } from '../options/declarations.js';
-import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
+import {
+  booleanOption,
+  lineOption,
+  listOption,
+  optionError,
+  textOption,
+  type RawOptions,
+} from '../options/parse.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
 import type { PruneOptions } from './prune-options.js';
 import { sha256 } from '../util/hash.js';
@@ -39,6 +46,8 @@ export interface BuildOptions {
   prune: PruneOptions;
   jobs: number;
   installToolchain: boolean;
+  /** OS packages the user named, installed with those the packages' SystemRequirements resolve to. */
+  systemPackages: string[];
 }
 
 /** The prune switches, by the PruneOptions field each sets. */
@@ -120,6 +129,15 @@ function parsePackageRequest(
       rVersion: lock.rVersion,
     },
   };
+}
+
+/** OS package names as dnf and apt-get take them; never anything a shell or an option parser would read. */
+export function parseSystemPackages(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9.+_:-]*$/.test(name))
+      throw optionError('system-packages', `"${name}" is not a package name`);
+  }
+  return [...new Set(names)];
 }
 
 export function parseRepoUrl(value: string): string {
@@ -243,5 +261,6 @@ export function parseBuildOptions(
     prune,
     jobs,
     installToolchain: booleanOption(raw, 'install-toolchain'),
+    systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
   };
 }

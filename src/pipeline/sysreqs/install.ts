@@ -1,0 +1,97 @@
+/**
+ * The host's package manager, behind one small interface: what is installed (and at which version), why a package
+ * cannot be installed, and installing a set. apt-get on Debian and Ubuntu, dnf on Amazon Linux; tests use the real
+ * apt on this Debian host.
+ */
+import { run, type RunResult } from '../../util/exec.js';
+import type { PackageManager } from '../toolchain.js';
+
+export interface InstalledOsPackage {
+  name: string;
+  version: string;
+  arch: string;
+  type: 'deb' | 'rpm';
+}
+
+export interface SystemPackageManager {
+  readonly name: PackageManager;
+  /** The installed package, or undefined when it is not installed. */
+  installed(name: string): Promise<InstalledOsPackage | undefined>;
+  /** Why the package cannot be installed (not in the distribution, no candidate), or undefined when it can. */
+  unavailable(name: string): Promise<string | undefined>;
+  install(names: readonly string[], logFile: string): Promise<RunResult>;
+  /** The command a person would run, for messages. */
+  command(names: readonly string[]): string;
+}
+
+const sudo = (): string[] => (process.getuid?.() === 0 ? [] : ['sudo']);
+
+/** Pure: the `E:` lines of apt's answer, or its last line. */
+export function aptReason(output: string): string {
+  const errors = output
+    .split('\n')
+    .filter((l) => l.startsWith('E: '))
+    .map((l) => l.slice(3).trim());
+  return errors.join('; ') || output.trim().split('\n').pop() || 'apt-get could not plan its install';
+}
+
+export const apt: SystemPackageManager = {
+  name: 'apt-get',
+  async installed(name) {
+    const r = await run('dpkg-query', ['-W', '-f', '${Status}\t${Version}\t${Architecture}', name]);
+    const [status = '', version = '', arch = ''] = r.stdout.split('\t');
+    return r.code === 0 && status.endsWith(' installed') ? { name, version, arch, type: 'deb' } : undefined;
+  },
+  async unavailable(name) {
+    // A dry run answers both "no such package" and "no installation candidate", in apt's own words.
+    const r = await run('apt-get', ['install', '-s', '-qq', '--no-install-recommends', name], {
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    return r.code === 0 ? undefined : aptReason(`${r.stdout}\n${r.stderr}`);
+  },
+  install(names, logFile) {
+    const [command = 'apt-get', ...args] = [
+      ...sudo(),
+      ...[
+        'env',
+        'DEBIAN_FRONTEND=noninteractive',
+        'apt-get',
+        'install',
+        '-y',
+        '-qq',
+        '--no-install-recommends',
+      ],
+      ...names,
+    ];
+    return run(command, args, { logFile });
+  },
+  command: (names) => `apt-get install --no-install-recommends ${names.join(' ')}`,
+};
+
+export const dnf: SystemPackageManager = {
+  name: 'dnf',
+  async installed(name) {
+    const r = await run('rpm', ['-q', '--qf', '%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n', name]);
+    const [version = '', arch = ''] = (r.stdout.split('\n')[0] ?? '').split('\t');
+    return r.code === 0 && version
+      ? { name, version: version.replace(/^0:/, ''), arch, type: 'rpm' }
+      : undefined;
+  },
+  async unavailable(name) {
+    const r = await run('dnf', ['-q', 'list', '--available', name]);
+    return r.code === 0 ? undefined : `no package ${name} in this host's enabled dnf repositories`;
+  },
+  install(names, logFile) {
+    const [command = 'dnf', ...args] = [
+      ...sudo(),
+      ...['dnf', 'install', '-y', '--setopt=install_weak_deps=False'],
+      ...names,
+    ];
+    return run(command, args, { logFile });
+  },
+  command: (names) => `dnf install -y ${names.join(' ')}`,
+};
+
+export function systemPackageManager(name: PackageManager): SystemPackageManager {
+  return name === 'dnf' ? dnf : apt;
+}
