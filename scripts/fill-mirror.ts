@@ -50,9 +50,11 @@ const DEBIAN_PACKAGE: Record<string, string> = {
 };
 /**
  * CRAN packages: the runtime's jsonlite, two with native code that link our libxml2 and libcurl, and what current
- * xml2 (1.4 and later) imports: cli and rlang.
+ * xml2 (1.4 and later) imports: cli and rlang. Then three that each need a system library the recipe does not build
+ * (png: libpng, sodium: libsodium, fftw: fftw3), for the system-requirements tests; their sources compile against
+ * R 4.6 (unlike Debian's gmp, jpeg, XML and Rcpp, whose newest downloadable sources do not).
  */
-const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang', 'R6'];
+const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang', 'R6', 'png', 'sodium', 'fftw'];
 /**
  * Packages that also get an older release in CRAN's archive layout (src/contrib/Archive/NAME/NAME_VERSION.tar.gz),
  * for the lockfile tests: R6 is pure R (installs in seconds), and Debian 12 carries an older release than unstable.

@@ -96,6 +96,13 @@ export const OPTIONS = {
     scope: BUILD,
     flags: [{ spec: '--system-packages <names>' }],
   },
+  'extra-stages': {
+    description:
+      "A YAML file of native stages to build from source into the prefix after R (data/stages.yml's schema: name, version, url, sha256, license, provides, dependsOn, flags, commands), for libraries the host's distribution lacks; the R packages compile against them. Default: none.",
+    accepted: 'the path of a YAML file with a `stages:` list (see examples/extra-stages/)',
+    scope: BUILD,
+    flags: [{ spec: '--extra-stages <file>' }],
+  },
   'cran-repo': {
     description: 'CRAN-like repository the packages come from: https://... or file:///path.',
     default: 'https://cloud.r-project.org',

@@ -34,6 +34,7 @@ import { buildEnv, runPackagesStage, runSourceStage, type InstalledPackage } fro
 import { installToolchain } from './toolchain.js';
 import { provideSystemRequirements, type SystemRequirementsResult } from './sysreqs/provide.js';
 import { providedByStages } from './recipe.js';
+import { readExtraStages, withExtraStages } from './extra-stages.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -119,7 +120,9 @@ function warn(b: Build, warning: string): void {
 }
 
 export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promise<BuildResult> {
-  const recipe = deps.recipe ?? loadRecipe();
+  const builtIn = deps.recipe ?? loadRecipe();
+  const extras = options.extraStagesFile ? readExtraStages(options.extraStagesFile, builtIn) : [];
+  const recipe = withExtraStages(builtIn, extras);
   const host = deps.host ?? detectHost();
   // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
   await removeOutputs(options.outDir);

@@ -48,6 +48,8 @@ export interface BuildOptions {
   installToolchain: boolean;
   /** OS packages the user named, installed with those the packages' SystemRequirements resolve to. */
   systemPackages: string[];
+  /** A YAML file of the user's own native stages (src/pipeline/extra-stages.ts), read when the build starts. */
+  extraStagesFile?: string;
 }
 
 /** The prune switches, by the PruneOptions field each sets. */
@@ -262,5 +264,6 @@ export function parseBuildOptions(
     jobs,
     installToolchain: booleanOption(raw, 'install-toolchain'),
     systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
+    extraStagesFile: get('extra-stages') ? path.resolve(cwd, get('extra-stages')) : undefined,
   };
 }

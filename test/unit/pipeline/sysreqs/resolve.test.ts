@@ -25,11 +25,12 @@ const AL2023 = platformOf({ osId: 'amzn', osVersion: '2023' }) as Platform;
 const DEBIAN12 = platformOf({ osId: 'debian', osVersion: '12' }) as Platform;
 const UBUNTU2404 = platformOf({ osId: 'ubuntu', osVersion: '24.04' }) as Platform;
 
-/** SystemRequirements fields as the packages' own DESCRIPTION files have them. */
+/** SystemRequirements fields as the packages' own DESCRIPTION files have them (png 0.1-8, sodium 1.4.0, fftw 1.0-9 from
+ * Debian's r-cran-* sources; the others from CRAN). */
 const TEXTS: Record<string, string> = {
   png: 'libpng',
   sodium: 'libsodium (>= 1.0.3)',
-  fftw: 'fftw3 (libfftw3-dev (deb), or fftw-devel (rpm))',
+  fftw: 'fftw3 (>= 3.1.2)',
   xml2: 'libxml2: libxml2-dev (deb), libxml2-devel (rpm)',
   curl: 'libcurl (>= 7.62): libcurl-devel (rpm) or libcurl4-openssl-dev (deb)',
   openssl: 'OpenSSL >= 1.0.2 (openssl@1.1 on MacOS)',

@@ -1,0 +1,218 @@
+/**
+ * Packages that need system libraries, from the mirror's CRAN-like repository (scripts/fill-mirror.ts adds png,
+ * sodium and fftw from Debian's r-cran-* sources): their SystemRequirements resolved with the rules, the -dev packages
+ * installed with apt-get before anything compiles, recorded in the manifest, the SBOM and the log, and the layers run
+ * in the bare minimal root (which has none of libpng, libsodium or fftw3), where each package does real work.
+ *
+ * The host's package database is changed here (as root, under the build lock like every build test): libsodium-dev
+ * and libfftw3-dev are purged first, so the build must install them. libpng-dev stays (purging it would take tk-dev
+ * and the font -dev packages with it); the build finds it installed and records it.
+ */
+import { jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cycloneDxErrors } from '../support/cyclonedx.js';
+import { bareRoot, unresolvedLibraries, type BareRoot } from '../support/bare-root.js';
+import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
+import { parsed, startFunction } from './runtime-harness.js';
+import type { Manifest } from '../../src/layers.js';
+import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
+
+jest.setTimeout(20 * 60_000);
+
+const mirror = localMirror();
+const PURGED = ['libsodium-dev', 'libfftw3-dev'];
+
+const installedVersion = (name: string): string | undefined => {
+  try {
+    const [status, version] = execFileSync('dpkg-query', ['-W', '-f', '${Status}\t${Version}', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\t');
+    return status?.endsWith(' installed') ? version : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const HANDLER = `# sysreq.R: each package's library at work.
+handler <- function(event, context) {
+  switch(event$check,
+    png = {
+      f <- tempfile(fileext = ".png")
+      img <- array(c(0, 0.5, 1, 0.25), dim = c(2, 2))
+      png::writePNG(img, f)
+      back <- png::readPNG(f)
+      list(signature = rawToChar(readBin(f, "raw", 4)[2:4]), dim = dim(back), values = round(as.vector(back) * 255))
+    },
+    sodium = {
+      key <- sodium::sig_keygen()
+      msg <- charToRaw("r on lambda")
+      sig <- sodium::sig_sign(msg, key)
+      list(sha256 = sodium::bin2hex(sodium::sha256(charToRaw("abc"))),
+           verified = sodium::sig_verify(msg, sig, sodium::sig_pubkey(key)))
+    },
+    fftw = {
+      z <- fftw::FFT(c(1, 2, 3, 4))
+      list(re = Re(z), im = Im(z))
+    },
+    stop("unknown check: ", event$check)
+  )
+}
+`;
+
+let base: string;
+let noToolchain: CliRun;
+let missingPackage: CliRun;
+let built: CliRun;
+let out: string;
+let manifest: Manifest;
+const roots: BareRoot[] = [];
+
+const emptyFolder = async (dir: string): Promise<boolean> =>
+  !existsSync(dir) || (await readdir(dir)).length === 0;
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'rll-sysreq-'));
+  execFileSync('apt-get', ['purge', '-y', '-qq', ...PURGED], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const packages = ['--packages', 'png,sodium,fftw'];
+  // Errors first, while the -dev packages are absent. Each with a cache folder of its own, which must stay empty.
+  noToolchain = await runCli([
+    'build',
+    ...mirrorBuildArgs(mirror),
+    ...packages,
+    '--no-toolchain',
+    '--cache-dir',
+    path.join(base, 'cache-no-toolchain'),
+    '--out',
+    path.join(base, 'out-no-toolchain'),
+  ]);
+  missingPackage = await runCli([
+    'build',
+    ...mirrorBuildArgs(mirror),
+    ...packages,
+    '--system-packages',
+    'r-lambda-layer-no-such-package',
+    '--cache-dir',
+    path.join(base, 'cache-missing'),
+    '--out',
+    path.join(base, 'out-missing'),
+  ]);
+  out = path.join(base, 'out');
+  // With the toolchain step (apt-get), which installs what the rules name; the native stages come from the shared cache.
+  built = await runCli(['build', ...mirrorBuildArgs(mirror), ...packages, '--out', out]);
+  if (built.code !== 0) throw new Error(`build failed:\n${built.stderr.slice(-6000)}`);
+  manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+}, 60 * 60_000);
+
+afterAll(async () => {
+  for (const root of roots) await root.remove();
+});
+
+describe('system requirements: errors before anything compiles', () => {
+  it('--no-toolchain with libsodium-dev and libfftw3-dev absent names them, installs nothing, caches and zips nothing', async () => {
+    expect(noToolchain.code).not.toBe(0);
+    expect(noToolchain.stderr).toMatch(/--no-toolchain: these OS packages are needed and not installed/);
+    expect(noToolchain.stderr).toMatch(/libsodium-dev \(for sodium\)/);
+    expect(noToolchain.stderr).toMatch(/libfftw3-dev \(for fftw\)/);
+    expect(noToolchain.stderr).not.toMatch(/libpng-dev \(for/); // installed: not missing
+    expect(noToolchain.stderr).toMatch(/apt-get install --no-install-recommends libfftw3-dev libsodium-dev/);
+    expect(noToolchain.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
+    expect(await emptyFolder(path.join(base, 'cache-no-toolchain'))).toBe(true);
+    expect(await emptyFolder(path.join(base, 'out-no-toolchain'))).toBe(true);
+  });
+
+  it("an OS package the distribution does not have: one message with the package, apt's reason and how to supply it", async () => {
+    expect(missingPackage.code).not.toBe(0);
+    expect(missingPackage.stderr).toMatch(/System requirements that cannot be met on debian 12:/);
+    expect(missingPackage.stderr).toMatch(
+      /OS package r-lambda-layer-no-such-package, for \(system-packages\): Unable to locate package r-lambda-layer-no-such-package/,
+    );
+    expect(missingPackage.stderr).toMatch(/system-packages \(--system-packages\).*extra stage/s);
+    expect(missingPackage.stderr).toMatch(/Nothing was compiled, cached or zipped/);
+    expect(await emptyFolder(path.join(base, 'cache-missing'))).toBe(true);
+    expect(await emptyFolder(path.join(base, 'out-missing'))).toBe(true);
+  });
+});
+
+describe('system requirements: png, sodium and fftw resolved, installed, recorded, bundled', () => {
+  it('installs exactly the -dev packages the rules name, and logs what each package resolved to', () => {
+    for (const name of PURGED)
+      expect({ name, version: installedVersion(name) }).toEqual({ name, version: expect.any(String) });
+    expect(built.stdout).toMatch(/png 0\.1-\d+ "libpng": libpng → libpng-dev/);
+    expect(built.stdout).toMatch(/sodium [\d.-]+ "libsodium \(>= 1\.0\.3\)": libsodium → libsodium-dev/);
+    expect(built.stdout).toMatch(/fftw [\d.-]+ "fftw3 \(>= 3\.1\.2\)": fftw3 → libfftw3-dev/);
+    expect(built.stdout).toMatch(/\$ apt-get install --no-install-recommends libfftw3-dev libsodium-dev\n/);
+  });
+
+  it('records the OS packages with their installed versions in manifest.json and the SBOM', async () => {
+    const system = manifest.systemRequirements;
+    expect(system?.platform).toBe('debian 12');
+    expect(system?.osPackages.map((p) => [p.name, p.version, p.for])).toEqual([
+      ['libfftw3-dev', installedVersion('libfftw3-dev'), ['fftw']],
+      ['libpng-dev', installedVersion('libpng-dev'), ['png']],
+      ['libsodium-dev', installedVersion('libsodium-dev'), ['sodium']],
+    ]);
+    const bom = JSON.parse(await readFile(path.join(out, 'sbom.cdx.json'), 'utf8')) as CycloneDxBom;
+    expect(cycloneDxErrors(bom)).toEqual([]);
+    const sodium = bom.components.find((c) => c['bom-ref'] === 'system-package:libsodium-dev');
+    expect(sodium).toMatchObject({
+      scope: 'excluded',
+      version: installedVersion('libsodium-dev'),
+      purl: expect.stringMatching(/^pkg:deb\/debian\/libsodium-dev@/),
+    });
+  });
+
+  it("carries each package's shared library in subsystem.zip (lib/), with the OS package it came from", () => {
+    const copied = Object.fromEntries(
+      manifest.hostLibraries.map((l) => [l.soname.replace(/\.so.*$/, ''), l.package]),
+    );
+    expect(copied).toMatchObject({
+      libpng16: 'libpng16-16',
+      libsodium: 'libsodium23',
+      libfftw3: 'libfftw3-double3',
+    });
+    const listing = execFileSync('unzip', ['-Z1', path.join(out, 'subsystem.zip')], { encoding: 'utf8' });
+    for (const lib of ['lib/libpng16.so.16', 'lib/libsodium.so.23', 'lib/libfftw3.so.3'])
+      expect(listing.split('\n')).toContain(lib);
+  });
+
+  it('in the bare root, every ELF file resolves its libraries, and png, sodium and fftw work', async () => {
+    const root = await bareRoot(out, { 'sysreq.R': HANDLER });
+    roots.push(root);
+    const { missing } = await unresolvedLibraries(root.dir);
+    expect(missing).toEqual([]);
+    const f = await startFunction(path.join(root.dir, 'var/task'), 'sysreq.handler', {
+      bootstrap: root.bootstrap,
+      rscript: undefined,
+      timeoutMs: 30_000,
+      extraEnv: {},
+    });
+    try {
+      const call = async (check: string): Promise<unknown> => {
+        const outcome = await f.invoke({ check });
+        return { kind: outcome.kind, body: parsed(outcome) };
+      };
+      expect(await call('png')).toEqual({
+        kind: 'success',
+        body: { signature: 'PNG', dim: [2, 2], values: [0, 128, 255, 64] },
+      });
+      expect(await call('sodium')).toEqual({
+        kind: 'success',
+        body: { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', verified: true },
+      });
+      expect(await call('fftw')).toEqual({
+        kind: 'success',
+        body: { re: [10, -2, -2, -2], im: [0, 2, 0, -2] },
+      });
+    } finally {
+      await f.close();
+    }
+  });
+});
