@@ -216,3 +216,74 @@ describe('system requirements: png, sodium and fftw resolved, installed, recorde
     }
   });
 });
+
+describe("an extra stage: libsodium built from Debian's source instead of the OS package", () => {
+  let extraOut: string;
+  let extraBuild: CliRun;
+  let extraManifest: Manifest;
+
+  beforeAll(async () => {
+    // The OS package must not stand in for the stage: sodium has to compile against the prefix's libsodium.
+    execFileSync('apt-get', ['purge', '-y', '-qq', 'libsodium-dev'], {
+      stdio: 'ignore',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    extraOut = path.join(base, 'out-extra');
+    extraBuild = await runCli([
+      'build',
+      ...mirrorBuildArgs(mirror),
+      '--packages',
+      'sodium',
+      '--extra-stages',
+      path.join(mirror.dir, 'extra-stages.yml'),
+      '--no-toolchain',
+      '--out',
+      extraOut,
+    ]);
+    if (extraBuild.code !== 0) throw new Error(`build failed:\n${extraBuild.stderr.slice(-6000)}`);
+    extraManifest = JSON.parse(await readFile(path.join(extraOut, 'manifest.json'), 'utf8')) as Manifest;
+  }, 30 * 60_000);
+
+  it('meets the rule with the stage: no OS package, the stage verified by its pinned sum and recorded', async () => {
+    expect(installedVersion('libsodium-dev')).toBeUndefined();
+    expect(extraBuild.stdout).toMatch(
+      /sodium [\d.-]+ "libsodium \(>= 1\.0\.3\)": libsodium → stage libsodium/,
+    );
+    expect(extraManifest.systemRequirements?.osPackages).toEqual([]);
+    const stage = extraManifest.stages.find((s) => s.name === 'libsodium');
+    expect(stage).toMatchObject({
+      sha256Source: 'pinned',
+      url: expect.stringMatching(/libsodium_[\d.]+\.orig\.tar\.gz$/),
+    });
+    expect(extraManifest.hostLibraries.map((l) => l.soname).filter((s) => s.startsWith('libsodium'))).toEqual(
+      [],
+    );
+    const bom = JSON.parse(await readFile(path.join(extraOut, 'sbom.cdx.json'), 'utf8')) as CycloneDxBom;
+    expect(cycloneDxErrors(bom)).toEqual([]);
+    expect(bom.components.find((c) => c['bom-ref'] === 'stage:libsodium')).toMatchObject({
+      licenses: [{ expression: 'ISC' }],
+      version: stage?.version,
+    });
+  });
+
+  it("runs sodium in the bare root against the stage's library", async () => {
+    const root = await bareRoot(extraOut, { 'sysreq.R': HANDLER });
+    roots.push(root);
+    expect((await unresolvedLibraries(root.dir)).missing).toEqual([]);
+    const f = await startFunction(path.join(root.dir, 'var/task'), 'sysreq.handler', {
+      bootstrap: root.bootstrap,
+      rscript: undefined,
+      timeoutMs: 30_000,
+      extraEnv: {},
+    });
+    try {
+      const outcome = await f.invoke({ check: 'sodium' });
+      expect({ kind: outcome.kind, body: parsed(outcome) }).toEqual({
+        kind: 'success',
+        body: { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', verified: true },
+      });
+    } finally {
+      await f.close();
+    }
+  });
+});
