@@ -35,6 +35,7 @@ import { installToolchain } from './toolchain.js';
 import { provideSystemRequirements, type SystemRequirementsResult } from './sysreqs/provide.js';
 import { providedByStages } from './recipe.js';
 import { readExtraStages, withExtraStages } from './extra-stages.js';
+import { formatPartSizes, partSizes } from './part-sizes.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -356,7 +357,9 @@ async function writeLayers(
   const layers = await writeZips(tree, options.outDir, options.prefix);
   const largest = largestDirectories(await directorySizes(tree, 4), 5);
   const limits = checkLayerLimits(layers, largest);
-  const sizeTable = formatSizeTable(layers);
+  // Per package and per copied library below the layers' table: which one pushes toward the limits.
+  const parts = formatPartSizes(await partSizes(tree, done.hostLibraries));
+  const sizeTable = parts ? `${formatSizeTable(layers)}\n\n${parts}` : formatSizeTable(layers);
   log.info(sizeTable);
   for (const problem of limits.problems) log.warn(problem);
 
