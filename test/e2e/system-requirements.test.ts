@@ -145,10 +145,10 @@ describe('system requirements: png, sodium and fftw resolved, installed, recorde
   it('installs exactly the -dev packages the rules name, and logs what each package resolved to', () => {
     for (const name of PURGED)
       expect({ name, version: installedVersion(name) }).toEqual({ name, version: expect.any(String) });
-    expect(built.stdout).toMatch(/png 0\.1-\d+ "libpng": libpng → libpng-dev/);
-    expect(built.stdout).toMatch(/sodium [\d.-]+ "libsodium \(>= 1\.0\.3\)": libsodium → libsodium-dev/);
-    expect(built.stdout).toMatch(/fftw [\d.-]+ "fftw3 \(>= 3\.1\.2\)": fftw3 → libfftw3-dev/);
-    expect(built.stdout).toMatch(/\$ apt-get install --no-install-recommends libfftw3-dev libsodium-dev\n/);
+    expect(built.stderr).toMatch(/png 0\.1-\d+ "libpng": libpng → libpng-dev/);
+    expect(built.stderr).toMatch(/sodium [\d.-]+ "libsodium \(>= 1\.0\.3\)": libsodium → libsodium-dev/);
+    expect(built.stderr).toMatch(/fftw [\d.-]+ "fftw3 \(>= 3\.1\.2\)": fftw3 → libfftw3-dev/);
+    expect(built.stderr).toMatch(/\$ apt-get install --no-install-recommends libfftw3-dev libsodium-dev\n/);
   });
 
   it('records the OS packages with their installed versions in manifest.json and the SBOM', async () => {
@@ -246,7 +246,7 @@ describe("an extra stage: libsodium built from Debian's source instead of the OS
 
   it('meets the rule with the stage: no OS package, the stage verified by its pinned sum and recorded', async () => {
     expect(installedVersion('libsodium-dev')).toBeUndefined();
-    expect(extraBuild.stdout).toMatch(
+    expect(extraBuild.stderr).toMatch(
       /sodium [\d.-]+ "libsodium \(>= 1\.0\.3\)": libsodium → stage libsodium/,
     );
     expect(extraManifest.systemRequirements?.osPackages).toEqual([]);
