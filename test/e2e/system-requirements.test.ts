@@ -11,7 +11,7 @@
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cycloneDxErrors } from '../support/cyclonedx.js';
@@ -285,5 +285,63 @@ describe("an extra stage: libsodium built from Debian's source instead of the OS
     } finally {
       await f.close();
     }
+  });
+});
+
+describe('a requirement no rule covers', () => {
+  it('is listed in the log and the manifest, and the package still builds when it needs nothing more', async () => {
+    // A pure-R package whose SystemRequirements no rule matches, in a CRAN-like repository of its own.
+    const repo = path.join(base, 'unmatched-repo');
+    const contrib = path.join(repo, 'src', 'contrib');
+    const pkg = path.join(base, 'unmatched-src', 'needsnothing');
+    await mkdir(path.join(pkg, 'R'), { recursive: true });
+    await mkdir(contrib, { recursive: true });
+    await writeFile(
+      path.join(pkg, 'DESCRIPTION'),
+      'Package: needsnothing\nVersion: 1.0\nTitle: Test\nDescription: Test.\nLicense: MIT\n' +
+        'Author: r-lambda-layer\nMaintainer: r-lambda-layer <noreply@example.org>\n' +
+        'SystemRequirements: C++17, a very particular set of skills\n',
+    );
+    await writeFile(path.join(pkg, 'NAMESPACE'), 'export(answer)\n');
+    await writeFile(path.join(pkg, 'R', 'answer.R'), 'answer <- function() 42L\n');
+    execFileSync('tar', [
+      '-czf',
+      path.join(contrib, 'needsnothing_1.0.tar.gz'),
+      '-C',
+      path.dirname(pkg),
+      'needsnothing',
+    ]);
+    execFileSync('Rscript', [
+      '--vanilla',
+      '-e',
+      `tools::write_PACKAGES(${JSON.stringify(contrib)}, type = "source")`,
+    ]);
+    const unmatchedOut = path.join(base, 'out-unmatched');
+    const run = await runCli([
+      'build',
+      ...mirrorBuildArgs(mirror),
+      '--cran-repo',
+      `file://${repo}`,
+      '--packages',
+      'needsnothing',
+      '--no-toolchain',
+      '--out',
+      unmatchedOut,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /needsnothing 1\.0 "C\+\+17, a very particular set of skills": no rule for: "C\+\+17", "a very particular set of skills"/,
+    );
+    const m = JSON.parse(await readFile(path.join(unmatchedOut, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.systemRequirements?.packages).toEqual([
+      {
+        package: 'needsnothing',
+        version: '1.0',
+        text: 'C++17, a very particular set of skills',
+        met: [],
+        unmatched: ['C++17', 'a very particular set of skills'],
+      },
+    ]);
+    expect(m.systemRequirements?.osPackages).toEqual([]);
   });
 });
