@@ -64,6 +64,37 @@ handler <- function(event, context) {
 }
 `;
 
+const SODIUM_WORKS = {
+  kind: 'success',
+  body: { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', verified: true },
+};
+
+/**
+ * The layers of `outDir` unpacked into a fresh minimal root: every ELF file must resolve its libraries there; then
+ * the handler runs inside it (chroot), once per check; the outcomes in order.
+ */
+async function inBareRoot(outDir: string, checks: string[]): Promise<unknown[]> {
+  const root = await bareRoot(outDir, { 'sysreq.R': HANDLER });
+  roots.push(root);
+  expect((await unresolvedLibraries(root.dir)).missing).toEqual([]);
+  const f = await startFunction(path.join(root.dir, 'var/task'), 'sysreq.handler', {
+    bootstrap: root.bootstrap,
+    rscript: undefined,
+    timeoutMs: 30_000,
+    extraEnv: {},
+  });
+  try {
+    const outcomes: unknown[] = [];
+    for (const check of checks) {
+      const outcome = await f.invoke({ check });
+      outcomes.push({ kind: outcome.kind, body: parsed(outcome) });
+    }
+    return outcomes;
+  } finally {
+    await f.close();
+  }
+}
+
 let base: string;
 let noToolchain: CliRun;
 let missingPackage: CliRun;
@@ -184,36 +215,11 @@ describe('system requirements: png, sodium and fftw resolved, installed, recorde
   });
 
   it('in the bare root, every ELF file resolves its libraries, and png, sodium and fftw work', async () => {
-    const root = await bareRoot(out, { 'sysreq.R': HANDLER });
-    roots.push(root);
-    const { missing } = await unresolvedLibraries(root.dir);
-    expect(missing).toEqual([]);
-    const f = await startFunction(path.join(root.dir, 'var/task'), 'sysreq.handler', {
-      bootstrap: root.bootstrap,
-      rscript: undefined,
-      timeoutMs: 30_000,
-      extraEnv: {},
-    });
-    try {
-      const call = async (check: string): Promise<unknown> => {
-        const outcome = await f.invoke({ check });
-        return { kind: outcome.kind, body: parsed(outcome) };
-      };
-      expect(await call('png')).toEqual({
-        kind: 'success',
-        body: { signature: 'PNG', dim: [2, 2], values: [0, 128, 255, 64] },
-      });
-      expect(await call('sodium')).toEqual({
-        kind: 'success',
-        body: { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', verified: true },
-      });
-      expect(await call('fftw')).toEqual({
-        kind: 'success',
-        body: { re: [10, -2, -2, -2], im: [0, 2, 0, -2] },
-      });
-    } finally {
-      await f.close();
-    }
+    expect(await inBareRoot(out, ['png', 'sodium', 'fftw'])).toEqual([
+      { kind: 'success', body: { signature: 'PNG', dim: [2, 2], values: [0, 128, 255, 64] } },
+      SODIUM_WORKS,
+      { kind: 'success', body: { re: [10, -2, -2, -2], im: [0, 2, 0, -2] } },
+    ]);
   });
 });
 
@@ -267,24 +273,7 @@ describe("an extra stage: libsodium built from Debian's source instead of the OS
   });
 
   it("runs sodium in the bare root against the stage's library", async () => {
-    const root = await bareRoot(extraOut, { 'sysreq.R': HANDLER });
-    roots.push(root);
-    expect((await unresolvedLibraries(root.dir)).missing).toEqual([]);
-    const f = await startFunction(path.join(root.dir, 'var/task'), 'sysreq.handler', {
-      bootstrap: root.bootstrap,
-      rscript: undefined,
-      timeoutMs: 30_000,
-      extraEnv: {},
-    });
-    try {
-      const outcome = await f.invoke({ check: 'sodium' });
-      expect({ kind: outcome.kind, body: parsed(outcome) }).toEqual({
-        kind: 'success',
-        body: { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', verified: true },
-      });
-    } finally {
-      await f.close();
-    }
+    expect(await inBareRoot(extraOut, ['sodium'])).toEqual([SODIUM_WORKS]);
   });
 });
 

@@ -4,7 +4,7 @@
  * apt on this Debian host.
  */
 import { run, type RunResult } from '../../util/exec.js';
-import type { PackageManager } from '../toolchain.js';
+import { installCommand, type PackageManager } from '../toolchain.js';
 
 export interface InstalledOsPackage {
   name: string;
@@ -24,7 +24,11 @@ export interface SystemPackageManager {
   command(names: readonly string[]): string;
 }
 
-const sudo = (): string[] => (process.getuid?.() === 0 ? [] : ['sudo']);
+/** Install with the same command the toolchain uses. */
+function install(manager: PackageManager, names: readonly string[], logFile: string): Promise<RunResult> {
+  const [command = manager, ...args] = installCommand(manager, process.getuid?.() === 0, names);
+  return run(command, args, { logFile });
+}
 
 /** Pure: the `E:` lines of apt's answer, or its last line. */
 export function aptReason(output: string): string {
@@ -49,22 +53,7 @@ export const apt: SystemPackageManager = {
     });
     return r.code === 0 ? undefined : aptReason(`${r.stdout}\n${r.stderr}`);
   },
-  install(names, logFile) {
-    const [command = 'apt-get', ...args] = [
-      ...sudo(),
-      ...[
-        'env',
-        'DEBIAN_FRONTEND=noninteractive',
-        'apt-get',
-        'install',
-        '-y',
-        '-qq',
-        '--no-install-recommends',
-      ],
-      ...names,
-    ];
-    return run(command, args, { logFile });
-  },
+  install: (names, logFile) => install('apt-get', names, logFile),
   command: (names) => `apt-get install --no-install-recommends ${names.join(' ')}`,
 };
 
@@ -81,14 +70,7 @@ export const dnf: SystemPackageManager = {
     const r = await run('dnf', ['-q', 'list', '--available', name]);
     return r.code === 0 ? undefined : `no package ${name} in this host's enabled dnf repositories`;
   },
-  install(names, logFile) {
-    const [command = 'dnf', ...args] = [
-      ...sudo(),
-      ...['dnf', 'install', '-y', '--setopt=install_weak_deps=False'],
-      ...names,
-    ];
-    return run(command, args, { logFile });
-  },
+  install: (names, logFile) => install('dnf', names, logFile),
   command: (names) => `dnf install -y ${names.join(' ')}`,
 };
 
