@@ -134,7 +134,9 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
     await log.group('Host and toolchain', () => prepareHost(b));
     b.system = await log.group('System requirements', () =>
       provideSystemRequirements({
-        ...options,
+        packages: options.packages,
+        pins: options.pins,
+        workDir: options.workDir,
         locked: options.lockfile !== undefined,
         repo: options.cranRepo,
         explicit: options.systemPackages,
