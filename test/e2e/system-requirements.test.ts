@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cycloneDxErrors } from '../support/cyclonedx.js';
 import { bareRoot, unresolvedLibraries, type BareRoot } from '../support/bare-root.js';
-import { localMirror, mirrorBuildArgs, runCli, type CliRun } from '../support/mirror.js';
+import { localMirror, mirrorBuildArgs, runCli, toolHome, type CliRun } from '../support/mirror.js';
 import { parsed, startFunction } from './runtime-harness.js';
 import type { Manifest } from '../../src/layers.js';
 import type { CycloneDxBom } from '../../src/pipeline/sbom.js';
@@ -277,50 +277,67 @@ describe("an extra stage: libsodium built from Debian's source instead of the OS
   });
 });
 
-describe('a requirement no rule covers', () => {
-  it('is listed in the log and the manifest, and the package still builds when it needs nothing more', async () => {
-    // A pure-R package whose SystemRequirements no rule matches, in a copy of the mirror's repository (which the
-    // runtime's own packages come from too).
-    const repo = path.join(base, 'unmatched-repo');
-    const contrib = path.join(repo, 'src', 'contrib');
-    const pkg = path.join(base, 'unmatched-src', 'needsnothing');
-    await mkdir(path.join(pkg, 'R'), { recursive: true });
-    await mkdir(contrib, { recursive: true });
+describe('a requirement no rule covers, and a compile that fails anyway', () => {
+  let repo: string;
+
+  /** A source package in the test's repository: DESCRIPTION fields, and files under its folder. */
+  async function addPackage(name: string, description: string, files: Record<string, string>): Promise<void> {
+    const pkg = path.join(base, 'unmatched-src', name);
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(pkg, file)), { recursive: true });
+      await writeFile(path.join(pkg, file), text);
+    }
     await writeFile(
       path.join(pkg, 'DESCRIPTION'),
-      'Package: needsnothing\nVersion: 1.0\nTitle: Test\nDescription: Test.\nLicense: MIT\n' +
+      `Package: ${name}\nVersion: 1.0\nTitle: Test\nDescription: Test.\nLicense: MIT\n` +
         'Author: r-lambda-layer\nMaintainer: r-lambda-layer <noreply@example.org>\n' +
-        'SystemRequirements: C++17, a very particular set of skills\n',
+        description,
     );
-    await writeFile(path.join(pkg, 'NAMESPACE'), 'export(answer)\n');
-    await writeFile(path.join(pkg, 'R', 'answer.R'), 'answer <- function() 42L\n');
-    execFileSync('tar', [
-      '-czf',
-      path.join(contrib, 'needsnothing_1.0.tar.gz'),
-      '-C',
-      path.dirname(pkg),
-      'needsnothing',
-    ]);
-    const mirrorContrib = path.join(new URL(mirror.cranRepo).pathname, 'src', 'contrib');
-    for (const file of await readdir(mirrorContrib))
-      if (file.endsWith('.tar.gz')) await copyFile(path.join(mirrorContrib, file), path.join(contrib, file));
-    execFileSync('Rscript', [
-      '--vanilla',
-      '-e',
-      `tools::write_PACKAGES(${JSON.stringify(contrib)}, type = "source")`,
-    ]);
-    const unmatchedOut = path.join(base, 'out-unmatched');
-    const run = await runCli([
+    const contrib = path.join(repo, 'src', 'contrib');
+    execFileSync('tar', ['-czf', path.join(contrib, `${name}_1.0.tar.gz`), '-C', path.dirname(pkg), name]);
+  }
+
+  const buildFrom = (packages: string, outDir: string): Promise<CliRun> =>
+    runCli([
       'build',
       ...mirrorBuildArgs(mirror),
       '--cran-repo',
       `file://${repo}`,
       '--packages',
-      'needsnothing',
+      packages,
       '--no-toolchain',
       '--out',
-      unmatchedOut,
+      outDir,
     ]);
+
+  beforeAll(async () => {
+    // A copy of the mirror's repository (the runtime's own packages come from it too) with two packages of ours.
+    repo = path.join(base, 'unmatched-repo');
+    const contrib = path.join(repo, 'src', 'contrib');
+    await mkdir(contrib, { recursive: true });
+    const mirrorContrib = path.join(new URL(mirror.cranRepo).pathname, 'src', 'contrib');
+    for (const file of await readdir(mirrorContrib))
+      if (file.endsWith('.tar.gz')) await copyFile(path.join(mirrorContrib, file), path.join(contrib, file));
+    // Pure R, with SystemRequirements no rule matches.
+    await addPackage('needsnothing', 'SystemRequirements: C++17, a very particular set of skills\n', {
+      NAMESPACE: 'export(answer)\n',
+      'R/answer.R': 'answer <- function() 42L\n',
+    });
+    // C code written for an older R: R_ext/PrtUtil.h is gone from R 4.6's headers.
+    await addPackage('oldheaders', 'SystemRequirements: libpng, GNU make\n', {
+      NAMESPACE: 'useDynLib(oldheaders)\n',
+      'src/old.c': '#include <R.h>\n#include <R_ext/PrtUtil.h>\nvoid old_print(void) { }\n',
+    });
+    execFileSync('Rscript', [
+      '--vanilla',
+      '-e',
+      `tools::write_PACKAGES(${JSON.stringify(contrib)}, type = "source")`,
+    ]);
+  });
+
+  it('is listed in the log and the manifest, and the package still builds when it needs nothing more', async () => {
+    const unmatchedOut = path.join(base, 'out-unmatched');
+    const run = await buildFrom('needsnothing', unmatchedOut);
     expect({ code: run.code, log: run.code ? run.stderr.slice(-3000) : '' }).toEqual({ code: 0, log: '' });
     expect(run.stderr).toMatch(
       /needsnothing 1\.0 "C\+\+17, a very particular set of skills": no rule for: "C\+\+17", "a very particular set of skills"/,
@@ -336,5 +353,26 @@ describe('a requirement no rule covers', () => {
       },
     ]);
     expect(m.systemRequirements?.osPackages).toEqual([]);
+  });
+
+  it("a compile failure shows the log's tail and the requirements as resolved, blames no library, and leaves no cache entry or zips", async () => {
+    // The shared stage cache (native stages and R are hits): the failed packages stage must add no entry to it.
+    const sharedCache = path.join(toolHome(), 'cache');
+    const packageEntries = async (): Promise<string[]> =>
+      (await readdir(sharedCache)).filter((e) => e.startsWith('r-lambda-layer-v1-r-packages-'));
+    const before = await packageEntries();
+    const failedOut = path.join(base, 'out-oldheaders');
+    const run = await buildFrom('oldheaders', failedOut);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /R package 'oldheaders' .*did not install: R's header R_ext\/PrtUtil\.h is missing/,
+    );
+    expect(run.stderr).not.toMatch(/install the library's development package/);
+    expect(run.stderr).toMatch(
+      /System requirements as resolved:\n {2}oldheaders 1\.0 "libpng, GNU make": gnumake → toolchain \(make\); libpng → libpng-dev/,
+    );
+    expect(run.stderr).toMatch(/--- last 50 lines of .*r-packages\.log ---/);
+    expect(await emptyFolder(failedOut)).toBe(true);
+    expect(await packageEntries()).toEqual(before);
   });
 });
