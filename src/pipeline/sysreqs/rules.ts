@@ -69,6 +69,8 @@ export function platformOf(host: Pick<HostInfo, 'osId' | 'osVersion'>): Platform
   const major = host.osVersion.split('.')[0] ?? host.osVersion;
   switch (host.osId) {
     case 'amzn':
+      // Amazon Linux 2 is Red Hat 7-based and has yum: its names are not Red Hat 9's.
+      if (host.osVersion !== '2023') return undefined;
       return {
         label,
         lookups: [{ distribution: 'redhat', version: '9' }, { distribution: 'fedora' }],

@@ -68,6 +68,7 @@ describe('platforms', () => {
     });
     expect(UBUNTU2404.lookups).toEqual([{ distribution: 'ubuntu', version: '24.04' }]);
     expect(platformOf({ osId: 'alpine', osVersion: '3.20' })).toBeUndefined();
+    expect(platformOf({ osId: 'amzn', osVersion: '2' })).toBeUndefined();
   });
 
   it('sorts pre-install commands into EPEL, CRB and the rest', () => {
