@@ -39,12 +39,33 @@ export function aptReason(output: string): string {
   return errors.join('; ') || output.trim().split('\n').pop() || 'apt-get could not plan its install';
 }
 
+/**
+ * Pure: the installed package that provides a virtual name (`Provides:`), from lines of
+ * `dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\t${Status}\t${Provides}\n'`.
+ */
+export function debProvider(name: string, listing: string): InstalledOsPackage | undefined {
+  for (const line of listing.split('\n')) {
+    const [pkg = '', version = '', arch = '', status = '', provides = ''] = line.split('\t');
+    const names = provides.split(',').map((p) => p.trim().split(/[\s(]/)[0]);
+    if (status.endsWith(' installed') && names.includes(name))
+      return { name: pkg, version, arch, type: 'deb' };
+  }
+  return undefined;
+}
+
 export const apt: SystemPackageManager = {
   name: 'apt-get',
   async installed(name) {
     const r = await run('dpkg-query', ['-W', '-f', '${Status}\t${Version}\t${Architecture}', name]);
     const [status = '', version = '', arch = ''] = r.stdout.split('\t');
-    return r.code === 0 && status.endsWith(' installed') ? { name, version, arch, type: 'deb' } : undefined;
+    if (r.code === 0 && status.endsWith(' installed')) return { name, version, arch, type: 'deb' };
+    // A virtual package (a rule may name one): recorded as the real package that provides it.
+    const all = await run('dpkg-query', [
+      '-W',
+      '-f',
+      '${Package}\t${Version}\t${Architecture}\t${Status}\t${Provides}\n',
+    ]);
+    return debProvider(name, all.stdout);
   },
   async unavailable(name) {
     // A dry run answers both "no such package" and "no installation candidate", in apt's own words.
