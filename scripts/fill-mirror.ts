@@ -13,6 +13,8 @@
  *   MIRROR_DIR/r-version       the R version of the r-base tarball
  *   MIRROR_DIR/sources.tsv     per stage: Debian package and version, file, sum, and whether it is pinned or overridden
  *   MIRROR_DIR/cran/           a CRAN-like repository (PACKAGES written by tools::write_PACKAGES)
+ *   MIRROR_DIR/extra-stages.yml an extra-stages file (build --extra-stages) that builds libsodium from Debian's source,
+ *                              whose orig file is in src/ under Debian's name, verified by the index's SHA-256
  *   MIRROR_DIR/debian/         Debian's orig files as downloaded (verified against the signed index); a second run
  *                              reuses them and downloads nothing new
  *
@@ -50,14 +52,22 @@ const DEBIAN_PACKAGE: Record<string, string> = {
 };
 /**
  * CRAN packages: the runtime's jsonlite, two with native code that link our libxml2 and libcurl, and what current
- * xml2 (1.4 and later) imports: cli and rlang.
+ * xml2 (1.4 and later) imports: cli and rlang. Then three that each need a system library the recipe does not build
+ * (png: libpng, sodium: libsodium, fftw: fftw3), for the system-requirements tests; their sources compile against
+ * R 4.6 (unlike Debian's gmp, jpeg, XML and Rcpp, whose newest downloadable sources do not).
  */
-const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang', 'R6'];
+const CRAN_PACKAGES = ['jsonlite', 'xml2', 'curl', 'cli', 'rlang', 'R6', 'png', 'sodium', 'fftw'];
 /**
  * Packages that also get an older release in CRAN's archive layout (src/contrib/Archive/NAME/NAME_VERSION.tar.gz),
  * for the lockfile tests: R6 is pure R (installs in seconds), and Debian 12 carries an older release than unstable.
  */
 const CRAN_ARCHIVED = ['R6'];
+
+/**
+ * A library built as a user's extra stage in the tests (the sodium package against it, in the bare root). The version
+ * 1.0.22 is asked for first: its orig file is a release with a generated configure script.
+ */
+const EXTRA_STAGE = { name: 'libsodium', debian: 'libsodium', version: '1.0.22', license: 'ISC' };
 
 const mirror = path.resolve(process.argv[2] || path.join(toolHome(), 'mirror'));
 const downloads = path.join(mirror, 'debian');
@@ -234,12 +244,38 @@ async function fillCran(): Promise<string[]> {
   return lines;
 }
 
+/** The extra-stages file for EXTRA_STAGE, its source stored in src/ under Debian's file name. */
+async function fillExtraStage(): Promise<string> {
+  const { name, debian, version, license } = EXTRA_STAGE;
+  const { file, chosen } = await obtain(debian, orderCandidates(await showsrc(debian), { version }));
+  await copyFile(file, path.join(staging, 'src', chosen.origFile));
+  const yaml = [
+    "# Written by scripts/fill-mirror.ts: an extra stage built from Debian's source of the library, for the tests.",
+    'stages:',
+    `  - name: ${name}`,
+    `    version: "${chosen.upstreamVersion}"`,
+    `    url: file://${path.join(mirror, 'src', chosen.origFile)}`,
+    `    sha256: ${chosen.origSha256}`,
+    `    license: ${license}`,
+    `    provides: [${name}]`,
+    '    dependsOn: []',
+    '    flags: [--disable-static]',
+    '    commands:',
+    '      - ./configure --prefix={prefix} {flags}',
+    '      - make -j{jobs}',
+    '      - make install DESTDIR={destdir}',
+  ];
+  await writeFile(path.join(staging, 'extra-stages.yml'), yaml.join('\n') + '\n');
+  return `${name} ${chosen.upstreamVersion} (from ${debian}=${chosen.version}) as an extra stage`;
+}
+
 async function main(): Promise<void> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(path.join(staging, 'src'), { recursive: true });
   await mkdir(path.join(staging, 'cran', 'src', 'contrib'), { recursive: true });
   const { rows, overrides, rVersion } = await fillStages();
   const cran = await fillCran();
+  const extra = await fillExtraStage();
   const tsv = [
     'stage\tversion\thow\tfile\tsha256\tdebian\tnote',
     ...rows.map((r) => [r.stage, r.version, r.how, r.file, r.sha256, r.debian, r.note].join('\t')),
@@ -249,7 +285,7 @@ async function main(): Promise<void> {
   await writeFile(path.join(staging, 'r-version'), rVersion + '\n');
   // Swap the finished parts in; overrides.txt last, since its presence says "the mirror is complete".
   await rm(path.join(mirror, 'overrides.txt'), { force: true });
-  for (const part of ['src', 'cran', 'sources.tsv', 'r-version', 'overrides.txt']) {
+  for (const part of ['src', 'cran', 'extra-stages.yml', 'sources.tsv', 'r-version', 'overrides.txt']) {
     await rm(path.join(mirror, part), { recursive: true, force: true });
     await rename(path.join(staging, part), path.join(mirror, part));
   }
@@ -261,6 +297,7 @@ async function main(): Promise<void> {
     );
   }
   for (const line of cran) say(`  cran     ${line}`);
+  say(`  extra    ${extra}`);
 }
 
 main().catch(async (error: unknown) => {

@@ -129,6 +129,29 @@ export interface HostLibraryRecord {
   packageType: 'deb' | 'rpm' | null;
 }
 
+/** An OS package installed on the build host for the site-library's packages (a -dev package and what it brings). */
+export interface SystemPackageRecord {
+  name: string;
+  version: string;
+  arch: string;
+  type: 'deb' | 'rpm';
+  /** The R packages whose SystemRequirements named it, or "(system-packages)" when the user did. */
+  for: string[];
+  /** The rules (data/system-requirements/rules.json) that named it. */
+  rules: string[];
+}
+
+/** One R package's SystemRequirements, and how each part was met. */
+export interface SystemRequirementRecord {
+  package: string;
+  version: string;
+  text: string;
+  /** `rule → stage NAME`, `rule → toolchain`, or `rule → OS packages`. */
+  met: string[];
+  /** Parts of the text no rule matches (logged, not an error). */
+  unmatched: string[];
+}
+
 export interface HostInfo {
   osId: string;
   osVersion: string;
@@ -149,6 +172,12 @@ export interface Manifest {
   /** The renv lockfile the site-library was installed from (its SHA-256), or null. */
   lockfile: { sha256: string; rVersion: string | null } | null;
   hostLibraries: HostLibraryRecord[];
+  /** The site-library's system requirements on the build host (null: none were resolved, e.g. no packages). */
+  systemRequirements?: {
+    platform: string;
+    osPackages: SystemPackageRecord[];
+    packages: SystemRequirementRecord[];
+  } | null;
   layers: LayerRecord[];
   host: HostInfo;
   /** Highest GLIBC_x.y symbol version any ELF file in the layers needs; null when none. */

@@ -142,6 +142,25 @@ export function summaryMarkdown(input: SummaryInput): string {
       ),
       '',
     );
+  const system = m.systemRequirements;
+  if (system && (system.osPackages.length || system.packages.length)) {
+    lines.push(`### System requirements (${system.platform})`, '');
+    if (system.osPackages.length)
+      lines.push(
+        ...table(
+          ['OS package', 'Version', 'For'],
+          system.osPackages.map((p) => [p.name, `${p.version} (${p.arch})`, p.for.join(', ')]),
+        ),
+        '',
+      );
+    for (const p of system.packages) {
+      const unmatched = p.unmatched.length
+        ? `; no rule for ${p.unmatched.map((u) => `"${u}"`).join(', ')}`
+        : '';
+      lines.push(`- ${p.package} ${p.version}: ${p.met.join('; ') || 'nothing needed'}${unmatched}`);
+    }
+    lines.push('');
+  }
   const runtime = m.rPackages.filter((p) => p.library === 'R' && p.priority === undefined);
   if (runtime.length) {
     lines.push(

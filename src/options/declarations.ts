@@ -97,6 +97,20 @@ export const OPTIONS = {
     scope: BUILD,
     flags: [{ spec: '--lockfile <file>' }],
   },
+  'system-packages': {
+    description:
+      "OS packages to install with the host's package manager (dnf or apt-get) before the R packages are built, separated by commas, spaces or new lines; added to those the packages' SystemRequirements resolve to. Default: none.",
+    accepted: 'OS package names such as libsodium-devel or libpng-dev, separated by commas or spaces',
+    scope: BUILD,
+    flags: [{ spec: '--system-packages <names>' }],
+  },
+  'extra-stages': {
+    description:
+      "A YAML file of native stages to build from source into the prefix after R (data/stages.yml's schema: name, version, url, sha256, license, provides, dependsOn, flags, commands), for libraries the host's distribution lacks; the R packages compile against them. Default: none.",
+    accepted: 'the path of a YAML file with a `stages:` list (see examples/extra-stages/)',
+    scope: BUILD,
+    flags: [{ spec: '--extra-stages <file>' }],
+  },
   'cran-repo': {
     description: 'CRAN-like repository the packages come from: https://... or file:///path.',
     default: 'https://cloud.r-project.org',

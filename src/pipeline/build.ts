@@ -43,6 +43,10 @@ import { removeOutputs, writeZips } from './output/zip-staging.js';
 import { checkTree } from './tree/tree-check.js';
 import { readStageRecords, writeStageRecords, type StageRecords } from './stages/stage-records.js';
 import { stampBuildId } from './tree/build-id.js';
+import { provideSystemRequirements, type SystemRequirementsResult } from './sysreqs/provide.js';
+import { providedByStages } from './plan/recipe.js';
+import { readExtraStages, withExtraStages } from './plan/extra-stages.js';
+import { formatPartSizes, partSizes } from './output/part-sizes.js';
 import type { CacheBackend } from '../cache/backend.js';
 import {
   LAYER_FILES,
@@ -96,6 +100,8 @@ interface Build {
   prefix: Prefix;
   /** Said with log.warn and recorded in the manifest, in the order they came. */
   warnings: string[];
+  /** The site-library's system requirements, resolved and installed before anything compiles. */
+  system?: SystemRequirementsResult;
 }
 
 /** What the stages left for the layer tree and the manifest. */
@@ -124,7 +130,9 @@ function warn(b: Build, warning: string): void {
 }
 
 export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promise<BuildResult> {
-  const recipe = deps.recipe ?? loadRecipe();
+  const builtIn = deps.recipe ?? loadRecipe();
+  const extras = options.extraStagesFile ? readExtraStages(options.extraStagesFile, builtIn) : [];
+  const recipe = withExtraStages(builtIn, extras);
   const host = deps.host ?? detectHost();
   // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
   await removeOutputs(options.outDir);
@@ -133,6 +141,20 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
   const { log } = b;
   try {
     await log.group('Host and toolchain', () => prepareHost(b));
+    b.system = await log.group('System requirements', () =>
+      provideSystemRequirements({
+        packages: options.packages,
+        pins: options.pins,
+        workDir: options.workDir,
+        locked: options.lockfile !== undefined,
+        repo: options.cranRepo,
+        explicit: options.systemPackages,
+        providedBy: providedByStages(recipe.stages),
+        install: options.installToolchain,
+        host,
+        log,
+      }),
+    );
     const { plan, rVersion } = await log.group('Plan', () => planBuild(b));
     const stages = await log.group('Stages', () => runStages(b, plan));
     const tree = await log.group('Layer tree', () => assembleTree(b, plan));
@@ -175,6 +197,7 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
     rVersion,
     host,
     ...fingerprints,
+    systemPackages: b.system?.keyPart,
   });
   for (const stage of plan) log.debug(JSON.stringify(stage));
   return { plan, rVersion };
@@ -231,6 +254,7 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecords> 
     buildDir: path.join(options.workDir, 'build'),
     logFile: path.join(logDir(b), `${stage.name}.log`),
     log,
+    systemRequirements: stage.kind === 'r-packages' && stage.library === 'site' ? b.system?.lines : undefined,
   };
   await rm(ctx.logFile, { force: true });
   await prefix.reset();
@@ -345,7 +369,9 @@ async function writeLayers(
   const layers = await writeZips(tree, options.outDir, options.prefix);
   const largest = largestDirectories(await directorySizes(tree, 4), 5);
   const limits = checkLayerLimits(layers, largest);
-  const sizeTable = formatSizeTable(layers);
+  // Per package and per copied library below the layers' table: which one pushes toward the limits.
+  const parts = formatPartSizes(await partSizes(tree, done.hostLibraries));
+  const sizeTable = parts ? `${formatSizeTable(layers)}\n\n${parts}` : formatSizeTable(layers);
   log.info(sizeTable);
   for (const problem of limits.problems) log.warn(problem);
 
@@ -363,6 +389,9 @@ async function writeLayers(
       ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
       : null,
     hostLibraries: done.hostLibraries,
+    systemRequirements: b.system
+      ? { platform: b.system.platform, osPackages: b.system.osPackages, packages: b.system.packages }
+      : null,
     layers,
     host,
     glibcRequired: glibc.highest,

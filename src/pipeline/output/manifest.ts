@@ -22,6 +22,7 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
     ),
     lockfile: inputs.lockfile,
     hostLibraries: [...inputs.hostLibraries].sort((a, b) => a.soname.localeCompare(b.soname)),
+    systemRequirements: inputs.systemRequirements ?? null,
     layers: inputs.layers,
     host: inputs.host,
     glibcRequired: inputs.glibcRequired,

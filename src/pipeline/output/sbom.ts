@@ -15,6 +15,7 @@ import {
   type Manifest,
   type RPackageRecord,
   type StageRecord,
+  type SystemPackageRecord,
 } from '../../layers.js';
 
 export const SBOM_FILE = 'sbom.cdx.json';
@@ -31,6 +32,8 @@ interface Component {
   'bom-ref': string;
   type: 'application' | 'library' | 'file';
   name: string;
+  /** excluded: used to build the layers, not inside them (the OS packages the R packages were compiled against). */
+  scope?: 'excluded';
   version?: string;
   description?: string;
   purl?: string;
@@ -142,6 +145,26 @@ function hostLibraryComponent(lib: HostLibraryRecord, osId: string): Component {
   };
 }
 
+/**
+ * An OS package installed on the build host for the R packages' SystemRequirements: a build input, not in the layers
+ * (the shared libraries the packages need are the host-library components, copied into lib/).
+ */
+function systemPackageComponent(pkg: SystemPackageRecord, osId: string): Component {
+  return {
+    'bom-ref': `system-package:${pkg.name}`,
+    type: 'library',
+    name: pkg.name,
+    version: pkg.version,
+    scope: 'excluded',
+    description: `Installed on the build host (${pkg.type}) to build ${pkg.for.join(', ')}`,
+    purl: `pkg:${pkg.type}/${osId}/${pkg.name}@${purlValue(pkg.version)}?arch=${pkg.arch}`,
+    properties: [
+      { name: `${PROP}:build-requirement-for`, value: pkg.for.join(' ') },
+      ...(pkg.rules.length ? [{ name: `${PROP}:system-requirement-rules`, value: pkg.rules.join(' ') }] : []),
+    ],
+  };
+}
+
 /** A UUID made from the layers' sums: the same layers give the same serial number (no randomness, no time). */
 function serialNumber(manifest: Manifest): string {
   const hex = sha256(manifest.layers.map((l) => l.sha256).join('\n'));
@@ -166,6 +189,9 @@ export function buildSbom(
       { name: `${PROP}:files`, value: String(layer.files) },
     ],
   }));
+  const systemPackages = (manifest.systemRequirements?.osPackages ?? []).map((p) =>
+    systemPackageComponent(p, manifest.host.osId),
+  );
   const parts = [...stages, ...packages, ...hostLibraries];
   const layerOf = (c: Component): string | undefined =>
     c.properties?.find((p) => p.name === `${PROP}:layer`)?.value;
@@ -203,7 +229,7 @@ export function buildSbom(
         ...(manifest.lockfile ? [{ name: `${PROP}:renv-lock-sha256`, value: manifest.lockfile.sha256 }] : []),
       ],
     },
-    components: [...layers, ...parts],
+    components: [...layers, ...parts, ...systemPackages],
     dependencies: [
       { ref: root, dependsOn: layers.map((l) => l['bom-ref']) },
       ...layers.map((layer) => ({

@@ -1,9 +1,13 @@
-/** A CRAN-like repository's src/contrib/PACKAGES index, read as data. */
+/** A CRAN-like repository's src/contrib/PACKAGES index (or a package's DESCRIPTION, the same format), read as data. */
 
 export interface IndexEntry {
   version: string;
   /** Package names from Depends, Imports and LinkingTo (the ones install.packages installs). */
   deps: string[];
+  /** base or recommended: shipped with R (R's own library has it). */
+  priority?: string;
+  /** Free text naming the system libraries and tools the package needs (in DESCRIPTION files; CRAN's index lacks it). */
+  systemRequirements?: string;
 }
 
 /** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
@@ -22,7 +26,12 @@ export function parsePackagesIndex(text: string): Map<string, IndexEntry> {
       .flatMap((f) => (fields[f] ?? '').split(','))
       .map((d) => d.replace(/\(.*?\)/g, '').trim())
       .filter((d) => d && d !== 'R');
-    index.set(fields.Package, { version: fields.Version, deps });
+    index.set(fields.Package, {
+      version: fields.Version,
+      deps,
+      ...(fields.Priority ? { priority: fields.Priority } : {}),
+      ...(fields.SystemRequirements ? { systemRequirements: fields.SystemRequirements } : {}),
+    });
   }
   return index;
 }

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OptionIn, OptionName } from '../../options/declarations.js';
-import { booleanOption, lineOption, optionError, textOption, type RawOptions } from '../../options/parse.js';
+import {
+  booleanOption,
+  lineOption,
+  listOption,
+  optionError,
+  textOption,
+  type RawOptions,
+} from '../../options/parse.js';
 import { packagesWithLock, parsePackageList, parseRenvLock, type PackagePin } from './lockfile.js';
 import {
   PRUNE_SWITCH_NAMES,
@@ -45,6 +52,10 @@ export interface BuildOptions {
   prune: PruneOptions;
   jobs: number;
   installToolchain: boolean;
+  /** OS packages the user named, installed with those the packages' SystemRequirements resolve to. */
+  systemPackages: string[];
+  /** A YAML file of the user's own native stages (src/pipeline/extra-stages.ts), read when the build starts. */
+  extraStagesFile?: string;
 }
 
 /** The prune switches' inputs, by the PruneOptions field each sets. */
@@ -121,6 +132,15 @@ function parsePackageRequest(
       rVersion: lock.rVersion,
     },
   };
+}
+
+/** OS package names as dnf and apt-get take them; never anything a shell or an option parser would read. */
+export function parseSystemPackages(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9.+_:-]*$/.test(name))
+      throw optionError('system-packages', `"${name}" is not a package name`);
+  }
+  return [...new Set(names)];
 }
 
 export function parseRepoUrl(value: string): string {
@@ -244,5 +264,7 @@ export function parseBuildOptions(
     prune,
     jobs,
     installToolchain: booleanOption(raw, 'install-toolchain'),
+    systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
+    extraStagesFile: get('extra-stages') ? path.resolve(cwd, get('extra-stages')) : undefined,
   };
 }

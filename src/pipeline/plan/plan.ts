@@ -72,6 +72,8 @@ export interface PlanInputs {
   installerSha256?: string;
   /** Per package folder of data/ (a stage's localPackages): the sha256 of its files, so an edit rebuilds the stage. */
   localPackageSums?: Record<string, string>;
+  /** `name=version` of the OS packages installed for the site-library's SystemRequirements (and system-packages). */
+  systemPackages?: string[];
 }
 
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
@@ -194,6 +196,10 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
         repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
         installer: inputs.installerSha256 ?? null,
         local: stage.localPackages.map((folder) => [folder, inputs.localPackageSums?.[folder] ?? null]),
+        // Only when there are any, so a build that needs no OS package keeps the key it always had.
+        ...(site && inputs.systemPackages?.length
+          ? { systemPackages: [...inputs.systemPackages].sort() }
+          : {}),
       };
       planned.set(stage.name, {
         kind: 'r-packages',

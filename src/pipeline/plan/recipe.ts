@@ -12,6 +12,8 @@ export interface SourceStageRecipe {
   sha256?: string;
   /** SPDX license expression of what the stage builds (for the SBOM). */
   license?: string;
+  /** System-requirement rules (data/system-requirements/rules.json) this stage meets; not part of any key. */
+  provides: string[];
   dependsOn: string[];
   flags: string[];
   commands: string[];
@@ -85,6 +87,7 @@ export function parseRecipe(text: string, file = 'data/stages.yml'): Recipe {
       url: raw.url,
       sha256: typeof raw.sha256 === 'string' ? raw.sha256.toLowerCase() : undefined,
       license: typeof raw.license === 'string' ? raw.license : undefined,
+      provides: strings(raw.provides, `${where} provides`),
       dependsOn,
       flags: strings(raw.flags, `${where} flags`),
       commands: strings(raw.commands, `${where} commands`),
@@ -109,4 +112,12 @@ export function sourceStageNames(recipe: Recipe): string[] {
 
 export function loadRecipe(file: string = dataFile('stages.yml')): Recipe {
   return parseRecipe(readFileSync(file, 'utf8'), file);
+}
+
+/** Rule name → the source stage that provides it (data/stages.yml's `provides`). */
+export function providedByStages(stages: readonly StageRecipe[]): Record<string, string> {
+  const provided: Record<string, string> = {};
+  for (const stage of stages)
+    if (stage.kind === 'source') for (const rule of stage.provides) provided[rule] = stage.name;
+  return provided;
 }

@@ -21,7 +21,7 @@ export interface FetchedSource {
 
 /** How the build log says what a source file's sum was checked against. */
 export const CHECKED_AGAINST: Record<Sha256Source, string> = {
-  pinned: 'matches the pinned upstream sum (data/stages.yml)',
+  pinned: 'matches the pinned sum (data/stages.yml, or the extra-stages file)',
   override: "matches the override's sum",
   'r-sha256': 'matches --r-sha256',
   computed: 'computed, not checked against any pinned or given sum',

@@ -26,6 +26,8 @@ export interface StageContext {
   buildDir: string;
   logFile: string;
   log: Logger;
+  /** The packages' system requirements as resolved (one line per package), said when their install fails. */
+  systemRequirements?: string[];
 }
 
 /**
@@ -140,6 +142,10 @@ export function diagnoseMissingLibrary(log: string): string | undefined {
   const pc = /Package '?([\w.+-]+)'?,? (?:required by '[^']*', )?(?:was )?not found/.exec(log);
   if (pc) return `the system library ${pc[1]} was not found by pkg-config`;
   const header = /fatal error: ([\w./+-]+\.h): No such file or directory/.exec(log);
+  // R's own headers (R_ext/PrtUtil.h went away in R 4.6): the package is too old for this R, no library is missing.
+  if (header && /^(R_ext\/|R\.h$|Rinternals\.h$|Rdefines\.h$|Rmath\.h$|S\.h$)/.test(header[1] ?? '')) {
+    return `R's header ${header[1]} is missing: the package does not compile against this R's headers (it was written for an older R); pick a version of the package made for this R`;
+  }
   if (header) return `the header ${header[1]} is missing (install the library's development package)`;
   const link = /cannot find -l([\w.+-]+)/.exec(log);
   if (link) return `the library lib${link[1]} is missing at link time (install its development package)`;
@@ -213,12 +219,15 @@ export async function runPackagesStage(
         failed.map((f) => `'${f.name}'${f.fields.length ? ` (${f.fields.join(' ')})` : ''}`).join(', ') ||
         (mismatched.length ? '' : '(see log)');
       const versions = mismatched.map((m) => `${m.name} is ${m.fields[1]}, not ${m.fields[0]}`).join('; ');
+      const libraryMissing = cause !== undefined && !cause.startsWith("R's header");
       await failure(
         stage.name,
         [
           names &&
-            `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
+            `R package ${names} did not install${cause ? `: ${cause}` : ''}${libraryMissing ? '. Name its OS package in system-packages, or build it as an extra stage (extra-stages)' : ''}.`,
           versions && `Installed versions differ from those asked for: ${versions}.`,
+          ctx.systemRequirements?.length &&
+            `System requirements as resolved:\n  ${ctx.systemRequirements.join('\n  ')}`,
         ]
           .filter(Boolean)
           .join(' '),

@@ -58,16 +58,18 @@ export function packageManagerFor(host: Pick<HostInfo, 'osId'>, idLike = ''): Pa
   return undefined;
 }
 
-/** Pure: the commands that install the toolchain. */
-export function toolchainCommands(manager: PackageManager, asRoot: boolean): string[][] {
+/** Pure: the command that installs OS packages (the toolchain's, or the packages' system requirements). */
+export function installCommand(
+  manager: PackageManager,
+  asRoot: boolean,
+  packages: readonly string[],
+): string[] {
   const sudo = asRoot ? [] : ['sudo'];
-  const packages = [...TOOLCHAIN[manager]];
   if (manager === 'dnf')
-    return [[...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages]];
+    return [...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages];
   return [
-    [...sudo, 'apt-get', 'update', '-qq'],
-    [
-      ...sudo,
+    ...sudo,
+    ...[
       'env',
       'DEBIAN_FRONTEND=noninteractive',
       'apt-get',
@@ -75,9 +77,16 @@ export function toolchainCommands(manager: PackageManager, asRoot: boolean): str
       '-y',
       '-qq',
       '--no-install-recommends',
-      ...packages,
     ],
+    ...packages,
   ];
+}
+
+/** Pure: the commands that install the toolchain. */
+export function toolchainCommands(manager: PackageManager, asRoot: boolean): string[][] {
+  const install = installCommand(manager, asRoot, TOOLCHAIN[manager]);
+  if (manager === 'dnf') return [install];
+  return [[...(asRoot ? [] : ['sudo']), 'apt-get', 'update', '-qq'], install];
 }
 
 export async function installToolchain(host: HostInfo, log: Logger, logFile: string): Promise<void> {

@@ -124,6 +124,39 @@ describe('summaryMarkdown', () => {
     expect(md).not.toContain('Published layers');
   });
 
+  it('lists the OS packages installed for the packages, and what each requirement resolved to', () => {
+    const md = summaryMarkdown({
+      build: build({
+        systemRequirements: {
+          platform: 'debian 12',
+          osPackages: [
+            {
+              name: 'libpng-dev',
+              version: '1.6.39-2',
+              arch: 'amd64',
+              type: 'deb',
+              for: ['png'],
+              rules: ['libpng'],
+            },
+          ],
+          packages: [
+            { package: 'png', version: '0.1-8', text: 'libpng', met: ['libpng → libpng-dev'], unmatched: [] },
+            { package: 'hdr', version: '2.0', text: 'C++17', met: [], unmatched: ['C++17'] },
+          ],
+        },
+      }),
+      artifactName: 'a',
+      artifactWhere: 'artifact `a`',
+    });
+    expect(md).toContain('### System requirements (debian 12)');
+    expect(md).toContain('| libpng-dev | 1.6.39-2 (amd64) | png |');
+    expect(md).toContain('- png 0.1-8: libpng → libpng-dev');
+    expect(md).toContain('- hdr 2.0: nothing needed; no rule for "C++17"');
+    expect(summaryMarkdown({ build: build(), artifactName: 'a', artifactWhere: 'a' })).not.toContain(
+      'System requirements',
+    );
+  });
+
   it('lists the exact package versions, their tarballs, and the lockfile they came from', () => {
     const md = summaryMarkdown({
       build: build({

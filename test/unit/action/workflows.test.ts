@@ -394,14 +394,16 @@ describe('build-layers.yml', () => {
     for (const step of [provenance, sbom]) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
   });
 
-  it("passes a lockfile from the caller's repository, checked out only when one is given", () => {
+  it("passes a lockfile and extra stages from the caller's repository, checked out only when one is given", () => {
     const steps = wf.jobs.build!.steps!;
     const action = steps.find((s) => s.uses?.startsWith('./'))!;
     const caller = steps.find((s) => s.uses?.startsWith('actions/checkout@') && s.if !== undefined)!;
-    expect(refs({ if: caller.if }, 'inputs')).toEqual(['lockfile']);
+    expect(refs({ if: caller.if }, 'inputs')).toEqual(['lockfile', 'extra-stages']);
     expect(caller.with).toMatchObject({ path: '.caller' });
     expect(caller.with!['repository']).toBeUndefined(); // the calling repository, at the calling commit
     expect(String(action.with!['lockfile'])).toContain("format('.caller/{0}', inputs.lockfile)");
+    expect(String(action.with!['extra-stages'])).toContain("format('.caller/{0}', inputs.extra-stages)");
+    expect(action.with!['system-packages']).toBe('${{ inputs.system-packages }}');
   });
 
   it('publishes only when asked, after the smoke test, with OIDC, through the CLI with arguments it accepts', async () => {

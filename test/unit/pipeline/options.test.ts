@@ -121,6 +121,26 @@ describe('build options', () => {
     );
   });
 
+  it('reads system packages as a list and the extra-stages file as an absolute path', () => {
+    const o = parseBuildOptions(
+      {
+        'system-packages': 'libsodium-devel, fftw-devel\nlibpng-devel libsodium-devel',
+        'extra-stages': 'ci/stages.yml',
+      },
+      stages,
+      '/work',
+    );
+    expect(o.systemPackages).toEqual(['libsodium-devel', 'fftw-devel', 'libpng-devel']);
+    expect(o.extraStagesFile).toBe('/work/ci/stages.yml');
+    expect(parseBuildOptions({}, stages, '/work')).toMatchObject({
+      systemPackages: [],
+      extraStagesFile: undefined,
+    });
+    expect(() => parseBuildOptions({ 'system-packages': 'libpng-dev;rm' }, stages)).toThrow(
+      /^system-packages \(--system-packages\): "libpng-dev;rm" is not a package name; use OS package names/,
+    );
+  });
+
   it('turns prune switches off one by one', () => {
     const o = parseBuildOptions({ 'prune-strip': 'false', 'prune-help': 'false' }, stages);
     expect(o.prune.strip).toBe(false);

@@ -176,6 +176,45 @@ describe('SBOM (CycloneDX 1.6)', () => {
     expect(byRef.get('host-library:libodd.so.1')?.description).toContain('no package manager owns it');
   });
 
+  it('names the OS packages the R packages were built against as build inputs (scope excluded), valid CycloneDX', () => {
+    const withSystem: Manifest = {
+      ...manifest,
+      systemRequirements: {
+        platform: 'debian 12',
+        osPackages: [
+          {
+            name: 'libpng-dev',
+            version: '1.6.39-2+deb12u4',
+            arch: 'amd64',
+            type: 'deb',
+            for: ['png'],
+            rules: ['libpng'],
+          },
+        ],
+        packages: [
+          { package: 'png', version: '0.1-8', text: 'libpng', met: ['libpng → libpng-dev'], unmatched: [] },
+        ],
+      },
+    };
+    const withBom = buildSbom(withSystem, licenses);
+    expect(cycloneDxErrors(JSON.parse(sbomText(withBom)))).toEqual([]);
+    expect(withBom.components.find((c) => c['bom-ref'] === 'system-package:libpng-dev')).toEqual({
+      'bom-ref': 'system-package:libpng-dev',
+      type: 'library',
+      name: 'libpng-dev',
+      version: '1.6.39-2+deb12u4',
+      scope: 'excluded',
+      description: 'Installed on the build host (deb) to build png',
+      purl: 'pkg:deb/debian/libpng-dev@1.6.39-2%2Bdeb12u4?arch=amd64',
+      properties: [
+        { name: 'r-lambda-layer:build-requirement-for', value: 'png' },
+        { name: 'r-lambda-layer:system-requirement-rules', value: 'libpng' },
+      ],
+    });
+    // A build input is in no layer.
+    expect(withBom.dependencies.flatMap((d) => d.dependsOn)).not.toContain('system-package:libpng-dev');
+  });
+
   it('ties every part to the layer zip it is in, and the zips to the layer set', () => {
     const deps = new Map(bom.dependencies.map((d) => [d.ref, d.dependsOn]));
     expect(deps.get('r-lambda-layers-4.6.1-x86_64')).toEqual([

@@ -59,6 +59,14 @@ describe('R package failures', () => {
     expect(diagnoseMissingLibrary(log)).toMatch(expected);
   });
 
+  it('does not blame a missing R header on a system library (R 4.6 removed R_ext/PrtUtil.h)', () => {
+    const log = 'xml.c:12:10: fatal error: R_ext/PrtUtil.h: No such file or directory';
+    expect(diagnoseMissingLibrary(log)).toMatch(
+      /^R's header R_ext\/PrtUtil\.h is missing: the package does not compile against this R's headers/,
+    );
+    expect(diagnoseMissingLibrary(log)).not.toMatch(/development package/);
+  });
+
   it('says nothing when the log shows no missing library', () => {
     expect(diagnoseMissingLibrary('Error in f(): object x not found\nExecution halted')).toBeUndefined();
   });
