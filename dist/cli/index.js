@@ -53886,6 +53886,18 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--lockfile <file>' }],
     },
+    'system-packages': {
+        description: "OS packages to install with the host's package manager (dnf or apt-get) before the R packages are built, separated by commas, spaces or new lines; added to those the packages' SystemRequirements resolve to. Default: none.",
+        accepted: 'OS package names such as libsodium-devel or libpng-dev, separated by commas or spaces',
+        scope: BUILD,
+        flags: [{ spec: '--system-packages <names>' }],
+    },
+    'extra-stages': {
+        description: "A YAML file of native stages to build from source into the prefix after R (data/stages.yml's schema: name, version, url, sha256, license, provides, dependsOn, flags, commands), for libraries the host's distribution lacks; the R packages compile against them. Default: none.",
+        accepted: 'the path of a YAML file with a `stages:` list (see examples/extra-stages/)',
+        scope: BUILD,
+        flags: [{ spec: '--extra-stages <file>' }],
+    },
     'cran-repo': {
         description: 'CRAN-like repository the packages come from: https://... or file:///path.',
         default: 'https://cloud.r-project.org',
@@ -55082,6 +55094,7 @@ function buildManifest(inputs) {
         rPackages: [...inputs.rPackages].sort((a, b) => a.library.localeCompare(b.library) || a.name.localeCompare(b.name)),
         lockfile: inputs.lockfile,
         hostLibraries: [...inputs.hostLibraries].sort((a, b) => a.soname.localeCompare(b.soname)),
+        systemRequirements: inputs.systemRequirements ?? null,
         layers: inputs.layers,
         host: inputs.host,
         glibcRequired: inputs.glibcRequired,
@@ -55307,6 +55320,10 @@ function planStages(inputs) {
                 repoIndex: inputs.repoFingerprints?.[stage.name] ?? null,
                 installer: inputs.installerSha256 ?? null,
                 local: stage.localPackages.map((folder) => [folder, inputs.localPackageSums?.[folder] ?? null]),
+                // Only when there are any, so a build that needs no OS package keeps the key it always had.
+                ...(site && inputs.systemPackages?.length
+                    ? { systemPackages: [...inputs.systemPackages].sort() }
+                    : {}),
             };
             planned.set(stage.name, {
                 kind: 'r-packages',
@@ -55989,6 +56006,7 @@ function parseRecipe(text, file = 'data/stages.yml') {
             url: raw.url,
             sha256: typeof raw.sha256 === 'string' ? raw.sha256.toLowerCase() : undefined,
             license: typeof raw.license === 'string' ? raw.license : undefined,
+            provides: strings(raw.provides, `${where} provides`),
             dependsOn,
             flags: strings(raw.flags, `${where} flags`),
             commands: strings(raw.commands, `${where} commands`),
@@ -56012,6 +56030,15 @@ function sourceStageNames(recipe) {
 }
 function loadRecipe(file = dataFile('stages.yml')) {
     return parseRecipe((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
+}
+/** Rule name → the source stage that provides it (data/stages.yml's `provides`). */
+function providedByStages(stages) {
+    const provided = {};
+    for (const stage of stages)
+        if (stage.kind === 'source')
+            for (const rule of stage.provides)
+                provided[rule] = stage.name;
+    return provided;
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/output/sbom.ts
@@ -56109,6 +56136,25 @@ function hostLibraryComponent(lib, osId) {
         ],
     };
 }
+/**
+ * An OS package installed on the build host for the R packages' SystemRequirements: a build input, not in the layers
+ * (the shared libraries the packages need are the host-library components, copied into lib/).
+ */
+function systemPackageComponent(pkg, osId) {
+    return {
+        'bom-ref': `system-package:${pkg.name}`,
+        type: 'library',
+        name: pkg.name,
+        version: pkg.version,
+        scope: 'excluded',
+        description: `Installed on the build host (${pkg.type}) to build ${pkg.for.join(', ')}`,
+        purl: `pkg:${pkg.type}/${osId}/${pkg.name}@${purlValue(pkg.version)}?arch=${pkg.arch}`,
+        properties: [
+            { name: `${PROP}:build-requirement-for`, value: pkg.for.join(' ') },
+            ...(pkg.rules.length ? [{ name: `${PROP}:system-requirement-rules`, value: pkg.rules.join(' ') }] : []),
+        ],
+    };
+}
 /** A UUID made from the layers' sums: the same layers give the same serial number (no randomness, no time). */
 function serialNumber(manifest) {
     const hex = sha256(manifest.layers.map((l) => l.sha256).join('\n'));
@@ -56129,6 +56175,7 @@ function buildSbom(manifest, licenses) {
             { name: `${PROP}:files`, value: String(layer.files) },
         ],
     }));
+    const systemPackages = (manifest.systemRequirements?.osPackages ?? []).map((p) => systemPackageComponent(p, manifest.host.osId));
     const parts = [...stages, ...packages, ...hostLibraries];
     const layerOf = (c) => c.properties?.find((p) => p.name === `${PROP}:layer`)?.value;
     const root = `r-lambda-layers-${manifest.rVersion}-${manifest.architecture}`;
@@ -56165,7 +56212,7 @@ function buildSbom(manifest, licenses) {
                 ...(manifest.lockfile ? [{ name: `${PROP}:renv-lock-sha256`, value: manifest.lockfile.sha256 }] : []),
             ],
         },
-        components: [...layers, ...parts],
+        components: [...layers, ...parts, ...systemPackages],
         dependencies: [
             { ref: root, dependsOn: layers.map((l) => l['bom-ref']) },
             ...layers.map((layer) => ({
@@ -56306,7 +56353,7 @@ function formatSizeTable(layers, limits = LAMBDA_LIMITS) {
 
 /** How the build log says what a source file's sum was checked against. */
 const CHECKED_AGAINST = {
-    pinned: 'matches the pinned upstream sum (data/stages.yml)',
+    pinned: 'matches the pinned sum (data/stages.yml, or the extra-stages file)',
     override: "matches the override's sum",
     'r-sha256': 'matches --r-sha256',
     computed: 'computed, not checked against any pinned or given sum',
@@ -56522,6 +56569,10 @@ function diagnoseMissingLibrary(log) {
     if (pc)
         return `the system library ${pc[1]} was not found by pkg-config`;
     const header = /fatal error: ([\w./+-]+\.h): No such file or directory/.exec(log);
+    // R's own headers (R_ext/PrtUtil.h went away in R 4.6): the package is too old for this R, no library is missing.
+    if (header && /^(R_ext\/|R\.h$|Rinternals\.h$|Rdefines\.h$|Rmath\.h$|S\.h$)/.test(header[1] ?? '')) {
+        return `R's header ${header[1]} is missing: the package does not compile against this R's headers (it was written for an older R); pick a version of the package made for this R`;
+    }
     if (header)
         return `the header ${header[1]} is missing (install the library's development package)`;
     const link = /cannot find -l([\w.+-]+)/.exec(log);
@@ -56585,10 +56636,13 @@ async function runPackagesStage(stage, ctx) {
             const names = failed.map((f) => `'${f.name}'${f.fields.length ? ` (${f.fields.join(' ')})` : ''}`).join(', ') ||
                 (mismatched.length ? '' : '(see log)');
             const versions = mismatched.map((m) => `${m.name} is ${m.fields[1]}, not ${m.fields[0]}`).join('; ');
+            const libraryMissing = cause !== undefined && !cause.startsWith("R's header");
             await failure(stage.name, [
                 names &&
-                    `R package ${names} did not install${cause ? `: ${cause}. Add it to the build host (dnf/apt) or build it as a stage` : ''}.`,
+                    `R package ${names} did not install${cause ? `: ${cause}` : ''}${libraryMissing ? '. Name its OS package in system-packages, or build it as an extra stage (extra-stages)' : ''}.`,
                 versions && `Installed versions differ from those asked for: ${versions}.`,
+                ctx.systemRequirements?.length &&
+                    `System requirements as resolved:\n  ${ctx.systemRequirements.join('\n  ')}`,
             ]
                 .filter(Boolean)
                 .join(' '), ctx.logFile);
@@ -56665,16 +56719,14 @@ function packageManagerFor(host, idLike = '') {
         return 'apt-get';
     return undefined;
 }
-/** Pure: the commands that install the toolchain. */
-function toolchainCommands(manager, asRoot) {
+/** Pure: the command that installs OS packages (the toolchain's, or the packages' system requirements). */
+function installCommand(manager, asRoot, packages) {
     const sudo = asRoot ? [] : ['sudo'];
-    const packages = [...TOOLCHAIN[manager]];
     if (manager === 'dnf')
-        return [[...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages]];
+        return [...sudo, 'dnf', 'install', '-y', '--setopt=install_weak_deps=False', ...packages];
     return [
-        [...sudo, 'apt-get', 'update', '-qq'],
-        [
-            ...sudo,
+        ...sudo,
+        ...[
             'env',
             'DEBIAN_FRONTEND=noninteractive',
             'apt-get',
@@ -56682,9 +56734,16 @@ function toolchainCommands(manager, asRoot) {
             '-y',
             '-qq',
             '--no-install-recommends',
-            ...packages,
         ],
+        ...packages,
     ];
+}
+/** Pure: the commands that install the toolchain. */
+function toolchainCommands(manager, asRoot) {
+    const install = installCommand(manager, asRoot, TOOLCHAIN[manager]);
+    if (manager === 'dnf')
+        return [install];
+    return [[...(asRoot ? [] : ['sudo']), 'apt-get', 'update', '-qq'], install];
 }
 async function installToolchain(host, log, logFile) {
     const manager = packageManagerFor(host);
@@ -56760,7 +56819,7 @@ async function checkRLinks(rHomePrefix, libDir, log) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/plan/cran-index.ts
-/** A CRAN-like repository's src/contrib/PACKAGES index, read as data. */
+/** A CRAN-like repository's src/contrib/PACKAGES index (or a package's DESCRIPTION, the same format), read as data. */
 /** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
 function parsePackagesIndex(text) {
     const index = new Map();
@@ -56780,7 +56839,12 @@ function parsePackagesIndex(text) {
             .flatMap((f) => (fields[f] ?? '').split(','))
             .map((d) => d.replace(/\(.*?\)/g, '').trim())
             .filter((d) => d && d !== 'R');
-        index.set(fields.Package, { version: fields.Version, deps });
+        index.set(fields.Package, {
+            version: fields.Version,
+            deps,
+            ...(fields.Priority ? { priority: fields.Priority } : {}),
+            ...(fields.SystemRequirements ? { systemRequirements: fields.SystemRequirements } : {}),
+        });
     }
     return index;
 }
@@ -57198,6 +57262,725 @@ async function stampBuildId(tree, stageKeys) {
     return id;
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/pipeline/sysreqs/descriptions.ts
+/**
+ * The SystemRequirements of every package the site-library stage will install: the user's packages (or the lock's)
+ * and, recursively, their Depends, Imports and LinkingTo. CRAN's PACKAGES index does not carry SystemRequirements, so
+ * each package's own DESCRIPTION is read from its source tarball (the same file install.packages() will install),
+ * and kept in a small cache by name, version and URL so a rebuild reads nothing again.
+ */
+
+
+
+
+
+
+
+
+/** Pure: where a package's source tarball may be, in the order install-packages.R looks. */
+function tarballUrls(name, version, repos) {
+    const file = `${name}_${version}.tar.gz`;
+    return [...new Set(repos)].flatMap((r) => [
+        `${r}/src/contrib/${file}`,
+        `${r}/src/contrib/Archive/${name}/${file}`,
+    ]);
+}
+/** One package's DESCRIPTION, from the cache or its tarball; undefined when no URL has the tarball. */
+async function descriptionOf(name, urls, cacheDir) {
+    for (const url of urls) {
+        const cached = external_node_path_default().join(cacheDir, `${external_node_path_default().basename(url, '.tar.gz')}-${sha256(url).slice(0, 12)}.DESCRIPTION`);
+        const hit = await (0,promises_.readFile)(cached, 'utf8').catch(() => undefined);
+        if (hit !== undefined)
+            return { text: hit, url };
+        let tarball;
+        let scratch;
+        if (url.startsWith('file://')) {
+            tarball = (0,external_node_url_namespaceObject.fileURLToPath)(url);
+        }
+        else {
+            scratch = await (0,promises_.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'r-lambda-layer-description-'));
+            tarball = external_node_path_default().join(scratch, 'package.tar.gz');
+            const got = await downloadFile(url, tarball).then(() => true, () => false);
+            if (!got) {
+                await (0,promises_.rm)(scratch, { recursive: true, force: true });
+                continue;
+            }
+        }
+        try {
+            const result = await run('tar', ['-xzOf', tarball, `${name}/DESCRIPTION`]);
+            if (result.code !== 0)
+                continue;
+            await (0,promises_.mkdir)(cacheDir, { recursive: true });
+            await (0,promises_.writeFile)(cached, result.stdout);
+            return { text: result.stdout, url };
+        }
+        finally {
+            if (scratch)
+                await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+    return undefined;
+}
+/**
+ * Every package the stage will install, with its SystemRequirements (empty when it has none). Base and recommended
+ * packages are skipped (R's own library has them); so are names the repository does not have (the install reports
+ * those, naming them).
+ */
+async function requirementsToInstall(inputs) {
+    const { repo, pins, log } = inputs;
+    let index = new Map();
+    if (!inputs.locked) {
+        const url = `${repo}/src/contrib/PACKAGES`;
+        try {
+            index = parsePackagesIndex(await fetchText(url));
+        }
+        catch (error) {
+            // The install reads the same index and reports it in its own words; here only the requirements go unread.
+            log.warn(`cannot read the repository's index ${url} (${error.message}); the packages' system requirements are not resolved`);
+            return [];
+        }
+    }
+    const pinOf = new Map(pins.map((p) => [p.name, p]));
+    const found = [];
+    const seen = new Set();
+    const queue = [...inputs.packages];
+    while (queue.length) {
+        const name = queue.shift();
+        if (seen.has(name))
+            continue;
+        seen.add(name);
+        const pin = pinOf.get(name);
+        const entry = index.get(name);
+        const version = pin?.version ?? entry?.version;
+        // Not in the repository and not pinned: a base package (stats, utils, …) or a name the install will report.
+        if (!version || (!pin && entry?.priority && /base|recommended/.test(entry.priority)))
+            continue;
+        const description = await descriptionOf(name, tarballUrls(name, version, [repo, ...(pin?.repos ?? [])]), inputs.cacheDir);
+        if (!description) {
+            // The install says which version cannot be had, with every URL it tried; here the package is only unread.
+            log.debug(`system requirements: no tarball of ${name} ${version} found; its requirements are not read`);
+            continue;
+        }
+        const own = parsePackagesIndex(description.text).get(name);
+        found.push({ package: name, version, text: own?.systemRequirements ?? '' });
+        for (const dep of own?.deps ?? entry?.deps ?? [])
+            if (!seen.has(dep))
+                queue.push(dep);
+    }
+    return found.sort((a, b) => a.package.localeCompare(b.package));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/sysreqs/install.ts
+/**
+ * The host's package manager, behind one small interface: what is installed (and at which version), why a package
+ * cannot be installed, and installing a set. apt-get on Debian and Ubuntu, dnf on Amazon Linux; tests use the real
+ * apt on this Debian host.
+ */
+
+
+/** Install with the same command the toolchain uses. */
+function install(manager, names, logFile) {
+    const [command = manager, ...args] = installCommand(manager, process.getuid?.() === 0, names);
+    return run(command, args, { logFile });
+}
+/** Pure: the `E:` lines of apt's answer, or its last line. */
+function aptReason(output) {
+    const errors = output
+        .split('\n')
+        .filter((l) => l.startsWith('E: '))
+        .map((l) => l.slice(3).trim());
+    return errors.join('; ') || output.trim().split('\n').pop() || 'apt-get could not plan its install';
+}
+/**
+ * Pure: the installed package that provides a virtual name (`Provides:`), from lines of
+ * `dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\t${Status}\t${Provides}\n'`.
+ */
+function debProvider(name, listing) {
+    for (const line of listing.split('\n')) {
+        const [pkg = '', version = '', arch = '', status = '', provides = ''] = line.split('\t');
+        const names = provides.split(',').map((p) => p.trim().split(/[\s(]/)[0]);
+        if (status.endsWith(' installed') && names.includes(name))
+            return { name: pkg, version, arch, type: 'deb' };
+    }
+    return undefined;
+}
+const apt = {
+    name: 'apt-get',
+    async installed(name) {
+        const r = await run('dpkg-query', ['-W', '-f', '${Status}\t${Version}\t${Architecture}', name]);
+        const [status = '', version = '', arch = ''] = r.stdout.split('\t');
+        if (r.code === 0 && status.endsWith(' installed'))
+            return { name, version, arch, type: 'deb' };
+        // A virtual package (a rule may name one): recorded as the real package that provides it.
+        const all = await run('dpkg-query', [
+            '-W',
+            '-f',
+            '${Package}\t${Version}\t${Architecture}\t${Status}\t${Provides}\n',
+        ]);
+        return debProvider(name, all.stdout);
+    },
+    async unavailable(name) {
+        // A dry run answers both "no such package" and "no installation candidate", in apt's own words.
+        const r = await run('apt-get', ['install', '-s', '-qq', '--no-install-recommends', name], {
+            env: { ...process.env, LC_ALL: 'C' },
+        });
+        return r.code === 0 ? undefined : aptReason(`${r.stdout}\n${r.stderr}`);
+    },
+    install: (names, logFile) => install('apt-get', names, logFile),
+    command: (names) => `apt-get install --no-install-recommends ${names.join(' ')}`,
+};
+const dnf = {
+    name: 'dnf',
+    async installed(name) {
+        const r = await run('rpm', ['-q', '--qf', '%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n', name]);
+        const [version = '', arch = ''] = (r.stdout.split('\n')[0] ?? '').split('\t');
+        return r.code === 0 && version
+            ? { name, version: version.replace(/^0:/, ''), arch, type: 'rpm' }
+            : undefined;
+    },
+    async unavailable(name) {
+        const r = await run('dnf', ['-q', 'list', '--available', name]);
+        return r.code === 0 ? undefined : `no package ${name} in this host's enabled dnf repositories`;
+    },
+    install: (names, logFile) => install('dnf', names, logFile),
+    command: (names) => `dnf install -y ${names.join(' ')}`,
+};
+function systemPackageManager(name) {
+    return name === 'dnf' ? dnf : apt;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/sysreqs/rules.ts
+/**
+ * The system-requirement rules (data/system-requirements/rules.json, from rstudio/r-system-requirements, refreshed by
+ * scripts/refresh-system-requirements.ts) and the build hosts they are read for. Pure apart from loading the file.
+ *
+ * A rule turns free-form SystemRequirements text ("libpng", "fftw3 (libfftw3-dev (deb))") into the OS packages of
+ * one distribution. Amazon Linux 2023 has no entry of its own: it is Fedora-based and takes Red Hat 9's names (then
+ * Fedora's), but it has no EPEL, so a Red Hat 9 entry that first installs epel-release cannot be had there. Red Hat
+ * puts some -devel packages in its CodeReady Builder repository (CRB); Amazon Linux 2023 has no such repository to
+ * enable, so those names are tried from its own repositories and the package manager says whether they exist.
+ */
+
+
+
+function parseRules(text) {
+    const raw = JSON.parse(text);
+    return Object.entries(raw).map(([name, rule]) => ({
+        name,
+        // As in the catalogue: matched case-insensitively against the whole SystemRequirements text.
+        patterns: rule.patterns.map((p) => new RegExp(p, 'i')),
+        dependencies: rule.dependencies,
+    }));
+}
+let loaded;
+function loadRules(file = dataFile('system-requirements/rules.json')) {
+    if (!loaded || file !== dataFile('system-requirements/rules.json'))
+        loaded = parseRules((0,external_node_fs_.readFileSync)(file, 'utf8'));
+    return loaded;
+}
+/** Pure: the rules' view of a host, or undefined for a distribution the rules (or the build) do not know. */
+function platformOf(host) {
+    const manager = packageManagerFor(host);
+    if (!manager)
+        return undefined;
+    const label = `${host.osId} ${host.osVersion}`;
+    const major = host.osVersion.split('.')[0] ?? host.osVersion;
+    switch (host.osId) {
+        case 'amzn':
+            // Amazon Linux 2 is Red Hat 7-based and has yum: its names are not Red Hat 9's.
+            if (host.osVersion !== '2023')
+                return undefined;
+            return {
+                label,
+                lookups: [{ distribution: 'redhat', version: '9' }, { distribution: 'fedora' }],
+                manager,
+                noEpel: true,
+            };
+        case 'debian':
+            return { label, lookups: [{ distribution: 'debian', version: major }], manager, noEpel: false };
+        case 'ubuntu':
+            return {
+                label,
+                lookups: [{ distribution: 'ubuntu', version: host.osVersion }],
+                manager,
+                noEpel: false,
+            };
+        case 'fedora':
+            return {
+                label,
+                lookups: [{ distribution: 'fedora', version: host.osVersion }],
+                manager,
+                noEpel: false,
+            };
+        case 'rhel':
+        case 'rocky':
+        case 'almalinux':
+        case 'centos':
+            return { label, lookups: [{ distribution: 'redhat', version: major }], manager, noEpel: false };
+        default:
+            return undefined;
+    }
+}
+/** Pure: the rule's entry for the platform, with the distribution it came from; undefined when it has none. */
+function entryFor(rule, platform) {
+    for (const { distribution, version } of platform.lookups) {
+        const dependency = rule.dependencies.find((d) => d.constraints.some((c) => c.distribution === distribution &&
+            (!c.versions || version === undefined || c.versions.includes(version))));
+        if (dependency)
+            return { dependency, distribution };
+    }
+    return undefined;
+}
+/** Pure: what a rule's pre-install command does, which decides whether its packages can be had on the host. */
+function preInstallKind(command) {
+    if (/epel|rpmfusion/i.test(command))
+        return 'epel';
+    if (/codeready|--set-enabled (crb|powertools)/i.test(command))
+        return 'crb';
+    if (/install -y dnf-plugins-core/.test(command))
+        return 'plugin';
+    if (/add-apt-repository|ppa:|software-properties-common|apt-get update/.test(command))
+        return 'ppa';
+    return 'other';
+}
+/** Pure: the rules whose patterns match the text. */
+function matchingRules(text, rules) {
+    return rules.filter((rule) => rule.patterns.some((p) => p.test(text)));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/sysreqs/resolve.ts
+/**
+ * From R packages' SystemRequirements text to what the build host must have. Pure and tested as data: the rules
+ * (rules.ts), the host's platform, what the recipe's stages provide, and the toolchain go in; per R package, each
+ * matched rule's outcome comes out, with the OS packages to install and what cannot be had.
+ *
+ * A rule is met, in this order: by a stage of the recipe that provides it (openssl, libcurl, libxml2, zlib, bzip2,
+ * xz, or a user's extra stage with `provides:`), never by a second copy from the OS; by the toolchain (GNU make,
+ * pkg-config); by the OS packages of the platform's entry; or it is not available here (no entry for the platform, or
+ * an entry that needs EPEL or another repository the build does not add). Text no rule matches (often "C++17") is
+ * reported, not an error: many such texts need nothing beyond the compiler.
+ */
+
+
+/** The OS packages the toolchain install leaves on the host: its list, plus what build-essential brings. */
+function toolchainPackages(manager) {
+    const essential = manager === 'apt-get' ? ['make', 'gcc', 'g++', 'libc6-dev', 'dpkg-dev'] : [];
+    return [...TOOLCHAIN[manager], ...essential];
+}
+/** Pure: the text split at top-level commas, semicolons and line breaks ("fftw3 (a, b)" stays one part). */
+function clauses(text) {
+    const parts = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of text) {
+        if (ch === '(' || ch === '[')
+            depth++;
+        if ((ch === ')' || ch === ']') && depth > 0)
+            depth--;
+        if (depth === 0 && /[,;\n]/.test(ch)) {
+            parts.push(current);
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    parts.push(current);
+    return parts
+        .map((p) => p
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/^(and|or)\s+/i, ''))
+        .filter((p) => p !== '' && !/^(and|or)$/i.test(p));
+}
+function outcomeOf(rule, inputs) {
+    const stage = inputs.providedBy[rule.name];
+    if (stage)
+        return { rule: rule.name, via: 'stage', stage };
+    const { platform } = inputs;
+    const entry = entryFor(rule, platform);
+    if (!entry) {
+        return {
+            rule: rule.name,
+            via: 'unavailable',
+            packages: [],
+            reason: `the rule "${rule.name}" names no package for ${platform.label}`,
+        };
+    }
+    const { dependency, distribution } = entry;
+    const kinds = (dependency.preInstall ?? []).map((c) => ({ command: c, kind: preInstallKind(c) }));
+    const packages = dependency.packages;
+    const blocking = kinds.find((k) => (k.kind === 'epel' && platform.noEpel) || k.kind === 'ppa' || k.kind === 'other');
+    if (blocking) {
+        const why = blocking.kind === 'epel'
+            ? `on ${distribution} it needs EPEL, which ${platform.label} does not have`
+            : `the rule first runs \`${blocking.command}\`, which the build does not do`;
+        return { rule: rule.name, via: 'unavailable', packages, reason: why };
+    }
+    if (packages.length === 0) {
+        return {
+            rule: rule.name,
+            via: 'unavailable',
+            packages,
+            reason: `the rule names no package for ${platform.label}`,
+        };
+    }
+    if (packages.every((p) => inputs.toolchain.includes(p)))
+        return { rule: rule.name, via: 'toolchain', packages };
+    const notes = [];
+    if (kinds.some((k) => k.kind === 'crb') && platform.noEpel) {
+        notes.push(`Red Hat 9 has it in CRB; ${platform.label} has no CRB repository, so its own repositories are asked`);
+    }
+    if (distribution !== platform.lookups[0]?.distribution)
+        notes.push(`${distribution}'s package names`);
+    return { rule: rule.name, via: 'os', packages, ...(notes.length ? { note: notes.join('; ') } : {}) };
+}
+/** Pure: every package's requirements resolved for the platform. */
+function resolveRequirements(inputs) {
+    const packages = [];
+    const needs = new Map();
+    const need = (name, forWhat, rule) => {
+        const entry = needs.get(name) ?? { name, for: [], rules: [] };
+        if (!entry.for.includes(forWhat))
+            entry.for.push(forWhat);
+        if (rule && !entry.rules.includes(rule))
+            entry.rules.push(rule);
+        needs.set(name, entry);
+    };
+    const unavailable = [];
+    for (const req of inputs.requirements) {
+        if (!req.text.trim())
+            continue;
+        const matched = matchingRules(req.text, inputs.rules);
+        const rules = matched.map((rule) => outcomeOf(rule, inputs));
+        for (const outcome of rules) {
+            if (outcome.via === 'os')
+                for (const p of outcome.packages)
+                    need(p, req.package, outcome.rule);
+            if (outcome.via === 'unavailable') {
+                unavailable.push({
+                    package: req.package,
+                    text: req.text,
+                    rule: outcome.rule,
+                    packages: outcome.packages,
+                    reason: outcome.reason,
+                });
+            }
+        }
+        const unmatched = clauses(req.text).filter((c) => matchingRules(c, inputs.rules).length === 0);
+        packages.push({ ...req, rules, unmatched });
+    }
+    for (const name of inputs.explicit ?? [])
+        need(name, '(system-packages)', '');
+    const osPackages = [...needs.values()]
+        .map((n) => ({ ...n, for: [...n.for].sort(), rules: [...n.rules].sort() }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    return { platform: inputs.platform.label, packages, osPackages, unavailable };
+}
+/** Pure: the log lines of a resolution, one per R package with requirements. */
+function describeResolution(resolution) {
+    const lines = [];
+    for (const p of resolution.packages) {
+        const parts = p.rules.map((r) => {
+            switch (r.via) {
+                case 'stage':
+                    return `${r.rule} → stage ${r.stage}`;
+                case 'toolchain':
+                    return `${r.rule} → toolchain (${r.packages.join(', ')})`;
+                case 'os':
+                    return `${r.rule} → ${r.packages.join(', ')}${r.note ? ` (${r.note})` : ''}`;
+                case 'unavailable':
+                    return `${r.rule} → not available: ${r.reason}`;
+            }
+        });
+        if (p.unmatched.length)
+            parts.push(`no rule for: ${p.unmatched.map((u) => JSON.stringify(u)).join(', ')}`);
+        lines.push(`${p.package} ${p.version} "${p.text.replace(/\s+/g, ' ').trim()}": ${parts.join('; ') || 'nothing'}`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/sysreqs/provide.ts
+/**
+ * The system-requirements step, before anything compiles: read what every package to install says it needs, resolve
+ * it with the rules for this host, and install the OS packages it names (plus the user's system-packages) with the
+ * host's package manager. Whatever cannot be had fails here, in one message, before a stage builds; --no-toolchain
+ * installs nothing and names what is missing. The result is recorded (manifest, SBOM, summary) and its OS packages
+ * with their installed versions become part of the site-library stage's cache key.
+ */
+
+
+
+
+
+
+
+const HOW_TO_SUPPLY = 'Supply it another way: name an OS package that provides it in system-packages (--system-packages), or build the ' +
+    'library from source as an extra stage (extra-stages, --extra-stages) with `provides: [RULE]`.';
+function met(outcome) {
+    switch (outcome.via) {
+        case 'stage':
+            return `${outcome.rule} → stage ${outcome.stage}`;
+        case 'toolchain':
+            return `${outcome.rule} → toolchain`;
+        case 'os':
+            return `${outcome.rule} → ${outcome.packages.join(', ')}`;
+        case 'unavailable':
+            return `${outcome.rule} → not available: ${outcome.reason}`;
+    }
+}
+/** Pure: the one message for requirements that cannot be met on this host. */
+function unavailableMessage(resolution, failed = [], texts = new Map()) {
+    const lines = [`System requirements that cannot be met on ${resolution.platform}:`];
+    for (const u of resolution.unavailable) {
+        lines.push(`  R package ${u.package} (SystemRequirements: "${u.text.replace(/\s+/g, ' ').trim()}"): rule ${u.rule}` +
+            `${u.packages.length ? `, OS packages ${u.packages.join(', ')}` : ''}: ${u.reason}.`);
+    }
+    for (const { need, reason } of failed) {
+        const who = need.for
+            .map((p) => (texts.has(p) ? `R package ${p} (SystemRequirements: "${texts.get(p)}")` : p))
+            .join(', ');
+        lines.push(`  OS package ${need.name}, for ${who}${need.rules.length ? ` (rule ${need.rules.join(', ')})` : ''}: ${reason}.`);
+    }
+    lines.push(`${HOW_TO_SUPPLY} Nothing was compiled, cached or zipped.`);
+    return lines.join('\n');
+}
+async function provideSystemRequirements(inputs) {
+    const { log, host } = inputs;
+    const platform = platformOf(host);
+    if (!platform) {
+        if (inputs.explicit.length) {
+            throw new UserError(`system-packages (--system-packages): this host (${host.osId} ${host.osVersion}) has neither apt-get nor dnf; install ${inputs.explicit.join(', ')} yourself and leave system-packages empty.`);
+        }
+        log.warn(`system requirements: not resolved on ${host.osId} ${host.osVersion} (the rules know Amazon Linux, Debian, Ubuntu, Fedora and Red Hat); packages that need system libraries must find them on the host`);
+        return {
+            platform: `${host.osId} ${host.osVersion}`,
+            osPackages: [],
+            packages: [],
+            keyPart: [],
+            lines: [],
+        };
+    }
+    const manager = inputs.manager ?? systemPackageManager(platform.manager);
+    const requirements = !inputs.packages.length
+        ? []
+        : await requirementsToInstall({
+            packages: inputs.packages,
+            pins: inputs.pins,
+            locked: inputs.locked,
+            repo: inputs.repo,
+            cacheDir: external_node_path_default().join(inputs.workDir, 'descriptions'),
+            log,
+        });
+    const resolution = resolveRequirements({
+        requirements,
+        rules: loadRules(),
+        platform,
+        providedBy: inputs.providedBy,
+        toolchain: toolchainPackages(platform.manager),
+        explicit: inputs.explicit,
+    });
+    const lines = describeResolution(resolution);
+    log.info(`system requirements (${platform.label}): ${requirements.length} packages read, ${resolution.packages.length} with SystemRequirements`);
+    for (const line of lines)
+        log.info(`  ${line}`);
+    const texts = new Map(resolution.packages.map((p) => [p.package, p.text.replace(/\s+/g, ' ').trim()]));
+    if (resolution.unavailable.length)
+        throw new UserError(unavailableMessage(resolution, [], texts));
+    const records = [];
+    const missing = [];
+    for (const need of resolution.osPackages) {
+        const have = await manager.installed(need.name);
+        if (have)
+            records.push({ ...have, for: need.for, rules: need.rules });
+        else
+            missing.push(need);
+    }
+    if (missing.length && !inputs.install) {
+        throw new UserError(`--no-toolchain: these OS packages are needed and not installed, and nothing is installed with --no-toolchain:\n` +
+            missing.map((m) => `  ${m.name} (for ${m.for.join(', ')})`).join('\n') +
+            `\nInstall them (${manager.command(missing.map((m) => m.name))}) or drop --no-toolchain. Nothing was compiled, cached or zipped.`);
+    }
+    if (missing.length) {
+        const failed = [];
+        for (const need of missing) {
+            const reason = await manager.unavailable(need.name);
+            if (reason)
+                failed.push({ need, reason });
+        }
+        if (failed.length)
+            throw new UserError(unavailableMessage({ ...resolution, unavailable: [] }, failed, texts));
+        const logFile = external_node_path_default().join(inputs.workDir, 'logs', 'system-packages.log');
+        const names = missing.map((m) => m.name);
+        log.info(`$ ${manager.command(names)}`);
+        const result = await manager.install(names, logFile);
+        if (result.code !== 0) {
+            throw new UserError(`installing ${names.join(', ')} failed (${manager.name} exited ${result.code}):\n${await tail(logFile, 20)}\n` +
+                `Install them yourself (${manager.command(names)}) and pass --no-toolchain. Nothing was compiled, cached or zipped.`);
+        }
+        for (const need of missing) {
+            const have = await manager.installed(need.name);
+            if (!have)
+                throw new UserError(`${manager.name} reported success but ${need.name} is not installed; see ${logFile}.`);
+            records.push({ ...have, for: need.for, rules: need.rules });
+        }
+    }
+    records.sort((a, b) => a.name.localeCompare(b.name));
+    for (const r of records)
+        log.info(`  OS package ${r.name} ${r.version} (${r.arch}) for ${r.for.join(', ')}`);
+    const packages = resolution.packages.map((p) => ({
+        package: p.package,
+        version: p.version,
+        text: p.text.replace(/\s+/g, ' ').trim(),
+        met: p.rules.map(met),
+        unmatched: p.unmatched,
+    }));
+    return {
+        platform: platform.label,
+        osPackages: records,
+        packages,
+        keyPart: records.map((r) => `${r.name}=${r.version}`),
+        lines,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan/extra-stages.ts
+/**
+ * A user's own native stages (the extra-stages file): libraries the build host's distribution lacks (libsodium on
+ * Amazon Linux 2023, the geospatial stack GEOS → PROJ → GDAL), built from source like the recipe's own stages. The file
+ * has data/stages.yml's schema for source stages (name, version, url, sha256, license, provides, dependsOn, flags,
+ * commands). Each is built into the prefix after R, cached under its own key, verified against its pinned sum, and
+ * recorded in the manifest and the SBOM like a built-in stage. The site-library stage depends on every extra stage,
+ * so the packages compile against them; `provides` names the system-requirement rules they meet, which then need no
+ * OS package.
+ */
+
+
+
+
+const fail = (file, problem) => new UserError(`extra-stages (--extra-stages) ${file}: ${problem}; use the schema of data/stages.yml's source stages (see examples/extra-stages/).`);
+/**
+ * Pure: the extra stages of `text`, checked against the recipe they join: names must be new, dependencies must be a
+ * stage of the recipe or an earlier extra stage, and every source needs its pinned SHA-256.
+ */
+function parseExtraStages(text, file, recipe) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        throw new UserError(`extra-stages (--extra-stages) ${file}: not YAML (${error.message})`, {
+            cause: error,
+        });
+    }
+    if (!doc || !Array.isArray(doc.stages) || doc.stages.length === 0)
+        throw fail(file, 'no `stages:` list');
+    const builtIn = new Set(recipe.stages.map((s) => s.name));
+    const raws = doc.stages;
+    for (const raw of raws) {
+        if (raw.kind !== undefined && raw.kind !== 'source')
+            throw fail(file, `stage ${String(raw.name)} is not a source stage`);
+        if (builtIn.has(String(raw.name)))
+            throw fail(file, `stage ${String(raw.name)} is a stage of the recipe already`);
+        if (typeof raw.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(raw.sha256))
+            throw fail(file, `stage ${String(raw.name)} has no pinned sha256 (64 hexadecimal characters)`);
+        if (typeof raw.version !== 'string' && typeof raw.version !== 'number')
+            throw fail(file, `stage ${String(raw.name)} has no version`);
+    }
+    // Dependencies on the recipe's stages are allowed: check them as parseRecipe would see them, with those first.
+    const withBuiltIns = {
+        stages: [...recipe.stages.map((s) => ({ name: s.name, kind: s.kind, url: 'x:', library: 'R' })), ...raws],
+    };
+    let parsed;
+    try {
+        parsed = parseRecipe(JSON.stringify(withBuiltIns), file);
+    }
+    catch (error) {
+        throw fail(file, error.message.replace(`${file}: `, ''));
+    }
+    return parsed.stages.slice(recipe.stages.length);
+}
+function readExtraStages(file, recipe) {
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(file, 'utf8');
+    }
+    catch (error) {
+        throw new UserError(`extra-stages (--extra-stages): cannot read ${file} (${error.code ?? error.message}); use the path of a YAML file of stages.`, { cause: error });
+    }
+    return parseExtraStages(text, file, recipe);
+}
+/**
+ * Pure: the recipe with the extra stages after the last source stage (R), and the site-library stage depending on
+ * them. The recipe's own stages and their keys are unchanged; only the site-library's key takes the extra stages in.
+ */
+function withExtraStages(recipe, extras) {
+    if (extras.length === 0)
+        return recipe;
+    const lastSource = recipe.stages.map((s) => s.kind).lastIndexOf('source');
+    const stages = [
+        ...recipe.stages.slice(0, lastSource + 1),
+        ...extras,
+        ...recipe.stages
+            .slice(lastSource + 1)
+            .map((s) => s.kind === 'r-packages' && s.library === 'site'
+            ? { ...s, dependsOn: [...s.dependsOn, ...extras.map((e) => e.name)] }
+            : s),
+    ];
+    return { ...recipe, stages };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/output/part-sizes.ts
+/**
+ * Which part of the layers takes the room: each package of the site-library (r_lib.zip) and each shared library
+ * copied from the build host into lib/ (subsystem.zip), unzipped, largest first. So a person sees which package, or
+ * which package's system library, pushes the layers toward Lambda's 250 MB.
+ */
+
+
+
+async function treeBytes(dir) {
+    let total = 0;
+    for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => [])) {
+        const full = external_node_path_default().join(dir, entry.name);
+        total += entry.isDirectory() ? await treeBytes(full) : (await (0,promises_.lstat)(full)).size;
+    }
+    return total;
+}
+/** The site-library's packages and the copied libraries of `tree`, largest first. */
+async function partSizes(tree, hostLibraries) {
+    const site = external_node_path_default().join(tree, 'local/lib/R/site-library');
+    const parts = [];
+    for (const name of (await (0,promises_.readdir)(site).catch(() => [])).sort())
+        parts.push({ kind: 'package', name, bytes: await treeBytes(external_node_path_default().join(site, name)) });
+    for (const lib of hostLibraries) {
+        const { size } = await (0,promises_.lstat)(external_node_path_default().join(tree, 'lib', lib.soname));
+        parts.push({
+            kind: 'library',
+            name: lib.soname,
+            ...(lib.package ? { from: lib.package } : {}),
+            bytes: size,
+        });
+    }
+    return parts.sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+/** Pure: the table under the layer sizes; empty when there is nothing to list. */
+function formatPartSizes(parts) {
+    if (parts.length === 0)
+        return '';
+    const rows = parts.map((p) => [
+        p.kind === 'package' ? `r_lib    package ${p.name}` : `lib/     ${p.name}${p.from ? ` (${p.from})` : ''}`,
+        formatBytes(p.bytes),
+    ]);
+    const width = Math.max(...rows.map((r) => (r[0] ?? '').length), 'part'.length);
+    return [
+        `${'part (unzipped, largest first)'.padEnd(width)}  size`,
+        ...rows.map(([name = '', size = '']) => `${name.padEnd(width)}  ${size.padStart(9)}`),
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/build.ts
 /**
  * The pipeline, one log group and one function per step, in this order: prepareHost (host and toolchain) → planBuild
@@ -57243,6 +58026,10 @@ async function stampBuildId(tree, stageKeys) {
 
 
 
+
+
+
+
 const seconds = (since) => Math.round((performance.now() - since) / 100) / 10;
 const logDir = (b) => external_node_path_default().join(b.options.workDir, 'logs');
 const stageDir = (b, name) => external_node_path_default().join(b.options.workDir, 'stages', name);
@@ -57253,7 +58040,9 @@ function warn(b, warning) {
     b.warnings.push(warning);
 }
 async function buildLayers(options, deps) {
-    const recipe = deps.recipe ?? loadRecipe();
+    const builtIn = deps.recipe ?? loadRecipe();
+    const extras = options.extraStagesFile ? readExtraStages(options.extraStagesFile, builtIn) : [];
+    const recipe = withExtraStages(builtIn, extras);
     const host = deps.host ?? detectHost();
     // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
     await removeOutputs(options.outDir);
@@ -57262,6 +58051,18 @@ async function buildLayers(options, deps) {
     const { log } = b;
     try {
         await log.group('Host and toolchain', () => prepareHost(b));
+        b.system = await log.group('System requirements', () => provideSystemRequirements({
+            packages: options.packages,
+            pins: options.pins,
+            workDir: options.workDir,
+            locked: options.lockfile !== undefined,
+            repo: options.cranRepo,
+            explicit: options.systemPackages,
+            providedBy: providedByStages(recipe.stages),
+            install: options.installToolchain,
+            host,
+            log,
+        }));
         const { plan, rVersion } = await log.group('Plan', () => planBuild(b));
         const stages = await log.group('Stages', () => runStages(b, plan));
         const tree = await log.group('Layer tree', () => assembleTree(b, plan));
@@ -57303,6 +58104,7 @@ async function planBuild(b) {
         rVersion,
         host,
         ...fingerprints,
+        systemPackages: b.system?.keyPart,
     });
     for (const stage of plan)
         log.debug(JSON.stringify(stage));
@@ -57355,6 +58157,7 @@ async function buildStage(b, stage) {
         buildDir: external_node_path_default().join(options.workDir, 'build'),
         logFile: external_node_path_default().join(logDir(b), `${stage.name}.log`),
         log,
+        systemRequirements: stage.kind === 'r-packages' && stage.library === 'site' ? b.system?.lines : undefined,
     };
     await (0,promises_.rm)(ctx.logFile, { force: true });
     await prefix.reset();
@@ -57456,7 +58259,9 @@ async function writeLayers(b, rVersion, stages, done) {
     const layers = await writeZips(tree, options.outDir, options.prefix);
     const largest = largestDirectories(await directorySizes(tree, 4), 5);
     const limits = checkLayerLimits(layers, largest);
-    const sizeTable = formatSizeTable(layers);
+    // Per package and per copied library below the layers' table: which one pushes toward the limits.
+    const parts = formatPartSizes(await partSizes(tree, done.hostLibraries));
+    const sizeTable = parts ? `${formatSizeTable(layers)}\n\n${parts}` : formatSizeTable(layers);
     log.info(sizeTable);
     for (const problem of limits.problems)
         log.warn(problem);
@@ -57474,6 +58279,9 @@ async function writeLayers(b, rVersion, stages, done) {
             ? { sha256: options.lockfile.sha256, rVersion: options.lockfile.rVersion ?? null }
             : null,
         hostLibraries: done.hostLibraries,
+        systemRequirements: b.system
+            ? { platform: b.system.platform, osPackages: b.system.osPackages, packages: b.system.packages }
+            : null,
         layers,
         host,
         glibcRequired: glibc.highest,
@@ -57550,9 +58358,6 @@ class LocalDirectoryCache {
     }
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 ;// CONCATENATED MODULE: ./src/pipeline/plan/lockfile.ts
 /**
  * Exact package versions: renv lockfiles and `name@version` entries of the packages option. Pure: text in, pins out.
@@ -57740,6 +58545,14 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         },
     };
 }
+/** OS package names as dnf and apt-get take them; never anything a shell or an option parser would read. */
+function parseSystemPackages(names) {
+    for (const name of names) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9.+_:-]*$/.test(name))
+            throw optionError('system-packages', `"${name}" is not a package name`);
+    }
+    return [...new Set(names)];
+}
 function parseRepoUrl(value) {
     const v = value.trim().replace(/\/+$/, '');
     if (!/^(https?|file):\/\/./.test(v))
@@ -57843,6 +58656,8 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
         prune,
         jobs,
         installToolchain: booleanOption(raw, 'install-toolchain'),
+        systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
+        extraStagesFile: get('extra-stages') ? external_node_path_default().resolve(cwd, get('extra-stages')) : undefined,
     };
 }
 

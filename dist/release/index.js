@@ -3775,6 +3775,18 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--lockfile <file>' }],
     },
+    'system-packages': {
+        description: "OS packages to install with the host's package manager (dnf or apt-get) before the R packages are built, separated by commas, spaces or new lines; added to those the packages' SystemRequirements resolve to. Default: none.",
+        accepted: 'OS package names such as libsodium-devel or libpng-dev, separated by commas or spaces',
+        scope: BUILD,
+        flags: [{ spec: '--system-packages <names>' }],
+    },
+    'extra-stages': {
+        description: "A YAML file of native stages to build from source into the prefix after R (data/stages.yml's schema: name, version, url, sha256, license, provides, dependsOn, flags, commands), for libraries the host's distribution lacks; the R packages compile against them. Default: none.",
+        accepted: 'the path of a YAML file with a `stages:` list (see examples/extra-stages/)',
+        scope: BUILD,
+        flags: [{ spec: '--extra-stages <file>' }],
+    },
     'cran-repo': {
         description: 'CRAN-like repository the packages come from: https://... or file:///path.',
         default: 'https://cloud.r-project.org',
@@ -4086,7 +4098,7 @@ function parse_booleanOption(raw, name) {
     throw parse_optionError(name, `"${value}" is not a boolean`, 'true or false');
 }
 /** A list: items separated by commas, whitespace or new lines (so YAML block scalars work in the action too). */
-function listOption(raw, name) {
+function parse_listOption(raw, name) {
     return parse_splitList(parse_textOption(raw, name));
 }
 function parse_splitList(text) {
@@ -4329,6 +4341,14 @@ function parsePackageRequest(packagesText, lockfileText, cwd) {
         },
     };
 }
+/** OS package names as dnf and apt-get take them; never anything a shell or an option parser would read. */
+function parseSystemPackages(names) {
+    for (const name of names) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9.+_:-]*$/.test(name))
+            throw optionError('system-packages', `"${name}" is not a package name`);
+    }
+    return [...new Set(names)];
+}
 function parseRepoUrl(value) {
     const v = value.trim().replace(/\/+$/, '');
     if (!/^(https?|file):\/\/./.test(v))
@@ -4432,6 +4452,8 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
         prune,
         jobs,
         installToolchain: booleanOption(raw, 'install-toolchain'),
+        systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
+        extraStagesFile: get('extra-stages') ? path.resolve(cwd, get('extra-stages')) : undefined,
     };
 }
 
