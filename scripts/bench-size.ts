@@ -6,8 +6,12 @@
  * It needs a finished `r-lambda-layer build` (the staged stages under WORK_DIR/stages), assembles the unpruned tree
  * from them, then for each variant copies it, prunes with that variant's switches and zips R/ exactly as the build
  * does. Prints a table with ratios against the unpruned tree and writes the figures as JSON.
+ *
+ * The last row estimates recommended-packages: false from the same build: the default pruning, then every package of
+ * R's library whose DESCRIPTION says `Priority: recommended` removed. A build configured --without-recommended-packages
+ * (`--no-recommended-packages`) gives the real figure; this one needs no R rebuild.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../src/log.js';
@@ -17,6 +21,8 @@ import { pruneTree } from '../src/pipeline/tree/prune.js';
 import { DEFAULT_PRUNE, type PruneOptions } from '../src/pipeline/plan/prune-options.js';
 import { formatBytes } from '../src/util/format.js';
 import { writeLayerZip } from '../src/pipeline/output/zip.js';
+import { parseDescription } from '../src/pipeline/output/manifest.js';
+import { LAYOUT } from '../src/layers.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -29,7 +35,7 @@ const outFile = arg('--out', 'bench-results/size.json');
 const none: PruneOptions = Object.fromEntries(
   Object.keys(DEFAULT_PRUNE).map((k) => [k, false]),
 ) as unknown as PruneOptions;
-const variants: { name: string; options: PruneOptions }[] = [
+const variants: { name: string; options: PruneOptions; withoutRecommended?: true }[] = [
   { name: 'unpruned', options: none },
   {
     name: "the original blog recipe's pruning (tcltk, translations)",
@@ -41,7 +47,25 @@ const variants: { name: string; options: PruneOptions }[] = [
     options: { ...DEFAULT_PRUNE, help: false, headers: false },
   },
   { name: '+ help databases and headers (the default)', options: DEFAULT_PRUNE },
+  {
+    name: 'the default, without recommended packages (removed from the tree)',
+    options: DEFAULT_PRUNE,
+    withoutRecommended: true,
+  },
 ];
+
+/** Remove the packages of R's library whose DESCRIPTION says Priority: recommended; their names, sorted. */
+async function removeRecommended(tree: string): Promise<string[]> {
+  const library = path.join(tree, LAYOUT.rLibrary);
+  const removed: string[] = [];
+  for (const name of await readdir(library)) {
+    const text = await readFile(path.join(library, name, 'DESCRIPTION'), 'utf8').catch(() => '');
+    if (parseDescription(text).priority !== 'recommended') continue;
+    await rm(path.join(library, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed.sort();
+}
 
 async function main(): Promise<void> {
   const stagesDir = path.join(workDir, 'stages');
@@ -66,6 +90,12 @@ async function main(): Promise<void> {
       await copyTree(base, tree);
       const started = performance.now();
       await pruneTree(tree, variant.options, memoryLogger());
+      if (variant.withoutRecommended) {
+        const removed = await removeRecommended(tree);
+        if (!removed.length)
+          throw new Error(`no recommended package in ${LAYOUT.rLibrary}: was R built without them?`);
+        console.log(`without recommended packages: removed ${removed.join(', ')}`);
+      }
       const prunedSeconds = (performance.now() - started) / 1000;
       const zip = await writeLayerZip(tree, ['R'], path.join(scratch, 'r.zip'), { installedPrefix: prefix });
       results.push({

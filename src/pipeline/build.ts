@@ -148,6 +148,7 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         workDir: options.workDir,
         locked: options.lockfile !== undefined,
         repo: options.cranRepo,
+        recommendedInR: options.recommendedPackages,
         explicit: options.systemPackages,
         providedBy: providedByStages(recipe.stages),
         install: options.installToolchain,

@@ -52,6 +52,8 @@ export interface BuildOptions {
   prune: PruneOptions;
   jobs: number;
   installToolchain: boolean;
+  /** R is configured with its recommended packages (MASS, Matrix, …); without them a package needing one gets it in r_lib. */
+  recommendedPackages: boolean;
   /** OS packages the user named, installed with those the packages' SystemRequirements resolve to. */
   systemPackages: string[];
   /** A YAML file of the user's own native stages (src/pipeline/extra-stages.ts), read when the build starts. */
@@ -264,6 +266,7 @@ export function parseBuildOptions(
     prune,
     jobs,
     installToolchain: booleanOption(raw, 'install-toolchain'),
+    recommendedPackages: booleanOption(raw, 'recommended-packages'),
     systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
     extraStagesFile: get('extra-stages') ? path.resolve(cwd, get('extra-stages')) : undefined,
   };

@@ -9,6 +9,15 @@ import type { BuildOptions } from './options.js';
 import type { Recipe, StageRecipe } from './recipe.js';
 import type { HostInfo, Sha256Source } from '../../layers.js';
 
+/**
+ * R's configure switch for its recommended packages, as data/stages.yml gives it and as the recommended-packages
+ * option turns it off.
+ */
+export const RECOMMENDED_FLAGS = {
+  on: '--with-recommended-packages',
+  off: '--without-recommended-packages',
+} as const;
+
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS: Record<string, string[]> = { xz: ['5.6.0', '5.6.1'] };
 
@@ -58,7 +67,7 @@ export interface PlanInputs {
   recipe: Recipe;
   options: Pick<
     BuildOptions,
-    'rSha256' | 'packages' | 'pins' | 'lockfile' | 'cranRepo' | 'prefix' | 'overrides'
+    'rSha256' | 'packages' | 'pins' | 'lockfile' | 'cranRepo' | 'prefix' | 'overrides' | 'recommendedPackages'
   >;
   /** An exact R version (release already resolved). */
   rVersion: string;
@@ -128,6 +137,23 @@ function sourceSpec(
   return spec;
 }
 
+/**
+ * A stage's configure flags: the recipe's, with R's recommended packages switched off when the options say so. The
+ * flags are part of the stage's cache key, so R without them is another R stage (and every stage after it is keyed
+ * anew through its dependencies' keys).
+ */
+function flagsOf(stage: StageRecipe & { kind: 'source' }, inputs: PlanInputs): string[] {
+  if (stage.name !== 'R' || inputs.options.recommendedPackages) return stage.flags;
+  if (!stage.flags.includes(RECOMMENDED_FLAGS.on)) {
+    // The recipe and this switch must agree: without the flag there is nothing to turn off, and R's configure default
+    // (with them) would ship them while the build believes they are absent.
+    throw new Error(
+      `data/stages.yml: the R stage has no ${RECOMMENDED_FLAGS.on} flag for recommended-packages: false to replace; add it back to the R stage's flags.`,
+    );
+  }
+  return stage.flags.map((f) => (f === RECOMMENDED_FLAGS.on ? RECOMMENDED_FLAGS.off : f));
+}
+
 /** Order the recipe's stages and compute each one's cache key from its recipe and its dependencies' keys. */
 export function planStages(inputs: PlanInputs): PlannedStage[] {
   const { recipe, options, host } = inputs;
@@ -161,7 +187,7 @@ export function planStages(inputs: PlanInputs): PlannedStage[] {
       }
       const source = sourceSpec(stage, version, inputs);
       const values = { prefix: options.prefix, version, major: version.split('.')[0] ?? '' };
-      const flags = stage.flags.map((f) => fillTemplate(f, values));
+      const flags = flagsOf(stage, inputs).map((f) => fillTemplate(f, values));
       const commands = stage.commands.map((c) => fillTemplate(c, { ...values, flags: flags.join(' ') }));
       const recipePart = {
         name: stage.name,

@@ -73,15 +73,17 @@ export interface ClosureInputs {
   /** With a lockfile: every package comes from the pins (the repository's index is not used). */
   locked: boolean;
   repo: string;
+  /** R is built with its recommended packages (recommended-packages); without them the install brings them from repo. */
+  recommendedInR: boolean;
   /** Where extracted DESCRIPTION files are kept between builds. */
   cacheDir: string;
   log: Logger;
 }
 
 /**
- * Every package the stage will install, with its SystemRequirements (empty when it has none). Base and recommended
- * packages are skipped (R's own library has them); so are names the repository does not have (the install reports
- * those, naming them).
+ * Every package the stage will install, with its SystemRequirements (empty when it has none). Base packages are
+ * skipped (R's own library has them), and so are recommended ones when R is built with them; so are names the
+ * repository does not have (the install reports those, naming them).
  */
 export async function requirementsToInstall(inputs: ClosureInputs): Promise<PackageRequirement[]> {
   const { repo, pins, log } = inputs;
@@ -99,6 +101,8 @@ export async function requirementsToInstall(inputs: ClosureInputs): Promise<Pack
     }
   }
   const pinOf = new Map(pins.map((p) => [p.name, p]));
+  // What R's own library holds, by the index's Priority field: those are never installed into the site library.
+  const inR = inputs.recommendedInR ? /^(base|recommended)$/ : /^base$/;
   const found: PackageRequirement[] = [];
   const seen = new Set<string>();
   const queue = [...inputs.packages];
@@ -110,7 +114,7 @@ export async function requirementsToInstall(inputs: ClosureInputs): Promise<Pack
     const entry = index.get(name);
     const version = pin?.version ?? entry?.version;
     // Not in the repository and not pinned: a base package (stats, utils, …) or a name the install will report.
-    if (!version || (!pin && entry?.priority && /base|recommended/.test(entry.priority))) continue;
+    if (!version || (!pin && entry?.priority && inR.test(entry.priority))) continue;
     const description = await descriptionOf(
       name,
       tarballUrls(name, version, [repo, ...(pin?.repos ?? [])]),

@@ -28,6 +28,8 @@ export interface SystemRequirementsInputs {
   pins: readonly PackagePin[];
   locked: boolean;
   repo: string;
+  /** R is built with its recommended packages; without them a package's MASS or Matrix is installed, and read, too. */
+  recommendedInR: boolean;
   /** OS packages the user named (system-packages). */
   explicit: readonly string[];
   /** Rule name → stage that provides it (the recipe's and the extra stages'). */
@@ -122,6 +124,7 @@ export async function provideSystemRequirements(
         pins: inputs.pins,
         locked: inputs.locked,
         repo: inputs.repo,
+        recommendedInR: inputs.recommendedInR,
         cacheDir: path.join(inputs.workDir, 'descriptions'),
         log,
       });

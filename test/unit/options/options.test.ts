@@ -131,6 +131,7 @@ describe('command-line flags from the table', () => {
         '--out',
         'here',
         '--no-toolchain',
+        '--no-recommended-packages',
         '--no-prune-help',
         '--override',
         'zlib=/m/zlib.tgz,sha256=abc',
@@ -144,6 +145,7 @@ describe('command-line flags from the table', () => {
       'r-version': '4.4.1',
       'out-dir': 'here',
       'install-toolchain': 'false',
+      'recommended-packages': 'false',
       'prune-help': 'false',
       'source-overrides': [
         'zlib=/m/zlib.tgz,sha256=abc',

@@ -14,6 +14,7 @@ const options = {
   cranRepo: 'https://cloud.r-project.org',
   prefix: '/opt',
   overrides: {},
+  recommendedPackages: true,
 };
 const host = { osId: 'amzn', osVersion: '2023', arch: 'x86_64' as const };
 const keys = (r = recipe, systemPackages?: string[]): Record<string, string> =>

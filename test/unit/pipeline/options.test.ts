@@ -20,6 +20,7 @@ describe('build options', () => {
       prefix: '/opt',
       outDir: '/work/layers',
       installToolchain: true,
+      recommendedPackages: true,
       overrides: {},
     });
     expect(Object.values(o.prune).every(Boolean)).toBe(true);
@@ -54,6 +55,11 @@ describe('build options', () => {
   it('accepts strict booleans only, naming the input and its flag', () => {
     expect(parseBuildOptions({ 'install-toolchain': 'FALSE' }, stages).installToolchain).toBe(false);
     expect(parseBuildOptions({ 'install-toolchain': '' }, stages).installToolchain).toBe(true);
+    expect(parseBuildOptions({ 'recommended-packages': 'false' }, stages).recommendedPackages).toBe(false);
+    expect(parseBuildOptions({ 'recommended-packages': 'true' }, stages).recommendedPackages).toBe(true);
+    expect(() => parseBuildOptions({ 'recommended-packages': 'no' }, stages)).toThrow(
+      'recommended-packages (--no-recommended-packages): "no" is not a boolean; use true or false.',
+    );
     expect(() => parseBuildOptions({ 'prune-strip': 'yes' }, stages)).toThrow(
       'prune-strip (--no-prune-strip): "yes" is not a boolean; use true or false.',
     );

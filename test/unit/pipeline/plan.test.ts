@@ -11,6 +11,7 @@ const options: PlanInputs['options'] = {
   cranRepo: 'https://cloud.r-project.org',
   prefix: '/opt',
   overrides: {},
+  recommendedPackages: true,
 };
 const plan = (over: Partial<PlanInputs> = {}): PlannedStage[] =>
   planStages({ recipe, options, rVersion: '4.4.1', host, ...over });
@@ -53,6 +54,43 @@ describe('stage plan', () => {
     const after = keys(planStages({ recipe: changed, options, rVersion: '4.4.1', host }));
     const differing = Object.keys(before).filter((n) => before[n] !== after[n]);
     expect(differing.sort()).toEqual(['R', 'curl', 'openssl', 'r-packages', 'r-runtime-packages'].sort());
+  });
+
+  it('without recommended packages, configures R --without-recommended-packages and keys R and what follows anew', () => {
+    const without = plan({ options: { ...options, recommendedPackages: false } });
+    const r = without.find((s) => s.name === 'R');
+    if (r?.kind !== 'source') throw new Error('R is a source stage');
+    expect(r.flags).toContain('--without-recommended-packages');
+    expect(r.flags).not.toContain('--with-recommended-packages');
+    expect(r.commands[0]).toContain(' --without-recommended-packages ');
+    const withThem = plan().find((s) => s.name === 'R');
+    expect(withThem?.kind === 'source' && withThem.flags).toContain('--with-recommended-packages');
+    const before = keys(plan());
+    const after = keys(without);
+    expect(Object.keys(before).filter((n) => before[n] !== after[n])).toEqual([
+      'R',
+      'r-runtime-packages',
+      'r-packages',
+    ]);
+  });
+
+  it('refuses to plan R without recommended packages when the recipe has no flag to turn off', () => {
+    const bare = {
+      ...recipe,
+      stages: recipe.stages.map((s) =>
+        s.name === 'R' && s.kind === 'source'
+          ? { ...s, flags: s.flags.filter((f) => f !== '--with-recommended-packages') }
+          : s,
+      ),
+    };
+    expect(() =>
+      planStages({
+        recipe: bare,
+        options: { ...options, recommendedPackages: false },
+        rVersion: '4.4.1',
+        host,
+      }),
+    ).toThrow(/R stage has no --with-recommended-packages flag/);
   });
 
   it('changing the user packages rebuilds only the site-library stage', () => {

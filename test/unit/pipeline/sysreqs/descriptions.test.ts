@@ -50,13 +50,14 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("packages' own DESCRIPTION files", () => {
-  it('reads SystemRequirements for the packages and their Depends, Imports and LinkingTo, skipping base packages', async () => {
+  it("reads SystemRequirements for the packages and their Depends, Imports and LinkingTo, skipping R's own packages", async () => {
     const cacheDir = path.join(dir, 'cache');
     const inputs = {
       packages: ['app', 'MASS'],
       pins: [],
       locked: false,
       repo,
+      recommendedInR: true,
       cacheDir,
       log: memoryLogger(),
     };
@@ -73,6 +74,32 @@ describe("packages' own DESCRIPTION files", () => {
     await addPackage('pic', '0.1-8', 'Depends: R (>= 2.9.0)\nSystemRequirements: libpng\n');
   });
 
+  it('reads a recommended package too when R is built without them (the install brings it into the site library)', async () => {
+    await addPackage('MASS', '7.3', 'Priority: recommended\nDepends: grDevices, graphics, stats, utils\n');
+    const got = await requirementsToInstall({
+      packages: ['MASS'],
+      pins: [],
+      locked: false,
+      repo,
+      recommendedInR: false,
+      cacheDir: path.join(dir, 'cache-minimal'),
+      log: memoryLogger(),
+    });
+    expect(got).toEqual([{ package: 'MASS', version: '7.3', text: '' }]);
+    // With them, R's own library has it: nothing to read, though the tarball is there.
+    expect(
+      await requirementsToInstall({
+        packages: ['MASS'],
+        pins: [],
+        locked: false,
+        repo,
+        recommendedInR: true,
+        cacheDir: path.join(dir, 'cache-full'),
+        log: memoryLogger(),
+      }),
+    ).toEqual([]);
+  });
+
   it("a pinned version comes from the repository's Archive/", async () => {
     const pins = [{ name: 'old', version: '0.9', repos: [] }];
     const got = await requirementsToInstall({
@@ -80,6 +107,7 @@ describe("packages' own DESCRIPTION files", () => {
       pins,
       locked: true,
       repo,
+      recommendedInR: true,
       cacheDir: path.join(dir, 'cache2'),
       log: memoryLogger(),
     });
@@ -93,6 +121,7 @@ describe("packages' own DESCRIPTION files", () => {
       pins: [],
       locked: false,
       repo: `file://${path.join(dir, 'nowhere')}`,
+      recommendedInR: true,
       cacheDir: path.join(dir, 'cache3'),
       log,
     });
