@@ -53978,6 +53978,18 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
     },
+    'recommended-packages': {
+        description: 'Build R with its recommended packages (MASS, Matrix, lattice, survival, …) in r.zip: true or false. false configures R --without-recommended-packages (as r-hub/r-minimal does) for a smaller r.zip; a package that needs one of them then installs it from the CRAN repository into the r_lib layer.',
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--no-recommended-packages',
+                help: 'build R without its recommended packages (a package that needs one gets it from CRAN in r_lib)',
+            },
+        ],
+    },
     ...PRUNE_OPTIONS,
     // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
     cache: {
@@ -55209,6 +55221,14 @@ async function owningPackage(file) {
  */
 
 
+/**
+ * R's configure switch for its recommended packages, as data/stages.yml gives it and as the recommended-packages
+ * option turns it off.
+ */
+const RECOMMENDED_FLAGS = {
+    on: '--with-recommended-packages',
+    off: '--without-recommended-packages',
+};
 /** Never build these: the xz releases that carried the CVE-2024-3094 backdoor. */
 const REFUSED_VERSIONS = { xz: ['5.6.0', '5.6.1'] };
 /** Fill {prefix}, {version}, {major} and {flags}; leave run-time placeholders alone. */
@@ -55255,6 +55275,21 @@ function sourceSpec(stage, version, inputs) {
     }
     return spec;
 }
+/**
+ * A stage's configure flags: the recipe's, with R's recommended packages switched off when the options say so. The
+ * flags are part of the stage's cache key, so R without them is another R stage (and every stage after it is keyed
+ * anew through its dependencies' keys).
+ */
+function plan_flagsOf(stage, inputs) {
+    if (stage.name !== 'R' || inputs.options.recommendedPackages)
+        return stage.flags;
+    if (!stage.flags.includes(RECOMMENDED_FLAGS.on)) {
+        // The recipe and this switch must agree: without the flag there is nothing to turn off, and R's configure default
+        // (with them) would ship them while the build believes they are absent.
+        throw new Error(`data/stages.yml: the R stage has no ${RECOMMENDED_FLAGS.on} flag for recommended-packages: false to replace; add it back to the R stage's flags.`);
+    }
+    return stage.flags.map((f) => (f === RECOMMENDED_FLAGS.on ? RECOMMENDED_FLAGS.off : f));
+}
 /** Order the recipe's stages and compute each one's cache key from its recipe and its dependencies' keys. */
 function planStages(inputs) {
     const { recipe, options, host } = inputs;
@@ -55284,7 +55319,7 @@ function planStages(inputs) {
             }
             const source = sourceSpec(stage, version, inputs);
             const values = { prefix: options.prefix, version, major: version.split('.')[0] ?? '' };
-            const flags = stage.flags.map((f) => fillTemplate(f, values));
+            const flags = plan_flagsOf(stage, inputs).map((f) => fillTemplate(f, values));
             const commands = stage.commands.map((c) => fillTemplate(c, { ...values, flags: flags.join(' ') }));
             const recipePart = {
                 name: stage.name,
@@ -57325,9 +57360,9 @@ async function descriptionOf(name, urls, cacheDir) {
     return undefined;
 }
 /**
- * Every package the stage will install, with its SystemRequirements (empty when it has none). Base and recommended
- * packages are skipped (R's own library has them); so are names the repository does not have (the install reports
- * those, naming them).
+ * Every package the stage will install, with its SystemRequirements (empty when it has none). Base packages are
+ * skipped (R's own library has them), and so are recommended ones when R is built with them; so are names the
+ * repository does not have (the install reports those, naming them).
  */
 async function requirementsToInstall(inputs) {
     const { repo, pins, log } = inputs;
@@ -57344,6 +57379,8 @@ async function requirementsToInstall(inputs) {
         }
     }
     const pinOf = new Map(pins.map((p) => [p.name, p]));
+    // What R's own library holds, by the index's Priority field: those are never installed into the site library.
+    const inR = inputs.recommendedInR ? /^(base|recommended)$/ : /^base$/;
     const found = [];
     const seen = new Set();
     const queue = [...inputs.packages];
@@ -57356,7 +57393,7 @@ async function requirementsToInstall(inputs) {
         const entry = index.get(name);
         const version = pin?.version ?? entry?.version;
         // Not in the repository and not pinned: a base package (stats, utils, …) or a name the install will report.
-        if (!version || (!pin && entry?.priority && /base|recommended/.test(entry.priority)))
+        if (!version || (!pin && entry?.priority && inR.test(entry.priority)))
             continue;
         const description = await descriptionOf(name, tarballUrls(name, version, [repo, ...(pin?.repos ?? [])]), inputs.cacheDir);
         if (!description) {
@@ -57771,6 +57808,7 @@ async function provideSystemRequirements(inputs) {
             pins: inputs.pins,
             locked: inputs.locked,
             repo: inputs.repo,
+            recommendedInR: inputs.recommendedInR,
             cacheDir: external_node_path_default().join(inputs.workDir, 'descriptions'),
             log,
         });
@@ -58057,6 +58095,7 @@ async function buildLayers(options, deps) {
             workDir: options.workDir,
             locked: options.lockfile !== undefined,
             repo: options.cranRepo,
+            recommendedInR: options.recommendedPackages,
             explicit: options.systemPackages,
             providedBy: providedByStages(recipe.stages),
             install: options.installToolchain,
@@ -58656,6 +58695,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
         prune,
         jobs,
         installToolchain: booleanOption(raw, 'install-toolchain'),
+        recommendedPackages: booleanOption(raw, 'recommended-packages'),
         systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
         extraStagesFile: get('extra-stages') ? external_node_path_default().resolve(cwd, get('extra-stages')) : undefined,
     };

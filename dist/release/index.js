@@ -3867,6 +3867,18 @@ const OPTIONS = {
         scope: BUILD,
         flags: [{ spec: '--no-toolchain', help: 'do not install the build toolchain with dnf/apt-get' }],
     },
+    'recommended-packages': {
+        description: 'Build R with its recommended packages (MASS, Matrix, lattice, survival, …) in r.zip: true or false. false configures R --without-recommended-packages (as r-hub/r-minimal does) for a smaller r.zip; a package that needs one of them then installs it from the CRAN repository into the r_lib layer.',
+        default: 'true',
+        accepted: BOOLEAN,
+        scope: BUILD,
+        flags: [
+            {
+                spec: '--no-recommended-packages',
+                help: 'build R without its recommended packages (a package that needs one gets it from CRAN in r_lib)',
+            },
+        ],
+    },
     ...PRUNE_OPTIONS,
     // --- Cache and artifact (the action's own) ---------------------------------------------------------------------
     cache: {
@@ -4452,6 +4464,7 @@ function parseBuildOptions(raw, sourceStages, cwd = process.cwd()) {
         prune,
         jobs,
         installToolchain: booleanOption(raw, 'install-toolchain'),
+        recommendedPackages: booleanOption(raw, 'recommended-packages'),
         systemPackages: parseSystemPackages(listOption(raw, 'system-packages')),
         extraStagesFile: get('extra-stages') ? path.resolve(cwd, get('extra-stages')) : undefined,
     };
