@@ -45,7 +45,7 @@ interface Pending {
   clockStartedAt?: number;
   initDurationMs?: number;
   sink?: StreamSink;
-  stream?: { contentType: string; collected?: Collector };
+  stream?: { contentType: string; sink: Writable; collected?: Collector };
   delivered(): void;
   finish(ending: Ending): void;
 }
@@ -254,18 +254,29 @@ export class LambdaEmulator {
     const pending = this.pending.get(id);
     if (!pending) return undefined;
     if (pending.sink) {
-      pending.stream = { contentType };
-      return pending.sink(contentType);
+      const sink = pending.sink(contentType);
+      pending.stream = { contentType, sink };
+      return sink;
     }
     const collected = new Collector(MAX_PAYLOAD_BYTES);
-    pending.stream = { contentType, collected };
+    pending.stream = { contentType, sink: collected, collected };
     return collected;
   }
 
+  /** The streamed body ended: once the sink has taken all of it, the invocation is over. */
   private streamEnded(id: string, end: StreamEnd): void {
     const pending = this.pending.get(id);
     const stream = pending?.stream;
     if (!pending || !stream) return;
+    stream.sink.end(() => this.streamSettled(pending, stream, id, end));
+  }
+
+  private streamSettled(
+    pending: Pending,
+    stream: NonNullable<Pending['stream']>,
+    id: string,
+    end: StreamEnd,
+  ): void {
     const streamed = { contentType: stream.contentType, bytes: end.bytes };
     const overflow = stream.collected?.overflow === true;
     switch (end.kind) {
