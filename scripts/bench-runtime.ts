@@ -12,17 +12,17 @@
  *  - large events (scripts/bench-payloads.ts): records of 1 KB to 5 MB, and the other shapes at 3 MB.
  *    For each, the echo's billed Duration (median), jsonlite's parse of the same bytes in a separate R
  *    (median, same run), their ratio, and the R process's peak memory (VmHWM, a fresh runtime per case),
- *    with each JSON codec: the C one (data/lambdajson, built here for this R, as the r layer carries it) and
- *    the runtime's R code (what runs without it).
+ *    with the runtime package (data/lambdaruntime, built here for this R, as the r layer carries it).
  *
  * Usage: npx tsx scripts/bench-runtime.ts [--out FILE] [--rscript PATH] [--events N] [--cold-runs N] [--guide-events N]
- *          [--payload-runs N] [--skip-large] [--only-large] [--codecs C,R] [--layer DIR]
- * --layer runs another copy of layer/ (bootstrap and r-runtime), e.g. an older commit's, for a before/after.
+ *          [--payload-runs N] [--skip-large] [--only-large] [--codecs C] [--layer DIR]
+ * --layer runs another copy of layer/ (bootstrap and runtime.R), e.g. an older commit's, for a before/after.
+ * --codecs C,R measures an older layer/ (before the runtime had one codec) with its R code too.
  * Writes the figures as JSON to --out (default bench-results/runtime.json) and prints a table. `guide` in
  * --guide-events and in the JSON means the original blog recipe's way.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
     'payload-runs': { type: 'string', default: '5' },
     'skip-large': { type: 'boolean', default: false },
     'only-large': { type: 'boolean', default: false },
-    codecs: { type: 'string', default: 'C,R' },
+    codecs: { type: 'string', default: 'C' },
     layer: { type: 'string', default: path.join(ROOT, 'layer') },
   },
 });
@@ -74,22 +74,6 @@ if (!codecs.length || codecs.some((c) => c !== 'C' && c !== 'R')) {
   process.stderr.write('bench: --codecs takes C, R or C,R\n');
   process.exit(1);
 }
-
-/** The C codec (data/lambdajson) installed for the bench's R in a temporary library, as the build does for the r layer. */
-function buildCodec(): string {
-  const lib = mkdtempSync(path.join(os.tmpdir(), 'bench-codec-'));
-  // From a copy: an install compiles in the source folder, and the project's must stay sources only.
-  const source = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-codec-src-')), 'lambdajson');
-  cpSync(path.join(ROOT, 'data', 'lambdajson'), source, { recursive: true });
-  const r = path.join(path.dirname(rscript as string), 'R');
-  const run = spawnSync(r, ['CMD', 'INSTALL', '--preclean', '--no-docs', `--library=${lib}`, source], {
-    encoding: 'utf8',
-  });
-  if (run.status !== 0)
-    throw new Error(`bench: cannot build data/lambdajson with ${r}:\n${run.stdout}${run.stderr}`);
-  return lib;
-}
-let codecLib: string | undefined;
 
 function positive(text: string | undefined, name: string): number {
   const n = Number(text);
@@ -221,17 +205,17 @@ const ECHO_HANDLER = `peak_kb <- function() {
 }
 echo <- function(event, context) {
   if (!isTRUE(event$bench_peak_memory)) return(event)
-  list(peak_kb = peak_kb(), codec = if (isNamespaceLoaded("lambdajson")) "C" else "R")
+  list(peak_kb = peak_kb(), codec = if (isNamespaceLoaded("lambdaruntime") || isNamespaceLoaded("lambdajson")) "C" else "R")
 }
 `;
 
-/** The C codec through R_LIBS (the runtime finds it there when R's own library lacks it); the R code by R_LAMBDA_JSON=r. */
+/** The runtime package for the bench's R comes from the emulator (src/runtime/local-runtime.ts, through R_LIBS);
+ * R_LAMBDA_JSON=r asked an older runtime for its R code. */
 function echoEmulator(codec: Codec = 'C'): Promise<LambdaEmulator> {
   const taskRoot = mkdtempSync(path.join(os.tmpdir(), 'bench-echo-'));
   writeFileSync(path.join(taskRoot, 'echo.R'), ECHO_HANDLER);
   const log = new PassThrough().resume();
-  codecLib ??= buildCodec();
-  const env: Record<string, string> = codec === 'C' ? { R_LIBS: codecLib } : { R_LAMBDA_JSON: 'r' };
+  const env: Record<string, string> = codec === 'C' ? {} : { R_LAMBDA_JSON: 'r' };
   return LambdaEmulator.start(functionConfig(taskRoot, 'echo.echo', path.join(layerDir, 'bootstrap'), env), {
     log,
   });

@@ -6,7 +6,7 @@ set -euo pipefail
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-test-deps: this script needs apt-get (Debian or Ubuntu)." >&2
-  echo "Install by hand: gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch binutils r-base-core r-cran-jsonlite shellcheck openssl debootstrap" >&2
+  echo "Install by hand: gcc g++ gfortran make perl tar gzip bzip2 xz zip unzip file patch binutils r-base-core r-cran-jsonlite r-cran-testthat shellcheck openssl debootstrap" >&2
   exit 1
 fi
 
@@ -45,5 +45,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential gcc g++ gfortran make perl tar gzip bzip2 xz-utils zip unzip file patch binutils findutils \
   dpkg-dev ca-certificates openssl debootstrap \
   libreadline-dev zlib1g-dev \
-  r-base-core r-cran-jsonlite shellcheck >/dev/null
+  r-base-core r-cran-jsonlite r-cran-testthat shellcheck >/dev/null
 echo "install-test-deps: done"

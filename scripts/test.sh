@@ -46,22 +46,20 @@ shellcheck layer/bootstrap scripts/*.sh
 results=$(mktemp -d)
 status=0
 NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
-# The R runtime's own tests (test/r: plain Rscript files, each ending with "r-tests: FILE: N passed, M failed"), with
-# Debian's R. Their counts go into a file shaped like jest's, for the summary below; a file that dies before its
-# summary line counts as one failure.
+# The R runtime package's own tests (data/lambdaruntime/tests/testthat, with testthat and Debian's R), run by
+# test/r/run-package-tests.R, which prints "r-tests: FILE: N passed, M failed" per file. Their counts go into a file
+# shaped like jest's, for the summary below; a run that prints no summary line counts as one failure.
 r_passed=0
 r_failed=0
-for file in test/r/test-*.R; do
-  output=$(Rscript "$file" 2>&1) || status=1
-  printf '%s\n' "$output"
-  summary=$(printf '%s\n' "$output" | sed -n 's/^r-tests: .*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -n 1)
-  if [ -n "$summary" ]; then
-    r_passed=$((r_passed + ${summary% *}))
-    r_failed=$((r_failed + ${summary#* }))
-  elif ! printf '%s\n' "$output" | grep -q '^r-tests: .*: skipped'; then
-    r_failed=$((r_failed + 1))
-  fi
-done
+output=$(npm run --silent test:r 2>&1) || status=1
+printf '%s\n' "$output"
+summaries=$(printf '%s\n' "$output" | sed -n 's/^r-tests: .*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+if [ -z "$summaries" ]; then r_failed=1; fi
+while read -r passed failed; do
+  [ -n "$passed" ] || continue
+  r_passed=$((r_passed + passed))
+  r_failed=$((r_failed + failed))
+done <<<"$summaries"
 printf '{"numPassedTests":%d,"numFailedTests":%d,"numRuntimeErrorTestSuites":0,"numPendingTests":0}\n' \
   "$r_passed" "$r_failed" >"$results/r.json"
 # Warm the stage cache once, with the inputs the end-to-end tests use: a full build from the mirror on a new machine

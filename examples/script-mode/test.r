@@ -1,6 +1,6 @@
 # test.r: the original guide's script-mode convention (_HANDLER=test.handler).
 #
-# The file defines no function, so the runtime evaluates it anew for each event, in a fresh
+# The file reads `event` at top level, so it is a script: the runtime evaluates it anew for each event, in a fresh
 # environment where `event` (the parsed JSON) and `context` are bound. The value of the last
 # expression is the response; it is "OK" when that is an invisible NULL, as here (cat()).
 # Variables never carry over from one event to the next.

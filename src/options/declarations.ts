@@ -343,7 +343,7 @@ export const OPTIONS = {
     description:
       'an unpacked layer tree (the three zips extracted into one folder) to run instead of this package',
     accepted:
-      'the folder where the layer zips were extracted together (it holds bootstrap, R/ and r-runtime/)',
+      'the folder where the layer zips were extracted together (it holds bootstrap, runtime.R and R/)',
     scope: RUNTIME,
     flags: [{ spec: '--opt <dir>' }],
   },

@@ -14,6 +14,7 @@ import { copyTree, writeFileAtomic } from '../util/fs.js';
 import { sha256, sha256File, sha256Tree } from '../util/hash.js';
 import type { Logger } from '../log.js';
 import { dataFile, layerDir } from '../paths.js';
+import { stampBuildId } from './build-id.js';
 import { addMissingLibraries } from './closure.js';
 import { findElfFiles } from './elf.js';
 import { fileNeeding, lambdaGlibcVerdict, scanGlibcRequirement } from './glibc.js';
@@ -285,6 +286,11 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
   await mkdir(tree, { recursive: true });
   for (const stage of plan) await copyTree(stagedPrefix(b, stage.name), tree);
   await copyTree(layerDir(), tree);
+  const id = await stampBuildId(
+    tree,
+    plan.map((stage) => stage.key),
+  );
+  log.info(`build id (R/BUILD-ID in r.zip, BUILD-ID in subsystem.zip): ${id}`);
   // Prune first: what it removes (tcltk, say) must not drag its libraries into lib/.
   const prune = await pruneTree(tree, options.prune, log);
   const { copied } = await addMissingLibraries(tree, {
@@ -505,6 +511,8 @@ async function checkTree(
   const expr = [
     'stopifnot(capabilities("libcurl"))',
     'invisible(loadNamespace("jsonlite", lib.loc = .Library))',
+    // The runtime (with its codec) loads from R's own library and writes a double losslessly.
+    'stopifnot(identical(rawToChar(loadNamespace("lambdaruntime", lib.loc = .Library)$encode_json_bytes(0.1 + 0.2, identity)), "0.30000000000000004"))',
     ...packages.map((p) => `invisible(loadNamespace(${JSON.stringify(p)}))`),
     'cat(R.version.string, "|", paste(names(extSoftVersion()), extSoftVersion(), sep = "=", collapse = ", "), "\\n")',
   ].join('; ');

@@ -31,7 +31,7 @@ export function buildManifest(inputs: ManifestInputs): Manifest {
 
 export const manifestText = (manifest: Manifest): string => JSON.stringify(manifest, null, 2) + '\n';
 
-/** The Repository field of the project's own R packages (data/lambdajson). */
+/** The Repository field of the project's own R packages (data/lambdaruntime). */
 export const OWN_REPOSITORY = 'r-lambda-layer';
 
 /** Pure: the fields of a DESCRIPTION file the manifest and the SBOM use. */

@@ -23,7 +23,7 @@ export interface RPackagesStageRecipe {
   name: string;
   library: 'R' | 'site';
   packages: string[];
-  /** R packages whose source is a folder of data/ (the runtime's C codec, lambdajson), installed after `packages`. */
+  /** R packages whose source is a folder of data/ (the runtime with its C codec, lambdaruntime), installed after `packages`. */
   localPackages: string[];
   dependsOn: string[];
 }

@@ -21,6 +21,7 @@ import {
   streamTooLargeOutcome,
   timeoutOutcome,
 } from './invocation.js';
+import { localRuntimeLibrary } from './local-runtime.js';
 import { RuntimeApiServer, type StreamEnd } from './runtime-api-server.js';
 import { startRuntimeProcess } from './runtime-process.js';
 import type { RuntimeProcess } from './runtime-process.js';
@@ -82,7 +83,12 @@ export class LambdaEmulator {
     this.maxConcurrency = config.maxConcurrency ?? 1;
   }
 
-  static async start(config: FunctionConfig, io: EmulatorIo): Promise<LambdaEmulator> {
+  static async start(given: FunctionConfig, io: EmulatorIo): Promise<LambdaEmulator> {
+    // The host's R needs the runtime package built for it; a layer tree's R has its own.
+    const config =
+      given.rscript && !given.runtimeLibrary
+        ? { ...given, runtimeLibrary: await localRuntimeLibrary(given.rscript) }
+        : given;
     // The server's listener needs the emulator, which needs the server's address.
     const ref: { self?: LambdaEmulator } = {};
     const settle = (id: string, ending: Omit<Ending, 'requestId'>): void => ref.self?.settle(id, ending);

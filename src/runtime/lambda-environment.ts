@@ -20,6 +20,8 @@ export interface FunctionConfig {
   region: string;
   /** An Rscript the bootstrap should use instead of the layer's R (R_LAMBDA_RSCRIPT). */
   rscript?: string;
+  /** A library holding the runtime package built for `rscript`'s R (local-runtime.ts), given to R as R_LIBS. */
+  runtimeLibrary?: string;
   /** --env KEY=VALUE pairs, applied last. */
   extraEnv: Record<string, string>;
   /** Lambda Managed Instances: invocations the runtime serves at once (AWS_LAMBDA_MAX_CONCURRENCY). */
@@ -97,6 +99,7 @@ export function lambdaEnvironment(
     ),
   };
   if (config.rscript) env.R_LAMBDA_RSCRIPT = config.rscript;
+  if (config.runtimeLibrary) env.R_LIBS = config.runtimeLibrary;
   if (config.maxConcurrency !== undefined) {
     env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
     env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances';

@@ -31,7 +31,8 @@ handler <- function(event, context) {
   switch(event$check,
     fail = helper(event$n),
     echo = event$payload,
-    codec = list(loaded = isNamespaceLoaded("lambdajson"), path = if (isNamespaceLoaded("lambdajson")) getNamespaceInfo("lambdajson", "path") else ""),
+    frame = data.frame(x = c(0.1 + 0.2, 1e-7), y = c(1 / 3, 2^60), f = factor(c("a", NA)), d = as.Date(c("2024-01-02", NA))),
+    codec = list(loaded = isNamespaceLoaded("lambdaruntime"), path = if (isNamespaceLoaded("lambdaruntime")) getNamespaceInfo("lambdaruntime", "path") else ""),
     env = list(
       locale = Sys.getlocale("LC_CTYPE"),
       r = paste(R.version$major, R.version$minor, sep = "."),
@@ -256,7 +257,7 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
     });
   });
 
-  it("the runtime parses and writes JSON with the r layer's C codec (lambdajson), and R_LAMBDA_JSON=r with its R code, both losslessly", async () => {
+  it("the runtime runs from the r layer's R library (lambdaruntime) and writes JSON losslessly, data frames too", async () => {
     const root = await newRoot();
     // About 1.5 MB of records, an SQS-like batch: over the runtime's separate-write size for the response too.
     const records = Array.from({ length: 15_000 }, (_, i) => ({
@@ -265,21 +266,43 @@ describe('the layers in a bare userland (chroot into a minimal root)', () => {
       price: i / 7,
       tags: [i % 3 === 0, null, 'x'],
     }));
-    const envs: Array<Record<string, string>> = [{}, { R_LAMBDA_JSON: 'r' }];
-    for (const env of envs) {
-      await withFunction(root, env, async (invoke) => {
-        const codec = await invoke({ check: 'codec' });
-        if ('R_LAMBDA_JSON' in env)
-          expect(codec).toEqual({ kind: 'success', body: { loaded: false, path: '' } });
-        else
-          expect(codec).toEqual({
-            kind: 'success',
-            body: { loaded: true, path: '/opt/R/lib/R/library/lambdajson' },
-          });
-        const echo = await invoke({ check: 'echo', payload: { records } });
-        expect(echo).toEqual({ kind: 'success', body: { records } });
+    await withFunction(root, {}, async (invoke) => {
+      expect(await invoke({ check: 'codec' })).toEqual({
+        kind: 'success',
+        body: { loaded: true, path: '/opt/R/lib/R/library/lambdaruntime' },
       });
-    }
+      const echo = await invoke({ check: 'echo', payload: { records } });
+      expect(echo).toEqual({ kind: 'success', body: { records } });
+      // The example: jsonlite's 15 digits would give 0.3 and 0.333333333333333.
+      expect(await invoke({ check: 'frame' })).toEqual({
+        kind: 'success',
+        body: [
+          { x: 0.1 + 0.2, y: 1 / 3, f: 'a', d: '2024-01-02' },
+          { x: 1e-7, y: 2 ** 60, f: null, d: null },
+        ],
+      });
+    });
+  });
+
+  it('without the runtime package, or with an r layer of another build, init fails naming the layer to rebuild', async () => {
+    const noCodec = await newRoot();
+    await rm(path.join(noCodec.dir, 'opt/R/lib/R/library/lambdaruntime'), { recursive: true });
+    await withFunction(noCodec, {}, async (invoke) => {
+      const outcome = await invoke({ check: 'echo', payload: 1 });
+      expect(outcome.kind).toBe('init-error');
+      expect(JSON.stringify(outcome.body)).toMatch(
+        /the R package lambdaruntime\) cannot load.*rebuild the r layer/,
+      );
+    });
+    const otherBuild = await newRoot();
+    await otherBuild.put('/opt/R/BUILD-ID', 'from-another-build\n');
+    await withFunction(otherBuild, {}, async (invoke) => {
+      const outcome = await invoke({ check: 'echo', payload: 1 });
+      expect(outcome.kind).toBe('init-error');
+      expect(JSON.stringify(outcome.body)).toMatch(
+        /The r layer \(R and the runtime, build from-another-build\) and the subsystem layer \(bootstrap and libraries, build [0-9a-f]{64}\) come from different builds/,
+      );
+    });
   });
 
   it('with no CA that knows the server, https fails as a certificate error: verification is never off', async () => {

@@ -202,7 +202,7 @@ describe('build from the local mirror', () => {
       sh('unzip', ['-q', path.join(out1, zip), '-d', dir]);
     const top = (await readdir(dir)).sort();
     expect(top).toEqual(
-      expect.arrayContaining(['R', 'local', 'bootstrap', 'lib', 'bin', 'r-runtime', 'ssl']),
+      expect.arrayContaining(['R', 'local', 'bootstrap', 'runtime.R', 'BUILD-ID', 'lib', 'bin', 'ssl']),
     );
     expect(
       sh('unzip', ['-Z1', path.join(out1, 'r.zip')])
@@ -358,12 +358,12 @@ describe('build from the local mirror', () => {
     expect(byRef.get('r-package:R:jsonlite')?.externalReferences?.[0]?.url).toContain(
       '/src/contrib/jsonlite_',
     );
-    // The runtime's JSON codec, built from the project's data/lambdajson: in r.zip, on no package repository.
-    expect(byRef.get('r-package:R:lambdajson')).toMatchObject({
+    // The runtime package, built from the project's data/lambdaruntime: in r.zip, on no package repository.
+    expect(byRef.get('r-package:R:lambdaruntime')).toMatchObject({
       version: '1.0.0',
-      description: 'Part of r-lambda-layer, built from its data/lambdajson folder',
+      description: 'Part of r-lambda-layer, built from its data/lambdaruntime folder',
     });
-    expect(byRef.get('r-package:R:lambdajson')?.purl).toBeUndefined();
+    expect(byRef.get('r-package:R:lambdaruntime')?.purl).toBeUndefined();
     // Libraries copied from this Debian host: the dpkg package that owns each, and the sum of the copy in the zip.
     const copied = bom.components.filter((c) => c['bom-ref'].startsWith('host-library:'));
     expect(copied.map((c) => c.name)).toEqual(

@@ -203,7 +203,8 @@ describeWithR('an R without jsonlite', () => {
     mkdirSync(emptyLibrary, { recursive: true });
     writeFileSync(
       rscript,
-      `#!/bin/sh\nR_LIBS_SITE='${emptyLibrary}' R_LIBS='${emptyLibrary}' exec ${RSCRIPT} --no-site-file "$@"\n`,
+      // R_LIBS keeps what the emulator gives it (the runtime package built for this R), with the empty folder first.
+      `#!/bin/sh\nR_LIBS_SITE='${emptyLibrary}' R_LIBS="${emptyLibrary}\${R_LIBS:+:$R_LIBS}" exec ${RSCRIPT} --no-site-file "$@"\n`,
     );
     chmodSync(rscript, 0o755);
   });
@@ -250,5 +251,39 @@ describeWithR('an R without jsonlite', () => {
     expect(report.errorType).toBe('Runtime.InitError');
     expect(report.errorMessage).toMatch(MESSAGE);
     expect(run.stderr).toContain('error: init failed (Runtime.InitError)');
+  });
+});
+
+describeWithR('an R without the runtime package', () => {
+  // The emulator hands the runtime package to the host's R through R_LIBS; a wrapper that drops it plays an r layer
+  // built without it. layer/runtime.R must still report the init error, naming the layer to rebuild.
+  const dir = mkdtempSync(path.join(tmpdir(), 'r-lambda-noruntime-'));
+  const rscript = path.join(dir, 'Rscript');
+  beforeAll(() => {
+    writeFileSync(rscript, `#!/bin/sh\nR_LIBS= exec ${RSCRIPT} "$@"\n`);
+    chmodSync(rscript, 0o755);
+  });
+
+  test('is Runtime.InitError posted to /init/error by runtime.R, naming the package and the r layer', async () => {
+    const fn = await startFunction(
+      writeTaskRoot({ 'app.R': 'handler <- function(event) "never called"\n' }),
+      'app.handler',
+      {
+        rscript,
+      },
+    );
+    try {
+      const outcome = await fn.invoke({});
+      expect(outcome.kind).toBe('init-error');
+      expect(outcome.errorType).toBe('Runtime.InitError');
+      const report = parsed(outcome) as { errorMessage: string; stackTrace: unknown };
+      expect(report.errorMessage).toMatch(
+        /The R runtime \(the R package lambdaruntime\) cannot load: .*rebuild the r layer/,
+      );
+      expect(report.stackTrace).toEqual([]);
+      await expectLog(fn, 'Init failed. Runtime.InitError');
+    } finally {
+      await fn.close();
+    }
   });
 });

@@ -117,7 +117,7 @@ describe('small parsers', () => {
       version: '1.3.3',
     });
     expect(
-      parseDescription('Package: lambdajson\nVersion: 1.0.0\nRepository: r-lambda-layer\n'),
+      parseDescription('Package: lambdaruntime\nVersion: 1.0.0\nRepository: r-lambda-layer\n'),
     ).toMatchObject({
       repository: 'r-lambda-layer',
     });

@@ -111,13 +111,13 @@ describe('stage plan', () => {
     ).toEqual(['r-packages', 'r-runtime-packages']);
   });
 
-  it("an edit of the runtime's C codec (data/lambdajson) reinstalls the runtime packages and the site library only", () => {
-    const a = keys(plan({ localPackageSums: { lambdajson: 'aaaa' } }));
-    const b = keys(plan({ localPackageSums: { lambdajson: 'bbbb' } }));
+  it("an edit of the runtime package (data/lambdaruntime) reinstalls the runtime packages and the site library only", () => {
+    const a = keys(plan({ localPackageSums: { lambdaruntime: 'aaaa' } }));
+    const b = keys(plan({ localPackageSums: { lambdaruntime: 'bbbb' } }));
     const changed = Object.keys(a).filter((name) => a[name] !== b[name]);
     expect(changed).toEqual(['r-runtime-packages', 'r-packages']);
     const runtime = plan({}).find((s) => s.name === 'r-runtime-packages');
-    expect(runtime?.kind === 'r-packages' && runtime.localPackages).toEqual(['lambdajson']);
+    expect(runtime?.kind === 'r-packages' && runtime.localPackages).toEqual(['lambdaruntime']);
   });
 
   it('fills {prefix} and {flags} into commands but leaves {destdir} and {jobs} for run time', () => {

@@ -53,7 +53,13 @@ const manifest: Manifest = {
       url: 'file:///m/cran/src/contrib/jsonlite_1.9.1.tar.gz',
       sha256: sum('3'),
     },
-    { name: 'lambdajson', version: '1.0.0', library: 'R', license: 'MIT + file LICENSE', ownPackage: true },
+    {
+      name: 'lambdaruntime',
+      version: '1.0.0',
+      library: 'R',
+      license: 'MIT + file LICENSE',
+      ownPackage: true,
+    },
     {
       name: 'R6',
       version: '2.5.1',
@@ -154,11 +160,11 @@ describe('SBOM (CycloneDX 1.6)', () => {
     expect(byRef.get('r-package:R:stats')).toMatchObject({ description: 'Base package of R 4.6.1' });
     expect(byRef.get('r-package:R:stats')?.purl).toBeUndefined();
     expect(byRef.get('r-package:R:Matrix')?.purl).toBe('pkg:cran/Matrix@1.7-4');
-    // The runtime's JSON codec is the project's own (data/lambdajson), not a CRAN package.
-    expect(byRef.get('r-package:R:lambdajson')).toMatchObject({
-      description: 'Part of r-lambda-layer, built from its data/lambdajson folder',
+    // The runtime package is the project's own (data/lambdaruntime), not a CRAN package.
+    expect(byRef.get('r-package:R:lambdaruntime')).toMatchObject({
+      description: 'Part of r-lambda-layer, built from its data/lambdaruntime folder',
     });
-    expect(byRef.get('r-package:R:lambdajson')?.purl).toBeUndefined();
+    expect(byRef.get('r-package:R:lambdaruntime')?.purl).toBeUndefined();
   });
 
   it('names each library copied from the host with its sum and the OS package that owns it', () => {
@@ -182,7 +188,7 @@ describe('SBOM (CycloneDX 1.6)', () => {
       'r-package:R:stats',
       'r-package:R:Matrix',
       'r-package:R:jsonlite',
-      'r-package:R:lambdajson',
+      'r-package:R:lambdaruntime',
     ]);
     expect(deps.get('layer:r_lib.zip')).toEqual(['r-package:site:R6']);
     expect(deps.get('layer:subsystem.zip')).toEqual([

@@ -40,16 +40,27 @@ describe('the Lambda environment', () => {
       LD_LIBRARY_PATH: '/code/fn:/code/fn/lib:/layers/opt/lib',
     });
     expect(env).not.toHaveProperty('R_LAMBDA_RSCRIPT');
+    expect(env).not.toHaveProperty('R_LIBS');
     expect(env).not.toHaveProperty('HOME');
   });
 
-  test('R_LAMBDA_RSCRIPT and --env values, which win', () => {
+  test('R_LAMBDA_RSCRIPT, the runtime package built for its R as R_LIBS, and --env values, which win', () => {
     const env = lambdaEnvironment(
-      { ...config, rscript: '/usr/bin/Rscript', extraEnv: { TZ: 'Europe/Paris', X: '1' } },
+      {
+        ...config,
+        rscript: '/usr/bin/Rscript',
+        runtimeLibrary: '/cache/runtime-package/abc',
+        extraEnv: { TZ: 'Europe/Paris', X: '1' },
+      },
       'a:1',
       's',
     );
-    expect(env).toMatchObject({ R_LAMBDA_RSCRIPT: '/usr/bin/Rscript', TZ: 'Europe/Paris', X: '1' });
+    expect(env).toMatchObject({
+      R_LAMBDA_RSCRIPT: '/usr/bin/Rscript',
+      R_LIBS: '/cache/runtime-package/abc',
+      TZ: 'Europe/Paris',
+      X: '1',
+    });
   });
 
   test('Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY, their initialization type, JSON logs by default', () => {

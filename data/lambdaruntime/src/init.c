@@ -11,7 +11,7 @@ static const R_CallMethodDef calls[] = {
   {NULL, NULL, 0}
 };
 
-void R_init_lambdajson(DllInfo *dll) {
+void R_init_lambdaruntime(DllInfo *dll) {
   R_registerRoutines(dll, NULL, calls, NULL, NULL);
   R_useDynamicSymbols(dll, FALSE);
   R_forceSymbols(dll, TRUE);

@@ -4,18 +4,31 @@
 # instead of a rejected POST.
 MAX_RESPONSE_BYTES <- 6291456
 
-run_runtime <- function() {
+# The runtime's entry point; runtime.R (in the subsystem layer, beside bootstrap) calls it with its
+# own folder, where the subsystem layer's BUILD-ID lies.
+run <- function(layer_dir) {
   ensure_utf8_locale()
   # The Runtime API first: every later init failure, jsonlite's included, must reach /init/error.
   api_configure()
-  init_or_fail(init_json_library)
+  init_or_fail(function() check_layer_builds(layer_dir))
+  init_or_fail(check_jsonlite)
   attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
   handler <- init_or_fail(load_handler)
   settings <- function_settings()
   repeat {
-    bytes <- serve_invocation(handler, api_next_invocation(), settings)
+    bytes <- serve_invocation(handler, next_invocation(), settings)
     if (bytes >= COLLECT_AFTER_BYTES) gc(verbose = FALSE)
   }
+}
+
+# The next event; when the Runtime API cannot give one (it went away, or broke the protocol), the
+# process ends with the reason in the log, and Lambda starts a new one.
+next_invocation <- function() {
+  tryCatch(api_next_invocation(), error = function(e) {
+    log_line("ERROR", sprintf("The runtime stops: %s", conditionMessage(e)))
+    flush_output()
+    quit(save = "no", status = 1L, runLast = FALSE)
+  })
 }
 
 # After an event or response this large, a full garbage collection (tens of milliseconds, after
@@ -24,26 +37,35 @@ run_runtime <- function() {
 # 211 MB peak from the second event on, instead of the first event's 145 MB).
 COLLECT_AFTER_BYTES <- 1048576
 
-# The JSON codec, and jsonlite. With the C codec (lambdajson) jsonlite is needed only for classed
-# results (jsonlite::toJSON()), so it is loaded on first use, but must be there (measured: a
-# function that never needs it peaks at 72 MB instead of 73 for a small event, Debian's R 4.2);
-# without the codec it parses every event and is loaded now. Either way a missing jsonlite is an
-# init error (reported by the pure-R encoder, which needs no jsonlite).
-init_json_library <- function() {
-  init_json()
-  problem <- if (is.null(json_state$native)) {
-    tryCatch({
-      jsonlite_ns()
-      NULL
-    }, error = conditionMessage)
-  } else if (!nzchar(json_library_path())) {
-    "it is not installed"
-  }
-  if (!is.null(problem)) {
+# jsonlite is loaded on first use (only classed values the codec does not know need it) but checked
+# here: it comes with the r layer, and missing is an init error naming the layer to rebuild.
+check_jsonlite <- function() {
+  if (!nzchar(jsonlite_path())) {
     stop(init_failure("Runtime.InitError", sprintf(
-      "The R runtime cannot load the R package jsonlite (%s). jsonlite must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
-      problem, paste(.Library, collapse = ", "))))
+      "The R runtime cannot find the R package jsonlite. It must be installed in R's own library of the r layer (%s), where the build puts it; rebuild or re-add the r layer.",
+      paste(.Library, collapse = ", "))))
   }
+}
+
+# The build stamps one id into the r layer (R/BUILD-ID, beside this package) and the subsystem
+# layer (BUILD-ID, beside bootstrap; src/pipeline/build-id.ts). Layers of different builds would run
+# this runtime and its codec with another build's bootstrap and libraries: init fails instead,
+# naming the layers. Without a stamp in the subsystem layer (the project's own layer/ folder, local
+# runs) there is nothing to compare; an R other than the r layer's (R_LAMBDA_RSCRIPT) is not checked
+# either.
+check_layer_builds <- function(layer_dir, r_home = R.home()) {
+  ours <- file.path(layer_dir, "BUILD-ID")
+  if (!file.exists(ours)) return(invisible())
+  r_root <- normalizePath(file.path(r_home, "..", ".."), mustWork = FALSE)
+  if (!identical(r_root, normalizePath(file.path(layer_dir, "R"), mustWork = FALSE))) return(invisible())
+  theirs <- file.path(r_root, "BUILD-ID")
+  id <- function(file) if (file.exists(file)) trimws(readLines(file, n = 1L, warn = FALSE)) else "none (a build before build ids)"
+  if (!identical(id(ours), id(theirs))) {
+    stop(init_failure("Runtime.InitError", sprintf(
+      "The r layer (R and the runtime, build %s) and the subsystem layer (bootstrap and libraries, build %s) come from different builds. Add the r, r_lib and subsystem layers of one build together (rebuild them, or publish all three from the same build).",
+      id(theirs), id(ours))))
+  }
+  invisible()
 }
 
 # Lambda sets LANG=en_US.UTF-8, which a minimal image may not provide; R then falls back to

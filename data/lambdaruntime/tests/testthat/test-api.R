@@ -1,15 +1,10 @@
-# The runtime's HTTP client (layer/r-runtime/api.R) against a scripted server on 127.0.0.1
+# The runtime's HTTP client (R/api.R) against a scripted server on 127.0.0.1
 # (runtime-api-stub.mjs): keep-alive, a malformed status line, a connection the server closed
 # while idle, and one closed after the request was sent, where only GET is sent again.
-source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
 
 node <- Sys.which("node")
-if (!nzchar(node)) {
-  cat("r-tests: test-api.R: skipped, node is not on PATH\n")
-  quit(save = "no", status = 0L)
-}
+if (!nzchar(node)) skip("node is not on PATH (the scripted server runs in node)")
 
-rt <- runtime_env(c("log.R", "api.R", "json.R"))
 
 ok <- function(body = "{}", extra = "") {
   sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s", nchar(body, "bytes"), extra, body)
@@ -25,7 +20,7 @@ with_stub <- function(steps, calls) {
   out <- file.path(dir, "port")
   file.create(log)
   writeLines(jsonlite::toJSON(steps, auto_unbox = TRUE), script)
-  system2(node, c(file.path(test_dir(), "runtime-api-stub.mjs"), script, log), stdout = out, wait = FALSE)
+  system2(node, c(normalizePath(testthat::test_path("runtime-api-stub.mjs")), script, log), stdout = out, wait = FALSE)
   for (i in 1:200) if (file.exists(out) && length(readLines(out, warn = FALSE))) break else Sys.sleep(0.05)
   started <- as.integer(strsplit(readLines(out, warn = FALSE)[[1L]], " ")[[1L]])
   on.exit(tools::pskill(started[[2L]]), add = TRUE)
@@ -105,4 +100,27 @@ chunked <- "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n
 run <- with_stub(list(list(reply = chunked)), function(rt) rt$api_call("GET", "/invocation/next"))
 check("a chunked body is read whole", identical(rawToChar(run$value$body), '{"a":1}'))
 
-finish()
+# Chunked bodies: read whole; a size of 2^31 or more, or one that is not hex, is a protocol error, not the end.
+chunked <- function(chunks, headers = "Lambda-Runtime-Aws-Request-Id: id-1\r\n") {
+  sprintf("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n%s\r\n%s", headers, paste0(chunks, collapse = ""))
+}
+run <- with_stub(list(list(reply = chunked(c("3\r\n{\"a\r\n", "5;ext=1\r\n\":1}\n\r\n", "0\r\n\r\n")))),
+                 function(rt) rt$api_next_invocation())
+check("a chunked body is read whole", identical(rawToChar(run$value$body), '{"a":1}\n'))
+for (size in c("80000000", "ffffffffff", "zz", "")) {
+  run <- with_stub(list(list(reply = chunked(c("2\r\n{}\r\n", paste0(size, "\r\n"), "x\r\n0\r\n\r\n")))), function(rt) rt$api_next_invocation())
+  check(sprintf("chunk size '%s': a protocol error, not the end of the body", size),
+        inherits(run$value, "error") && grepl("malformed or too large chunk size", conditionMessage(run$value)))
+}
+
+# An event without a request id cannot be answered: a clear error, never a POST to /invocation/NA/.
+for (headers in c("", "Lambda-Runtime-Aws-Request-Id: a/b\r\n")) {
+  run <- with_stub(list(list(reply = ok("{}", headers))), function(rt) rt$api_next_invocation())
+  check(sprintf("an event without a usable request id is a clear error (%s)", if (nzchar(headers)) "'a/b'" else "none"),
+        inherits(run$value, "error") && grepl("without a usable Lambda-Runtime-Aws-Request-Id header", conditionMessage(run$value)) &&
+          length(run$requests) == 1L)
+}
+run <- with_stub(list(list(reply = ok("{}", "Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"))),
+                 function(rt) rt$api_next_invocation())
+check("an event with a request id is read", identical(unname(run$value$headers["lambda-runtime-aws-request-id"]), "8476a536-e9f4-11e8-9739-2dfe598c3fcd"))
+

@@ -59,8 +59,8 @@ http_read_response <- function(con) {
 
 http_status <- function(status_line) {
   if (!grepl("^HTTP/[0-9.]+ [0-9]{3}( |$)", status_line)) {
-    stop(errorCondition(sprintf("the Runtime API answered with a malformed HTTP status line: '%s'",
-                                substr(status_line, 1L, 200L)), class = "runtime_api_protocol_error"))
+    stop(protocol_error(sprintf("the Runtime API answered with a malformed HTTP status line: '%s'",
+                                substr(status_line, 1L, 200L))))
   }
   as.integer(sub("^HTTP/[0-9.]+ ([0-9]{3}).*$", "\\1", status_line))
 }
@@ -85,6 +85,21 @@ http_read_body <- function(con, headers) {
   raw()
 }
 
+# A chunk's size line: hex digits, then maybe ";extensions". Anything else, or a size of 2^31 bytes
+# or more (R's integers end there; Lambda's events stop at 6 MB), is a protocol error, never the end
+# of the body.
+chunk_size <- function(line) {
+  if (!length(line)) stop(protocol_error("the Runtime API closed the connection inside a chunked body"))
+  digits <- trimws(sub(";.*$", "", line))
+  size <- if (grepl("^[0-9A-Fa-f]{1,8}$", digits)) strtoi(digits, 16L) else NA_integer_
+  if (is.na(size)) {
+    stop(protocol_error(sprintf("the Runtime API sent a malformed or too large chunk size: '%s'", substr(line, 1L, 100L))))
+  }
+  size
+}
+
+protocol_error <- function(message) errorCondition(message, class = "runtime_api_protocol_error")
+
 read_exactly <- function(con, n) {
   if (n == 0) return(raw())
   bytes <- readBin(con, "raw", n)
@@ -95,8 +110,8 @@ read_exactly <- function(con, n) {
 read_chunked <- function(con) {
   chunks <- list()
   repeat {
-    size <- strtoi(sub(";.*$", "", readLines(con, n = 1L, warn = FALSE)), 16L)
-    if (is.na(size) || size == 0L) break
+    size <- chunk_size(readLines(con, n = 1L, warn = FALSE))
+    if (size == 0L) break
     chunks[[length(chunks) + 1L]] <- read_exactly(con, size)
     readLines(con, n = 1L, warn = FALSE)
   }
@@ -147,10 +162,18 @@ connection_dropped <- function(con) {
   isTRUE(tryCatch(socketSelect(list(con), write = FALSE, timeout = 0), error = function(e) TRUE))
 }
 
+# The event, with its request id checked: without one the outcome could not be posted (it would go to
+# /invocation/NA/...), so the process stops with this error and Lambda starts a new one.
 api_next_invocation <- function() {
   response <- api_call("GET", "/invocation/next")
   if (response$status != 200L) {
     stop(sprintf("GET /invocation/next answered %d: %s", response$status, rawToChar(response$body)))
+  }
+  id <- unname(response$headers["lambda-runtime-aws-request-id"])
+  if (is.na(id) || !grepl("^[A-Za-z0-9._:-]+$", id)) {
+    stop(protocol_error(sprintf(
+      "the Runtime API sent an event without a usable Lambda-Runtime-Aws-Request-Id header (%s); its outcome cannot be posted",
+      if (is.na(id)) "none" else sprintf("'%s'", substr(id, 1L, 100L)))))
   }
   response
 }

@@ -1,17 +1,16 @@
 # Loading the function's handler once (init) and calling it for each event.
 #
-# _HANDLER is "file.function". Function mode: the file is sourced once into its own environment,
-# and the function of that name found there (or else in the global environment, where source()
-# puts what it defines) afterwards is called for each event, as
-# f(event, context), or f(event) when it takes one argument. It may be assigned at top level, or
-# made any other way (assign(), a source()d file, ...). Script mode (the original blog recipe's
-# convention, e.g. test.handler with a test.r): a file that defines no function at top level and
-# calls none of the functions that can define one (DEFINERS) is not run at init but evaluated
-# anew for each event, in a fresh environment holding `event` and `context`; its last value is
-# the response ("OK" when that is an invisible NULL). A sourced file without the named function
-# is a mistake in _HANDLER, reported as Runtime.NoSuchHandler.
-
-DEFINERS <- c("source", "sys.source", "assign", "delayedAssign", "makeActiveBinding", "list2env", "load", "attach")
+# _HANDLER is "file.function". Which mode a file runs in is decided by one rule, on the file's code:
+# - Script mode (the original blog recipe's convention, e.g. test.handler with a test.r): the file's
+#   top-level code, outside any function it defines, reads `event` or `context`. Such a file could
+#   not run at init (there is no event then), so it is not run at init but evaluated anew for each
+#   event, in a fresh environment holding `event` and `context`; its last value is the response ("OK"
+#   when that is an invisible NULL). The function part of _HANDLER is not used.
+# - Function mode, every other file: it is sourced once into its own environment, and the function
+#   named after the dot, found there (or else in the global environment, where source() puts what it
+#   defines), is called for each event as f(event, context), or f(event) when it takes one argument,
+#   however the file made it (a function literal, assign(), a source()d file, a call such as
+#   purrr::partial()). No such function is Runtime.NoSuchHandler, listing the functions the file made.
 
 # Init failures carry the errorType Lambda shows for them.
 init_failure <- function(type, message, report = NULL) {
@@ -50,32 +49,26 @@ parse_handler_file <- function(path) {
   })
 }
 
-# Names assigned at top level (x <- ..., x = ..., ... -> x, x <<- ...), and which of them
-# are assigned a function literal.
-top_level_assignments <- function(exprs) {
-  assigned <- character()
-  functions <- character()
-  for (e in exprs) {
-    if (!is.call(e) || !is.name(e[[1L]]) || !(as.character(e[[1L]]) %in% c("<-", "=", "<<-")) || length(e) != 3L) next
-    target <- e[[2L]]
-    name <- if (is.name(target)) as.character(target) else if (is.character(target)) target else next
-    assigned <- c(assigned, name)
-    value <- e[[3L]]
-    if (is.call(value) && identical(value[[1L]], as.name("function"))) functions <- c(functions, name)
-  }
-  list(assigned = assigned, functions = functions)
-}
-
 load_handler <- function(handler = Sys.getenv("_HANDLER"), task_root = Sys.getenv("LAMBDA_TASK_ROOT", "/var/task")) {
   spec <- locate_handler(handler, task_root)
   exprs <- parse_handler_file(spec$path)
-  if (is_script(exprs, spec$fun)) return(script_mode_handler(spec, exprs))
+  if (is_script(exprs)) return(script_mode_handler(spec, exprs))
   function_mode_handler(spec, exprs, handler)
 }
 
-is_script <- function(exprs, fun) {
-  names_found <- top_level_assignments(exprs)
-  !(fun %in% names_found$assigned) && !length(names_found$functions) && !any(DEFINERS %in% all.names(exprs))
+SCRIPT_NAMES <- c("event", "context")
+
+# Whether the file's top-level code reads `event` or `context` outside the functions it defines.
+is_script <- function(exprs) {
+  any(vapply(exprs, function(e) any(SCRIPT_NAMES %in% names_outside_functions(e)), NA))
+}
+
+# The symbols of an expression, leaving out the bodies and arguments of function literals.
+names_outside_functions <- function(e) {
+  if (is.name(e)) return(as.character(e))
+  if (!is.call(e) && !is.expression(e) && !is.pairlist(e)) return(character())
+  if (is.call(e) && identical(e[[1L]], as.name("function"))) return(character())
+  unlist(lapply(as.list(e), function(part) if (missing(part)) character() else names_outside_functions(part)), use.names = FALSE)
 }
 
 # User code is evaluated in environments carrying this attribute. In a stack trace, the frame of
@@ -121,7 +114,7 @@ function_mode_handler <- function(spec, exprs, handler) {
   if (is.null(home)) {
     defined <- Filter(function(name) is.function(get(name, envir = env)), sort(ls(env)))
     stop(init_failure("Runtime.NoSuchHandler", sprintf(
-      "%s defines %s but no function '%s' (from _HANDLER=%s). Rename the function or fix _HANDLER; a file that defines no functions and sources nothing runs as a script.",
+      "%s defines %s but no function '%s' (from _HANDLER=%s). Rename the function or fix _HANDLER; a file whose top-level code reads `event` or `context` runs as a script.",
       basename(spec$path), if (length(defined)) paste(defined, collapse = ", ") else "nothing", spec$fun, handler)))
   }
   if (!is.function(fun)) {

@@ -1,9 +1,7 @@
-# The handler loader and runner (layer/r-runtime/handler.R): function mode however the function
+# The handler loader and runner (R/handler.R): function mode however the function
 # was made, script mode, init errors, and stack traces that start at the user's code (found by
 # the marked eval() frame, not by counting frames, so they hold in every R version).
-source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1L]]))), "helpers.R"))
 
-rt <- runtime_env(c("log.R", "json.R", "handler.R"))
 
 task_root <- function(files) {
   dir <- tempfile("task-")
@@ -46,6 +44,12 @@ rm("handler", envir = globalenv()) # where source() put it; the runtime loads on
 h <- load(list(app.R = c("runs <- 0", "handler <- function(event) { runs <<- runs + 1; runs }")), "app.handler")
 check("function mode: the file is sourced once, state survives", value_of(h) == 1 && value_of(h) == 2)
 
+h <- load(list(app.R = c("make <- function(greeting) function(event) paste(greeting, event$who)", "handler <- make('hi')")), "app.handler")
+check("a handler made by a call at top level: function mode", identical(value_of(h, list(who = "Ada")), "hi Ada"))
+h <- load(list(app.R = c("make <- function(greeting) function(event) paste(greeting, event$who)", "do.call('assign', list('handler', make('yo')))")),
+          "app.handler")
+check("a handler made by a call through do.call(assign): function mode", identical(value_of(h, list(who = "Bo")), "yo Bo"))
+
 h <- load(list(a.b.R = "my.fun <- function(event, context) 'dotted'"), "a.b.my.fun")
 check("dotted file and function names", identical(value_of(h), "dotted"))
 
@@ -56,8 +60,11 @@ Sys.setenv(SCRIPT_MARK_DIR = root)
 h <- rt$load_handler("test.handler", root)
 check("script mode: not run at init", !file.exists(file.path(root, "ran")))
 check("script mode: run per event with event and context", identical(value_of(h, list(name = "Ada")), list(name = "Ada", id = "id-1")))
-h <- load(list(test.r = "cat('')"), "test.handler")
+h <- load(list(test.r = "cat(names(event))"), "test.handler")
 check("script mode: an invisible NULL answers OK", identical(value_of(h), "OK"))
+h <- load(list(test.r = c("f <- function(event) event$n * 2", "f(event)")), "test.typo")
+check("script mode: a file that reads event at top level, its own functions aside; _HANDLER's function part unused",
+      identical(value_of(h, list(n = 4)), 8))
 
 # --- Init errors ---------------------------------------------------------------------------------
 failure <- load(list(app.R = c("helper <- function(x) x", "main <- function(event) 1")), "app.handler")
@@ -66,6 +73,12 @@ check("other functions but not the handler: Runtime.NoSuchHandler", identical(in
 failure <- load(list(app.R = 'assign("other", function(event) 1)'), "app.handler")
 check("assign() of another name: Runtime.NoSuchHandler", identical(init_type(failure), "Runtime.NoSuchHandler") &&
         grepl("defines other but no function 'handler'", conditionMessage(failure)))
+failure <- load(list(app.R = c("make <- function(g) function(event) g", "hanlder <- make(1)")), "app.handler")
+check("a typo in the handler's name, the function made by a call: Runtime.NoSuchHandler listing what the file made",
+      identical(init_type(failure), "Runtime.NoSuchHandler") && grepl("defines hanlder, make but no function 'handler'", conditionMessage(failure)))
+failure <- load(list(app.R = "x <- 1"), "app.handler")
+check("a file that makes no function and reads no event: Runtime.NoSuchHandler, not a script",
+      identical(init_type(failure), "Runtime.NoSuchHandler") && grepl("defines nothing but no function 'handler'", conditionMessage(failure)))
 failure <- load(list(app.R = "handler <- 42"), "app.handler")
 check("a name that is not a function", identical(init_type(failure), "Runtime.NoSuchHandler") && grepl("is a numeric", conditionMessage(failure)))
 failure <- load(list(app.R = "handler <- function(event) {"), "app.handler")
@@ -102,4 +115,3 @@ check("script mode: the stack ends with the statement",
 outcome <- rt$run_user_code(function() stop("runtime's own"))
 check("an error before any user code has no user frames", length(outcome$report$stackTrace) == 0L)
 
-finish()

@@ -1,0 +1,4 @@
+library(testthat)
+library(lambdaruntime)
+
+test_check("lambdaruntime")
