@@ -33,7 +33,9 @@ log_enabled <- function(level) {
 log_line <- function(level, text, fields = list()) {
   if (!log_enabled(level)) return(invisible())
   line <- if (log_state$json) json_log_line(level, text, fields) else sprintf("[%s] %s", level, text)
-  cat(line, "\n", sep = "", file = stderr())
+  # One write per line, newline included: the workers of a Managed Instance share stderr, and two writes could
+  # let another worker's line in between.
+  cat(paste0(line, "\n"), file = stderr())
 }
 
 # One JSON object: the codec writes it (strings stay strings, a stack trace stays an array).
