@@ -16,6 +16,7 @@ import {
   startFunction,
   writeTaskRoot,
 } from './runtime-harness.js';
+import { localRuntimeLibrary } from '../../src/runtime/local-runtime.js';
 
 jest.setTimeout(120_000);
 
@@ -107,9 +108,11 @@ describeWithR('layer/bootstrap with R', () => {
     mkdirSync(path.join(layer, 'R', 'lib'), { recursive: true });
     symlinkSync(RSCRIPT, path.join(layer, 'R', 'bin', 'Rscript'));
     symlinkSync('/usr/lib/R', path.join(layer, 'R', 'lib', 'R'));
+    // Debian's R library lacks the runtime package, which the r layer's has: it comes through R_LIBS here.
     const fn = await startFunction(writeTaskRoot({ 'env.R': ENV_HANDLER }), 'env.handler', {
       bootstrap: path.join(layer, 'bootstrap'),
       rscript: undefined,
+      runtimeLibrary: await localRuntimeLibrary(RSCRIPT),
     });
     try {
       const env = expectSuccess(await fn.invoke({}), fn) as Record<string, string>;

@@ -11,6 +11,7 @@ import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { localRuntimeLibrary } from '../../src/runtime/local-runtime.js';
 import { BOOTSTRAP, RSCRIPT, describeWithR, writeTaskRoot } from './runtime-harness.js';
 
 jest.setTimeout(60_000);
@@ -62,6 +63,8 @@ async function serveEvents(
       _HANDLER: 'echo.handler',
       LAMBDA_TASK_ROOT: writeTaskRoot({ 'echo.R': 'handler <- function(event) event\n' }),
       R_LAMBDA_RSCRIPT: RSCRIPT,
+      // The runtime package built for this R (what the emulator hands it too).
+      R_LIBS: await localRuntimeLibrary(RSCRIPT),
       PATH: '/usr/bin:/bin',
     },
     detached: true,

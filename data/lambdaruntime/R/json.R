@@ -21,14 +21,20 @@ serialize_result <- function(value) {
 
 # Dates and times: strings, as jsonlite writes them (Date "%Y-%m-%d"; POSIXct and POSIXlt
 # "%Y-%m-%d %H:%M:%S" in their own time zone, the session's where they have none), NA kept.
-# Anything else the C encoder leaves to jsonlite, as JSON text of class "json". Those are values
-# few handlers return (S4 objects, complex numbers, raw vectors, bit64's integer64, ...); jsonlite
-# writes their doubles with 15 significant digits.
+# Anything else the C encoder leaves to jsonlite, as JSON text of class "json": values few handlers
+# return (a time series, complex numbers, raw vectors, bit64's integer64, ...). jsonlite writes
+# doubles with 15 significant digits; where it wrote a classed double vector (a ts, say) as plain
+# numbers, the same vector written by the codec, with every digit, replaces its text (checked to
+# read back as the same values, so the shape stays jsonlite's).
 encode_fallback <- function(x) {
   if (inherits(x, "Date")) return(as.character(format(x, "%Y-%m-%d")))
   if (inherits(x, "POSIXt")) return(as.character(format(x, "%Y-%m-%d %H:%M:%S")))
-  text <- jsonlite_ns()$toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = I(15))
-  structure(paste(as.character(text), collapse = ""), class = "json")
+  text <- paste(as.character(jsonlite_ns()$toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = I(15))), collapse = "")
+  if (is.double(x) && is.null(dim(x)) && !inherits(x, "integer64")) {
+    exact <- rawToChar(encode_json_bytes(as.vector(unclass(x)), encode_fallback))
+    if (isTRUE(all.equal(parse_json_bytes(charToRaw(exact)), parse_json_bytes(charToRaw(text)), tolerance = 1e-14))) text <- exact
+  }
+  structure(text, class = "json")
 }
 
 # An error report (errorMessage, errorType: strings; stackTrace: strings) as JSON bytes, written

@@ -653,7 +653,7 @@ static void encode(out_t *o, SEXP x, int depth) {
   UNPROTECT(1);
 }
 
-SEXP lambdajson_encode(SEXP x, SEXP fallback) {
+SEXP lambdaruntime_encode(SEXP x, SEXP fallback) {
   if (!isFunction(fallback)) error("fallback must be a function");
   init_special();
   out_t o;

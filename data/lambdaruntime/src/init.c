@@ -2,12 +2,12 @@
 #include <Rinternals.h>
 #include <R_ext/Rdynload.h>
 
-SEXP lambdajson_parse(SEXP bytes);
-SEXP lambdajson_encode(SEXP x, SEXP fallback);
+SEXP lambdaruntime_parse(SEXP bytes);
+SEXP lambdaruntime_encode(SEXP x, SEXP fallback);
 
 static const R_CallMethodDef calls[] = {
-  {"parse_json", (DL_FUNC) &lambdajson_parse, 1},
-  {"encode_json", (DL_FUNC) &lambdajson_encode, 2},
+  {"parse_json", (DL_FUNC) &lambdaruntime_parse, 1},
+  {"encode_json", (DL_FUNC) &lambdaruntime_encode, 2},
   {NULL, NULL, 0}
 };
 

@@ -457,7 +457,7 @@ static void read_key(parser_t *ps) {
   ps->p++;
 }
 
-SEXP lambdajson_parse(SEXP bytes) {
+SEXP lambdaruntime_parse(SEXP bytes) {
   if (TYPEOF(bytes) != RAWSXP) error("the event must be a raw vector");
   parser_t ps;
   ps.start = ps.p = RAW(bytes);

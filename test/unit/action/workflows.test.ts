@@ -626,14 +626,12 @@ describe('ci.yml', () => {
     expect(upload.with).toEqual({ name: 'expected-dist', path: 'dist/\naction.yml\n' });
   });
 
-  it("runs the R tests with Debian's R", () => {
+  it("runs the R runtime package's tests with Debian's R and testthat, as npm test does", () => {
     const steps = wf.jobs['r-tests']!.steps!;
     expect(steps.map((s) => s.run ?? '').join('\n')).toMatch(
-      /apt-get install .*r-base-core r-cran-jsonlite gcc/,
+      /apt-get install .*r-base-core r-cran-jsonlite r-cran-testthat gcc/,
     );
-    expect(steps.map((s) => s.run ?? '').join('\n')).toMatch(
-      /for file in test\/r\/test-\*\.R; do\n\s*Rscript "\$file"/,
-    );
+    expect(steps.map((s) => s.run ?? '')).toContain('npm run test:r');
   });
 
   it("runs the action as a user would in amazonlinux:2023, then the layers in Lambda's image with the smoke test", () => {

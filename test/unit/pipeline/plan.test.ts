@@ -111,7 +111,7 @@ describe('stage plan', () => {
     ).toEqual(['r-packages', 'r-runtime-packages']);
   });
 
-  it("an edit of the runtime package (data/lambdaruntime) reinstalls the runtime packages and the site library only", () => {
+  it('an edit of the runtime package (data/lambdaruntime) reinstalls the runtime packages and the site library only', () => {
     const a = keys(plan({ localPackageSums: { lambdaruntime: 'aaaa' } }));
     const b = keys(plan({ localPackageSums: { lambdaruntime: 'bbbb' } }));
     const changed = Object.keys(a).filter((name) => a[name] !== b[name]);

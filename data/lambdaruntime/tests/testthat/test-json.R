@@ -100,6 +100,10 @@ check("json text (raw_json(), jsonlite::toJSON()) goes in unchanged, at the top 
                 '{"raw":{"kept": 1.50},"inner":[[1, 2]],"j":{"a":[1,2]}}'))
 check("empty and NA names are written as \"\" and \"NA\"", identical(encode(setNames(list(1, 2, 3), c("a", "", NA))), '{"a":1,"":2,"NA":3}'))
 
+check("a classed double vector jsonlite writes as numbers (a ts) keeps every digit, in jsonlite's shape",
+      identical(encode(list(t = ts(c(1 / 3, 2)), one = ts(0.1 + 0.2))), '{"t":[0.3333333333333333,2],"one":0.30000000000000004}') &&
+        identical(encode(list(z = 1 + 2i)), '{"z":"1+2i"}'))
+
 # A value that cannot be written is an error (the runtime's Runtime.MarshalError), never a wrong text.
 check("an environment is an error", identical(encode_or_error(list(a = new.env())), "<error>"))
 check("a class jsonlite does not know is an error", identical(encode_or_error(structure(1:3, class = "unknown")), "<error>"))
