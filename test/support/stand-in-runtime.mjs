@@ -4,7 +4,9 @@
 // error after the first byte in trailers), so the emulator can be tested without R. The event says what to do:
 // {"action":"echo"} | {"action":"sleep","ms":200} | {"action":"stream","bytes":N,"piece":65536,"type":"…"}
 // {"action":"stream-error","bytes":N} | {"action":"http","status":201,"body":"…"} | {"action":"exit"}
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
+import { setTimeout } from 'node:timers';
 
 const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const base = '/2018-06-01/runtime';
@@ -86,7 +88,7 @@ async function serve(next) {
       return stream(id, 'application/vnd.awslambda.http-integration-response', 0, piece, undefined, prefix);
     }
     case 'exit':
-      process.exit(3);
+      return process.exit(3);
     default:
       return request('POST', `/invocation/${id}/response`, {}, next.body);
   }

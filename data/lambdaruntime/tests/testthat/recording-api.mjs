@@ -2,8 +2,10 @@
 // line, the headers a streaming POST sets, body length, its first bytes in base64, trailers) as one JSON line to
 // LOG. node:http decodes the chunked body and reads the trailers as Lambda does.
 // Usage: node recording-api.mjs LOG.jsonl; prints "PORT PID"; exits after 60 s in any case.
+import { Buffer } from 'node:buffer';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
+import { setTimeout } from 'node:timers';
 
 const [logFile] = process.argv.slice(2);
 const server = http.createServer((req, res) => {
