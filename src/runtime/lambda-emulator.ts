@@ -186,6 +186,7 @@ export class LambdaEmulator {
       cwd: this.config.taskRoot,
       env,
       log: this.io.log,
+      workers: this.maxConcurrency > 1,
     });
     let resolveReady: (ms: number) => void = () => undefined;
     const runtime: Runtime = {

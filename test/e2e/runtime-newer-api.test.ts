@@ -148,6 +148,14 @@ describeWithR('R workers on Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY = 4)',
     const answers = outcomes.map((outcome) => expectSuccess(outcome, fn) as { pid: number; id: string });
     expect(answers.map((answer) => answer.id)).toEqual(outcomes.map((outcome) => outcome.requestId));
     expect(new Set(answers.map((answer) => answer.pid)).size).toBe(4);
+    // REPORT's Max Memory Used counts the workers too: each is an R process of its own.
+    const single = (await startFunction(fn.config.taskRoot, 'app.handler')).emulator;
+    try {
+      const one = await single.invoke(Buffer.from('{"kind":"sleep"}'));
+      expect(outcomes[39]?.maxMemoryUsedMb ?? 0).toBeGreaterThan(3 * (one.maxMemoryUsedMb ?? Infinity));
+    } finally {
+      await single.close();
+    }
     expect(elapsed).toBeLessThan(40 * 200 * 0.4);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const records = fn
