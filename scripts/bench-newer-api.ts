@@ -59,7 +59,10 @@ function config(maxConcurrency?: number): FunctionConfig {
   };
 }
 
-async function withEmulator<T>(cfg: FunctionConfig, run: (emulator: LambdaEmulator) => Promise<T>): Promise<T> {
+async function withEmulator<T>(
+  cfg: FunctionConfig,
+  run: (emulator: LambdaEmulator) => Promise<T>,
+): Promise<T> {
   const log = new PassThrough();
   log.resume();
   const emulator = await LambdaEmulator.start(cfg, { log });
@@ -81,20 +84,27 @@ async function burst(n: number | undefined, body: object): Promise<{ ms: number;
     const outcomes = await Promise.all(Array.from({ length: 40 }, () => emulator.invoke(event(body))));
     const ms = performance.now() - started;
     const failed = outcomes.filter((outcome) => outcome.kind !== 'success');
-    if (failed.length) throw new Error(`${failed.length} invocations failed: ${failed[0]?.payload.toString()}`);
-    const pids = new Set(outcomes.map((outcome) => (JSON.parse(outcome.payload.toString()) as { pid: number }).pid));
+    if (failed.length)
+      throw new Error(`${failed.length} invocations failed: ${failed[0]?.payload.toString()}`);
+    const pids = new Set(
+      outcomes.map((outcome) => (JSON.parse(outcome.payload.toString()) as { pid: number }).pid),
+    );
     return { ms, workers: pids.size };
   });
 }
 
-async function streamed(pieces: number, piece: number): Promise<{ bytes: number; inOrder: boolean; ms: number; peakMb?: number }> {
+async function streamed(
+  pieces: number,
+  piece: number,
+): Promise<{ bytes: number; inOrder: boolean; ms: number; peakMb?: number }> {
   return withEmulator(config(), async (emulator) => {
     let at = 0;
     let inOrder = true;
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         // Byte j of each piece is j % 251 (the handler's pattern restarts with every piece).
-        for (let i = 0; i < chunk.length; i += 4093) if (chunk[i] !== ((at + i) % piece) % 251) inOrder = false;
+        for (let i = 0; i < chunk.length; i += 4093)
+          if (chunk[i] !== ((at + i) % piece) % 251) inOrder = false;
         at += chunk.length;
         done();
       },
@@ -103,7 +113,12 @@ async function streamed(pieces: number, piece: number): Promise<{ bytes: number;
     const outcome = await emulator.invoke(event({ kind: 'stream', pieces, piece }), {}, () => sink);
     const ms = performance.now() - started;
     if (outcome.kind !== 'success') throw new Error(`the stream failed: ${outcome.payload.toString()}`);
-    return { bytes: at, inOrder, ms, ...(outcome.maxMemoryUsedMb !== undefined && { peakMb: outcome.maxMemoryUsedMb }) };
+    return {
+      bytes: at,
+      inOrder,
+      ms,
+      ...(outcome.maxMemoryUsedMb !== undefined && { peakMb: outcome.maxMemoryUsedMb }),
+    };
   });
 }
 
@@ -122,7 +137,9 @@ for (const [kind, body] of [
   results[kind] = rows;
   console.log(`${kind}: 40 invocations`);
   for (const [name, row] of Object.entries(rows)) {
-    console.log(`  ${name.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms  ${row.workers} worker(s)  x${row.speedup.toFixed(2)}`);
+    console.log(
+      `  ${name.padEnd(7)} ${row.ms.toFixed(0).padStart(6)} ms  ${row.workers} worker(s)  x${row.speedup.toFixed(2)}`,
+    );
   }
 }
 const big = await streamed(100, 1024 * 1024);
