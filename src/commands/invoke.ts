@@ -1,15 +1,17 @@
 /**
  * `r-lambda-layer invoke`: runs one invocation of an R handler against the local Lambda emulator.
- * The response goes to stdout; the runtime's log to stderr. Exit 0 on success, 1 on a function
- * error (timeout included), 2 on an init error; on SIGINT/SIGTERM it kills the runtime and exits
- * 130/143.
+ * The response goes to stdout (a streamed one as it arrives; an HTTP-integration stream's prelude, the status and
+ * headers, to stderr); the runtime's log to stderr. Exit 0 on success, 1 on a function error (timeout included, and
+ * an error after a streamed response began: its JSON then goes to stderr), 2 on an init error; on SIGINT/SIGTERM it
+ * kills the runtime and exits 130/143.
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { addOptionFlags, optionsFromFlags } from '../options/commander.js';
 import { givenText, type RawOptions } from '../options/parse.js';
-import { LambdaEmulator } from '../runtime/lambda-emulator.js';
+import { streamSink } from '../runtime/function-url.js';
+import { LambdaEmulator, type StreamSink } from '../runtime/lambda-emulator.js';
 import type { FunctionConfig } from '../runtime/lambda-environment.js';
 import { functionConfig, readEvent } from '../runtime/options.js';
 import { localRuntimeFiles } from '../runtime/runtime-files.js';
@@ -53,9 +55,14 @@ export function invokeCommand(): Command {
     const emulator = await LambdaEmulator.start(config, { log: process.stderr });
     const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
     try {
-      const outcome = await emulator.invoke(event);
-      process.stdout.write(outcome.payload);
-      process.stdout.write('\n');
+      const outcome = await emulator.invoke(event, {}, printStream);
+      if (!outcome.streamed) {
+        process.stdout.write(outcome.payload);
+        process.stdout.write('\n');
+      } else if (outcome.kind !== 'success') {
+        process.stderr.write(`invoke: the streamed response failed after ${outcome.streamed.bytes} bytes:\n`);
+        process.stderr.write(Buffer.concat([outcome.payload, Buffer.from('\n')]));
+      }
       if (outcome.kind !== 'success') {
         const what = outcome.kind === 'init-error' ? 'init failed' : 'the function failed';
         throw new InvocationFailed(
@@ -69,3 +76,14 @@ export function invokeCommand(): Command {
     }
   });
 }
+
+/** A streamed response is printed as it arrives; an HTTP-integration prelude is parsed and shown on stderr. */
+const printStream: StreamSink = (contentType) =>
+  streamSink(contentType, process.stdout, {
+    onPrelude: (prelude) =>
+      process.stderr.write(
+        `invoke: HTTP ${prelude.statusCode} ${JSON.stringify({ headers: prelude.headers, cookies: prelude.cookies })}\n`,
+      ),
+    onPlain: () => undefined,
+    onError: (error) => process.stderr.write(`invoke: ${error.message}\n`),
+  });

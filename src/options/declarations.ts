@@ -388,6 +388,25 @@ export const OPTIONS = {
     scope: RUNTIME,
     flags: [{ spec: '--env <KEY=VALUE>', repeatable: true }],
   },
+  'max-concurrency': {
+    description:
+      'run as on Lambda Managed Instances: up to N invocations at once in one runtime (AWS_LAMBDA_MAX_CONCURRENCY; JSON logs by default)',
+    accepted: 'a whole number of concurrent invocations from 1 to 1024',
+    scope: RUNTIME,
+    flags: [{ spec: '--max-concurrency <n>' }],
+  },
+  'log-format': {
+    description: 'AWS_LAMBDA_LOG_FORMAT; default: Text, or JSON with --max-concurrency',
+    accepted: 'Text or JSON',
+    scope: RUNTIME,
+    flags: [{ spec: '--log-format <format>' }],
+  },
+  'log-level': {
+    description: "AWS_LAMBDA_LOG_LEVEL, the function's application log level (JSON log format only)",
+    accepted: 'TRACE, DEBUG, INFO, WARN, ERROR or FATAL',
+    scope: RUNTIME,
+    flags: [{ spec: '--log-level <level>' }],
+  },
   event: {
     description: 'the event JSON file, or - for stdin (default: {})',
     accepted: 'a JSON file, or - for stdin',

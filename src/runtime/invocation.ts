@@ -32,6 +32,11 @@ export interface InvocationOutcome {
   /** Set on a cold start: runtime process started → first GET /invocation/next. */
   initDurationMs?: number;
   maxMemoryUsedMb?: number;
+  /**
+   * Set when the runtime streamed its response: the body went to the invocation's sink as it arrived (payload is
+   * then empty on success, the error JSON when the stream failed after its first byte).
+   */
+  streamed?: { contentType: string; bytes: number };
 }
 
 export interface InvocationExtras {
@@ -61,6 +66,9 @@ export function newTraceId(now: number = Date.now()): string {
 
 /** Lambda's limit for a synchronous invocation's request and response payloads. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Lambda's limit for a streamed response (Function URLs with RESPONSE_STREAM, InvokeWithResponseStream). */
+export const MAX_STREAMED_BYTES = 200 * 1024 * 1024;
 
 /** The error JSON Lambda and its Runtime API answer with: for failed invocations and refused requests alike. */
 export function errorPayload(errorType: string, errorMessage: string): Buffer {
@@ -113,6 +121,18 @@ export function responseTooLargeOutcome(requestId: string, bytes: number): Endin
   };
 }
 
+export function streamTooLargeOutcome(requestId: string, bytes: number): Ending {
+  return {
+    kind: 'function-error',
+    requestId,
+    errorType: 'Function.ResponseSizeTooLarge',
+    payload: errorPayload(
+      'Function.ResponseSizeTooLarge',
+      `Streamed response size (more than ${bytes} bytes) exceeded maximum allowed streamed payload size (${MAX_STREAMED_BYTES} bytes).`,
+    ),
+  };
+}
+
 export interface ReportFigures {
   requestId: string;
   durationMs: number;
@@ -135,4 +155,22 @@ export function reportLine(figures: ReportFigures): string {
     parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
   if (figures.status) parts.push(`Status: ${figures.status}`);
   return parts.join('\t');
+}
+
+/** A platform event as Lambda logs it when the function's log format is JSON (time, type, record). */
+export function platformRecord(type: string, record: object, now: Date = new Date()): string {
+  return JSON.stringify({ time: now.toISOString(), type, record });
+}
+
+/** The record of a platform.report event: the REPORT line's figures in Lambda's JSON names. */
+export function reportRecord(figures: ReportFigures): object {
+  const metrics: Record<string, number> = {
+    durationMs: Number(figures.durationMs.toFixed(2)),
+    billedDurationMs: Math.max(1, Math.ceil(figures.durationMs)),
+    memorySizeMB: figures.memorySizeMb,
+  };
+  if (figures.maxMemoryUsedMb !== undefined) metrics.maxMemoryUsedMB = figures.maxMemoryUsedMb;
+  if (figures.initDurationMs !== undefined)
+    metrics.initDurationMs = Number(figures.initDurationMs.toFixed(2));
+  return { requestId: figures.requestId, metrics, status: figures.status ?? 'success' };
 }

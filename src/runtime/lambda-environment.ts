@@ -25,6 +25,23 @@ export interface FunctionConfig {
   runtimeLibrary?: string;
   /** --env KEY=VALUE pairs, applied last. */
   extraEnv: Record<string, string>;
+  /** Lambda Managed Instances: invocations the runtime serves at once (AWS_LAMBDA_MAX_CONCURRENCY). */
+  maxConcurrency?: number;
+  /** AWS_LAMBDA_LOG_FORMAT; Text unless given, JSON on Managed Instances (see logFormatOf()). */
+  logFormat?: LogFormat;
+  /** AWS_LAMBDA_LOG_LEVEL (application log level; Lambda allows it with the JSON format only). */
+  logLevel?: LogLevel;
+}
+
+/** The values of Lambda's LoggingConfig (LogFormat, ApplicationLogLevel) as its API spells them. */
+export const LOG_FORMATS = ['Text', 'JSON'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Managed Instances take JSON logs only, so JSON is their default; Text everywhere else. */
+export function logFormatOf(config: Pick<FunctionConfig, 'logFormat' | 'maxConcurrency'>): LogFormat {
+  return config.logFormat ?? (config.maxConcurrency === undefined ? 'Text' : 'JSON');
 }
 
 export const DEFAULTS = {
@@ -84,5 +101,13 @@ export function lambdaEnvironment(
   };
   if (config.rscript) env.R_LAMBDA_RSCRIPT = config.rscript;
   if (config.runtimeLibrary) env.R_LIBS = config.runtimeLibrary;
+  if (config.maxConcurrency !== undefined) {
+    env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
+    env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances';
+  }
+  if (config.logFormat !== undefined || config.maxConcurrency !== undefined) {
+    env.AWS_LAMBDA_LOG_FORMAT = logFormatOf(config);
+  }
+  if (config.logLevel) env.AWS_LAMBDA_LOG_LEVEL = config.logLevel;
   return { ...env, ...config.extraEnv };
 }

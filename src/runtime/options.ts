@@ -7,8 +7,8 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { givenText, lineOption, optionError, textOption, type RawOptions } from '../options/parse.js';
-import { DEFAULTS, functionNameFor } from './lambda-environment.js';
-import type { FunctionConfig } from './lambda-environment.js';
+import { DEFAULTS, functionNameFor, LOG_FORMATS, LOG_LEVELS, logFormatOf } from './lambda-environment.js';
+import type { FunctionConfig, LogFormat, LogLevel } from './lambda-environment.js';
 import { MAX_PAYLOAD_BYTES } from './invocation.js';
 import { LAYOUT } from '../layers.js';
 
@@ -53,6 +53,30 @@ export function parsePort(text: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw optionError('port', `"${text}" is not a port`);
   return port;
+}
+
+/** Lambda Managed Instances allow up to 1024 invocations per environment (PerExecutionEnvironmentMaxConcurrency). */
+export const MAX_CONCURRENCY_LIMIT = 1024;
+
+export function parseMaxConcurrency(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_CONCURRENCY_LIMIT) {
+    throw optionError('max-concurrency', `"${text}" is not a number of concurrent invocations`);
+  }
+  return n;
+}
+
+/** Case as the user likes (Lambda's API spells them Text, JSON and TRACE … FATAL); returned as Lambda spells them. */
+export function parseLogFormat(text: string): LogFormat {
+  const found = LOG_FORMATS.find((format) => format.toLowerCase() === text.trim().toLowerCase());
+  if (!found) throw optionError('log-format', `"${text}" is not a log format`);
+  return found;
+}
+
+export function parseLogLevel(text: string): LogLevel {
+  const found = LOG_LEVELS.find((level) => level === text.trim().toUpperCase());
+  if (!found) throw optionError('log-level', `"${text}" is not a log level`);
+  return found;
 }
 
 /** Parses and checks an event; an empty one is {} as with `aws lambda invoke` without a payload. */
@@ -120,6 +144,22 @@ export function functionConfig(raw: RawOptions, files: RuntimeFiles): FunctionCo
     extraEnv: parseEnvPairs(lineOption(raw, 'env')),
   };
   if (rscript) config.rscript = rscript;
+  const maxConcurrency = givenText(raw, 'max-concurrency');
+  if (maxConcurrency !== undefined) config.maxConcurrency = parseMaxConcurrency(maxConcurrency);
+  const logFormat = givenText(raw, 'log-format');
+  if (logFormat !== undefined) config.logFormat = parseLogFormat(logFormat);
+  const logLevel = givenText(raw, 'log-level');
+  if (logLevel !== undefined) {
+    config.logLevel = parseLogLevel(logLevel);
+    // Lambda's LoggingConfig refuses an application log level with the Text format.
+    if (logFormatOf(config) !== 'JSON') {
+      throw optionError(
+        'log-level',
+        'Lambda sets an application log level only with the JSON log format',
+        'it together with --log-format JSON',
+      );
+    }
+  }
   return config;
 }
 

@@ -1,13 +1,17 @@
 /**
  * The Runtime API a runtime talks to inside Lambda (version 2018-06-01), served on 127.0.0.1: long-polled
  * GET /invocation/next, the response and error posts, and /init/error, with Lambda's headers and
- * status codes. One invocation at a time, as in a Lambda execution environment. A request is first routed
- * (routeRuntimeRequest, pure); what an answer means for the invocation is reported to a listener
- * (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that invoke-server.ts shares.
+ * status codes. One invocation at a time, as in a Lambda execution environment, or up to maxConcurrency at once,
+ * as on Lambda Managed Instances (that many parked GET /next calls; answers matched by request id). A response
+ * may be streamed (Lambda-Runtime-Function-Response-Mode: streaming, chunked, an error after the first byte in the
+ * trailers). A request is first routed (routeRuntimeRequest, pure); what an answer means for the invocation is
+ * reported to a listener (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that
+ * invoke-server.ts shares.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorPayload, MAX_PAYLOAD_BYTES, type Invocation } from './invocation.js';
+import type { Writable } from 'node:stream';
+import { errorPayload, MAX_PAYLOAD_BYTES, MAX_STREAMED_BYTES, type Invocation } from './invocation.js';
 
 const RUNTIME_API_PREFIX = '/2018-06-01/runtime';
 
@@ -21,8 +25,13 @@ const INVOCATION_HEADERS = {
   cognitoIdentity: 'Lambda-Runtime-Cognito-Identity',
 } as const;
 
-/** Request header a runtime sets on /invocation/{id}/error and /init/error. */
+/** Request header a runtime sets on /invocation/{id}/error and /init/error; also a trailer of a streamed response. */
 const FUNCTION_ERROR_TYPE_HEADER = 'lambda-runtime-function-error-type';
+/** Trailer of a streamed response that failed after its first byte: the error JSON, base64. */
+const FUNCTION_ERROR_BODY_TRAILER = 'lambda-runtime-function-error-body';
+/** Request header of a streamed /response; "streaming" is the only value Lambda accepts. */
+const RESPONSE_MODE_HEADER = 'lambda-runtime-function-response-mode';
+export const STREAMING_MODE = 'streaming';
 
 type RuntimeRoute =
   | { kind: 'next' }
@@ -65,26 +74,45 @@ export interface RuntimeApiListener {
   onFunctionError(requestId: string, errorType: string, payload: Buffer): void;
   onResponseTooLarge(requestId: string, bytes: number): void;
   onInitError(errorType: string, payload: Buffer): void;
+  /**
+   * A streamed response began: where its body goes (piped, with backpressure), or undefined when nobody waits for
+   * this invocation any more (the body is then drained and the runtime answered 403).
+   */
+  onStreamStart(requestId: string, contentType: string): Writable | undefined;
+  /** The streamed body ended: whole, or with the error the runtime put in the trailers, or cut off. */
+  onStreamEnd(requestId: string, end: StreamEnd): void;
 }
+
+export type StreamEnd =
+  | { kind: 'complete'; bytes: number }
+  | { kind: 'function-error'; bytes: number; errorType: string; payload: Buffer }
+  | { kind: 'too-large'; bytes: number }
+  | { kind: 'broken'; bytes: number };
 
 type Phase = 'init' | 'running' | 'init-failed';
 
 export interface RuntimeApiOptions {
   functionArn: string;
   timeoutMs: number;
+  /** How many invocations may run at once (AWS_LAMBDA_MAX_CONCURRENCY); 1 unless on Managed Instances. */
+  maxConcurrency?: number;
 }
 
 export class RuntimeApiServer {
   private readonly server: http.Server;
+  private readonly maxConcurrency: number;
   private phase: Phase = 'init';
-  private waiting: http.ServerResponse | undefined;
-  private queued: Invocation | undefined;
-  private current: Invocation | undefined;
+  /** Parked GET /next calls, oldest first: each is one idle worker of the runtime. */
+  private waiting: http.ServerResponse[] = [];
+  private queued: Invocation[] = [];
+  /** Delivered invocations with no answer yet, by request id. */
+  private readonly current = new Map<string, Invocation>();
 
   constructor(
     private readonly options: RuntimeApiOptions,
     private readonly listener: RuntimeApiListener,
   ) {
+    this.maxConcurrency = options.maxConcurrency ?? 1;
     this.server = http.createServer((req, res) => this.handle(req, res));
     // A long-polled GET /next may wait for hours; nothing here should time it out.
     this.server.requestTimeout = 0;
@@ -99,25 +127,22 @@ export class RuntimeApiServer {
   /** A new runtime process starts: forget everything about the previous one. */
   reset(): void {
     this.phase = 'init';
-    this.waiting = undefined;
-    this.queued = undefined;
-    this.current = undefined;
+    this.waiting = [];
+    this.queued = [];
+    this.current.clear();
   }
 
-  /** Hands the invocation to the runtime now if it is waiting on /next, else at its next call. */
+  /** Hands the invocation to the runtime now if a worker waits on /next, else at the next call. */
   enqueue(invocation: Invocation): void {
-    this.queued = invocation;
-    if (this.waiting) {
-      const res = this.waiting;
-      this.waiting = undefined;
-      this.deliver(res);
-    }
+    this.queued.push(invocation);
+    const res = this.waiting.shift();
+    if (res) this.deliver(res);
   }
 
   /** The invocation ended without the runtime's answer (timeout, crash): late answers get 403. */
-  abandon(): void {
-    this.queued = undefined;
-    this.current = undefined;
+  abandon(requestId: string): void {
+    this.queued = this.queued.filter((invocation) => invocation.requestId !== requestId);
+    this.current.delete(requestId);
   }
 
   close(): Promise<void> {
@@ -131,7 +156,25 @@ export class RuntimeApiServer {
         req.resume();
         this.next(res);
         return;
-      case 'response':
+      case 'response': {
+        const mode = headerValue(req, RESPONSE_MODE_HEADER);
+        if (mode === STREAMING_MODE) {
+          this.stream(route.requestId, req, res);
+          return;
+        }
+        if (mode) {
+          req.resume();
+          sendError(
+            res,
+            400,
+            'InvalidRequest',
+            `Lambda-Runtime-Function-Response-Mode must be "streaming", not "${mode}".`,
+          );
+          return;
+        }
+        readBody(req, MAX_PAYLOAD_BYTES, (body, bytes) => this.post(route, req, res, body, bytes));
+        return;
+      }
       case 'error':
       case 'init-error':
         readBody(req, MAX_PAYLOAD_BYTES, (body, bytes) => this.post(route, req, res, body, bytes));
@@ -157,26 +200,29 @@ export class RuntimeApiServer {
       sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
       return;
     }
-    if (this.current || this.waiting) {
-      sendError(res, 403, 'InvalidStateTransition', 'GET /next while an invocation has no answer yet.');
+    if (this.current.size + this.waiting.length >= this.maxConcurrency) {
+      const message =
+        this.maxConcurrency === 1
+          ? 'GET /next while an invocation has no answer yet.'
+          : `GET /next with ${this.maxConcurrency} (AWS_LAMBDA_MAX_CONCURRENCY) invocations running or workers waiting already.`;
+      sendError(res, 403, 'InvalidStateTransition', message);
       return;
     }
     this.phase = 'running';
     this.listener.onNextRequested();
-    if (this.queued) this.deliver(res);
+    if (this.queued.length) this.deliver(res);
     else {
-      this.waiting = res;
+      this.waiting.push(res);
       res.on('close', () => {
-        if (this.waiting === res) this.waiting = undefined;
+        this.waiting = this.waiting.filter((parked) => parked !== res);
       });
     }
   }
 
   private deliver(res: http.ServerResponse): void {
-    const invocation = this.queued;
+    const invocation = this.queued.shift();
     if (!invocation) return;
-    this.queued = undefined;
-    this.current = invocation;
+    this.current.set(invocation.requestId, invocation);
     const deadlineMs = invocation.deadlineMs ?? Date.now() + this.options.timeoutMs;
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/json',
@@ -191,6 +237,78 @@ export class RuntimeApiServer {
     res.writeHead(200, headers);
     res.end(invocation.payload);
     this.listener.onDelivered(invocation, deadlineMs);
+  }
+
+  /**
+   * A streamed /response: the body goes to the listener's sink as it arrives (never held here), up to Lambda's
+   * 200 MB; the runtime is answered 202 once it has all arrived, the trailers read.
+   */
+  private stream(requestId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const refused = this.refusal(requestId);
+    if (refused) {
+      req.resume();
+      refused(res);
+      return;
+    }
+    this.current.delete(requestId);
+    const contentType = headerValue(req, 'content-type') ?? 'application/octet-stream';
+    const sink = this.listener.onStreamStart(requestId, contentType);
+    if (!sink) {
+      req.resume();
+      sendError(res, 403, 'InvalidRequestID', `No invocation ${requestId} is waiting for an answer.`);
+      return;
+    }
+    let bytes = 0;
+    let ended = false;
+    const end = (outcome: StreamEnd): void => {
+      if (ended) return;
+      ended = true;
+      req.unpipe(sink);
+      this.listener.onStreamEnd(requestId, outcome);
+    };
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_STREAMED_BYTES && !ended) {
+        end({ kind: 'too-large', bytes });
+        req.resume();
+      }
+    });
+    req.pipe(sink, { end: false });
+    req.on('end', () => {
+      if (ended) {
+        sendError(
+          res,
+          413,
+          'RequestEntityTooLarge',
+          `Exceeded maximum allowed streamed payload size (${MAX_STREAMED_BYTES} bytes).`,
+        );
+        return;
+      }
+      const errorType = req.trailers[FUNCTION_ERROR_TYPE_HEADER];
+      if (errorType) {
+        const body = req.trailers[FUNCTION_ERROR_BODY_TRAILER];
+        const payload = body
+          ? Buffer.from(body, 'base64')
+          : errorPayload(errorType, 'The function failed while streaming its response.');
+        end({ kind: 'function-error', bytes, errorType, payload });
+      } else end({ kind: 'complete', bytes });
+      sendJson(res, 202, { status: 'OK' });
+    });
+    req.on('close', () => {
+      if (!req.complete) end({ kind: 'broken', bytes });
+    });
+  }
+
+  /** Why an answer for requestId cannot be taken (as the answer to send), or undefined when it can. */
+  private refusal(requestId: string): ((res: http.ServerResponse) => void) | undefined {
+    if (this.phase === 'init-failed') {
+      return (res) => sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
+    }
+    if (!this.current.has(requestId)) {
+      return (res) =>
+        sendError(res, 403, 'InvalidRequestID', `No invocation ${requestId} is waiting for an answer.`);
+    }
+    return undefined;
   }
 
   private post(
@@ -215,11 +333,12 @@ export class RuntimeApiServer {
       this.listener.onInitError(errorType, body ?? Buffer.alloc(0));
       return;
     }
-    if (!this.current || this.current.requestId !== route.requestId) {
-      sendError(res, 403, 'InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`);
+    const refused = this.refusal(route.requestId);
+    if (refused) {
+      refused(res);
       return;
     }
-    this.current = undefined;
+    this.current.delete(route.requestId);
     if (!body) {
       sendError(
         res,

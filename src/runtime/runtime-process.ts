@@ -16,7 +16,10 @@ export interface RuntimeProcess {
   readonly exited: Promise<ProcessExit>;
   /** Kills the whole process group. */
   kill(): void;
-  /** Peak resident memory of the runtime (the bootstrap's pid becomes R's through exec), in MB. */
+  /**
+   * Peak resident memory of the runtime (the bootstrap's pid becomes R's through exec), in MB; with `workers`, the
+   * sum of its own and its child processes' peaks (an upper bound: they need not peak at once).
+   */
   maxMemoryUsedMb(): number | undefined;
 }
 
@@ -26,6 +29,8 @@ export interface StartOptions {
   env: Record<string, string>;
   /** Where the runtime's stdout and stderr go (the function's log). */
   log: NodeJS.WritableStream;
+  /** The runtime forks workers (Managed Instances): count their memory too. */
+  workers?: boolean;
 }
 
 export function startRuntimeProcess(options: StartOptions): RuntimeProcess {
@@ -62,16 +67,34 @@ export function startRuntimeProcess(options: StartOptions): RuntimeProcess {
         child.kill('SIGKILL');
       }
     },
-    maxMemoryUsedMb: () => peakMemoryMb(pid),
+    maxMemoryUsedMb: () => {
+      const own = peakKb(pid);
+      if (own === undefined || !options.workers)
+        return own === undefined ? undefined : Math.round(own / 1024);
+      const children = childPids(pid).map((child) => peakKb(child) ?? 0);
+      return Math.round(children.reduce((sum, kb) => sum + kb, own) / 1024);
+    },
   };
 }
 
-function peakMemoryMb(pid: number): number | undefined {
+function peakKb(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : undefined;
+    return kb ? Number(kb) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
   }
 }

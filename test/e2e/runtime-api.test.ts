@@ -1,17 +1,39 @@
 /**
  * The emulated Runtime API over real HTTP on 127.0.0.1, driven the way a runtime drives it:
- * headers of GET /next, and the status codes Lambda answers with (202, 400, 403, 404, 405, 413, 500).
+ * headers of GET /next, and the status codes Lambda answers with (202, 400, 403, 404, 405, 413, 500);
+ * streamed responses (chunked, errors in trailers) and concurrent workers (Managed Instances), posted the way a
+ * runtime posts them (node:http, which writes chunked bodies and trailers as the runtime's R client does).
  */
+import http from 'node:http';
+import { Writable } from 'node:stream';
 import { MAX_PAYLOAD_BYTES, newInvocation } from '../../src/runtime/invocation.js';
 import { RuntimeApiServer } from '../../src/runtime/runtime-api-server.js';
 import type { RuntimeApiListener } from '../../src/runtime/runtime-api-server.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:f';
 
-function recorder(): RuntimeApiListener & { events: string[] } {
+function recorder(): RuntimeApiListener & { events: string[]; streams: Map<string, Buffer[]> } {
   const events: string[] = [];
+  const streams = new Map<string, Buffer[]>();
   return {
     events,
+    streams,
+    onStreamStart: (id, contentType) => {
+      events.push(`stream ${id} ${contentType}`);
+      const chunks: Buffer[] = [];
+      streams.set(id, chunks);
+      return new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+    },
+    onStreamEnd: (id, end) =>
+      events.push(
+        `stream-end ${id} ${end.kind} ${end.bytes}` +
+          (end.kind === 'function-error' ? ` ${end.errorType} ${end.payload.toString()}` : ''),
+      ),
     onNextRequested: () => events.push('next'),
     onDelivered: (inv) => events.push(`delivered ${inv.requestId}`),
     onResponse: (id, payload) => events.push(`response ${id} ${payload.toString()}`),
@@ -153,7 +175,123 @@ describe('the emulated Runtime API', () => {
     const invocation = newInvocation(Buffer.from('{}'));
     server.enqueue(invocation);
     await fetch(`${base}/invocation/next`);
-    server.abandon();
+    server.abandon(invocation.requestId);
     expect((await post(`/invocation/${invocation.requestId}/response`, '1')).status).toBe(403);
+  });
+
+  /** POSTs a chunked body in pieces, with trailers after the last piece, as a streaming runtime does. */
+  function postChunked(
+    path: string,
+    pieces: Buffer[],
+    headers: Record<string, string>,
+    trailers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(base + path, { method: 'POST', headers }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      for (const piece of pieces) req.write(piece);
+      if (trailers) req.addTrailers(trailers);
+      req.end();
+    });
+  }
+
+  const STREAMING = {
+    'Lambda-Runtime-Function-Response-Mode': 'streaming',
+    'Transfer-Encoding': 'chunked',
+    'Content-Type': 'text/plain',
+    Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+  };
+
+  test('a streamed response goes to the sink piece by piece and is answered 202 at its end', async () => {
+    const invocation = newInvocation(Buffer.from('{}'));
+    server.enqueue(invocation);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const pieces = [Buffer.from('one,'), Buffer.alloc(100_000, 0x61), Buffer.from(',three')];
+    const res = await postChunked(`/invocation/${invocation.requestId}/response`, pieces, STREAMING);
+    expect(res.status).toBe(202);
+    expect(Buffer.concat(listener.streams.get(invocation.requestId) ?? [])).toEqual(Buffer.concat(pieces));
+    expect(listener.events.slice(-2)).toEqual([
+      `stream ${invocation.requestId} text/plain`,
+      `stream-end ${invocation.requestId} complete 100010`,
+    ]);
+  });
+
+  test('an error after the first byte arrives in the trailers, its body base64', async () => {
+    const invocation = newInvocation(Buffer.from('{}'));
+    server.enqueue(invocation);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const error = '{"errorMessage":"boom","errorType":"simpleError"}';
+    const res = await postChunked(
+      `/invocation/${invocation.requestId}/response`,
+      [Buffer.alloc(1024 * 1024, 0x62)],
+      STREAMING,
+      {
+        'Lambda-Runtime-Function-Error-Type': 'simpleError',
+        'Lambda-Runtime-Function-Error-Body': Buffer.from(error).toString('base64'),
+      },
+    );
+    expect(res.status).toBe(202);
+    expect(listener.events.at(-1)).toBe(
+      `stream-end ${invocation.requestId} function-error ${1024 * 1024} simpleError ${error}`,
+    );
+  });
+
+  test('a response mode other than "streaming" is 400; a stream for an unknown id 403', async () => {
+    const invocation = newInvocation(Buffer.from('{}'));
+    server.enqueue(invocation);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const path = `/invocation/${invocation.requestId}/response`;
+    expect((await post(path, '1', { 'Lambda-Runtime-Function-Response-Mode': 'buffered' })).status).toBe(400);
+    const unknown = await postChunked(
+      '/invocation/11111111-2222-3333-4444-555555555555/response',
+      [Buffer.from('x')],
+      STREAMING,
+    );
+    expect(unknown.status).toBe(403);
+  });
+});
+
+describe('the emulated Runtime API with AWS_LAMBDA_MAX_CONCURRENCY = 3', () => {
+  let server: RuntimeApiServer;
+  let listener: ReturnType<typeof recorder>;
+  let base: string;
+
+  beforeEach(async () => {
+    listener = recorder();
+    server = new RuntimeApiServer({ functionArn: ARN, timeoutMs: 3000, maxConcurrency: 3 }, listener);
+    base = `http://${await server.listen()}/2018-06-01/runtime`;
+  });
+  afterEach(() => server.close());
+
+  test('three workers park on /next, a fourth is refused; answers are matched by request id', async () => {
+    const workers = [0, 1, 2].map(() => fetch(`${base}/invocation/next`));
+    for (let waited = 0; waited < 5000 && listener.events.length < 3; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const fourth = await fetch(`${base}/invocation/next`);
+    expect(fourth.status).toBe(403);
+    expect(await fourth.json()).toMatchObject({ errorType: 'InvalidStateTransition' });
+    const invocations = [0, 1, 2].map((i) => newInvocation(Buffer.from(`{"i":${i}}`)));
+    for (const invocation of invocations) server.enqueue(invocation);
+    const delivered = await Promise.all(workers);
+    const ids = delivered.map((res) => res.headers.get('lambda-runtime-aws-request-id'));
+    expect(new Set(ids)).toEqual(new Set(invocations.map((invocation) => invocation.requestId)));
+    // Answered in reverse order: each answer goes to its own invocation.
+    for (const invocation of [...invocations].reverse()) {
+      const res = await fetch(`${base}/invocation/${invocation.requestId}/response`, {
+        method: 'POST',
+        body: invocation.payload,
+      });
+      expect(res.status).toBe(202);
+    }
+    expect(listener.events.filter((event) => event.startsWith('response '))).toEqual(
+      [...invocations]
+        .reverse()
+        .map((invocation) => `response ${invocation.requestId} ${invocation.payload.toString()}`),
+    );
   });
 });

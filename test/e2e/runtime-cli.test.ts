@@ -234,3 +234,57 @@ describeWithR('the examples', () => {
     expect(run.stderr).toContain('Hello, guide from R version');
   });
 });
+
+describeWithR('invoke with a streamed response and JSON logs', () => {
+  const STREAMING = writeTaskRoot({
+    'stream.R': `handler <- function(event, context) {
+  message("an INFO line, dropped at WARN")
+  warning("a WARN line")
+  if (isTRUE(event$http)) {
+    return(http_response_stream(function(write) { write("<b>"); write("hi</b>") }, 202, list("x-a" = "1")))
+  }
+  stream_response(function(write) {
+    for (i in 1:3) write(sprintf("piece %d\\n", i))
+    if (isTRUE(event$fail)) stop("failed mid-stream")
+  }, "text/plain")
+}
+`,
+  });
+  const args = ['invoke', '--task-root', STREAMING, '--handler', 'stream.handler', '--rscript', RSCRIPT];
+
+  test('prints the stream as it is, logs one JSON object per line at the level asked', () => {
+    const run = cli([...args, '--log-format', 'json', '--log-level', 'warn']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('piece 1\npiece 2\npiece 3\n');
+    const records = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type?: string; level?: string; message?: string });
+    expect(records.filter((record) => record.level).map((record) => record.level)).toEqual(['WARN']);
+    expect(records.map((record) => record.type).filter(Boolean)).toEqual([
+      'platform.start',
+      'platform.report',
+    ]);
+  });
+
+  test('an error after the first byte: the bytes sent, the error on stderr, exit 1', () => {
+    const run = cli([...args, '--event', '-'], '{"fail": true}');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('piece 1\npiece 2\npiece 3\n');
+    expect(run.stderr).toContain('the streamed response failed after 24 bytes');
+    expect(run.stderr).toContain('"errorMessage":"failed mid-stream"');
+  });
+
+  test('an HTTP stream: the prelude on stderr, the body on stdout', () => {
+    const run = cli([...args, '--event', '-'], '{"http": true}');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('<b>hi</b>');
+    expect(run.stderr).toContain('invoke: HTTP 202 {"headers":{"x-a":"1"},"cookies":[]}');
+  });
+
+  test('a log level without the JSON format is refused, saying what to add', () => {
+    const run = cli([...args, '--log-level', 'debug']);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('use it together with --log-format JSON');
+  });
+});

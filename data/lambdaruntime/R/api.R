@@ -191,3 +191,56 @@ api_post_init_error <- function(report) {
   api_call("POST", "/init/error", error_report_bytes(report),
            c("Lambda-Runtime-Function-Error-Type" = report$errorType))
 }
+
+# A streamed POST /response: its head is sent with the first chunk, and each chunk's closing CRLF with the next
+# write, so a small chunk is one write (no stall on Nagle's algorithm and delayed ACKs) and a large one is written
+# from the caller's vector without a copy.
+api_stream_open <- function(request_id, content_type) {
+  if (!is.null(api$con) && connection_dropped(api$con)) api_close()
+  if (is.null(api$con)) api_open()
+  head <- paste(c(
+    sprintf("POST %s/invocation/%s/response HTTP/1.1", API_VERSION_PATH, request_id),
+    sprintf("Host: %s", api$address),
+    "Lambda-Runtime-Function-Response-Mode: streaming",
+    "Transfer-Encoding: chunked",
+    sprintf("Content-Type: %s", content_type),
+    "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+    "", ""), collapse = "\r\n")
+  api$pending <- charToRaw(head)
+}
+
+CRLF <- as.raw(c(13L, 10L))
+
+api_stream_chunk <- function(bytes) {
+  prefix <- c(api$pending, charToRaw(sprintf("%x\r\n", length(bytes))))
+  if (length(bytes) >= SEPARATE_BODY_BYTES) {
+    writeBin(prefix, api$con)
+    writeBin(bytes, api$con)
+  } else {
+    writeBin(c(prefix, bytes), api$con)
+  }
+  api$pending <- CRLF
+}
+
+# Ends the stream (the error, if any, in the trailers) and reads the answer. A connection that broke meanwhile is
+# logged and dropped: the response is lost either way, and the next event comes on a new connection.
+api_stream_close <- function(report = NULL) {
+  trailers <- if (!is.null(report)) c(
+    sprintf("Lambda-Runtime-Function-Error-Type: %s", report$errorType),
+    sprintf("Lambda-Runtime-Function-Error-Body: %s", base64_encode(error_report_bytes(report))))
+  end <- charToRaw(paste(c("0", trailers, "", ""), collapse = "\r\n"))
+  answer <- tryCatch({
+    writeBin(c(api$pending, end), api$con)
+    http_read_response(api$con)
+  }, error = function(e) {
+    log_line("ERROR", sprintf("the streamed response could not be finished: %s", conditionMessage(e)))
+    NULL
+  })
+  api$pending <- NULL
+  if (is.null(answer)) {
+    api_close()
+    return(list(status = 0L, headers = character(), body = charToRaw("the connection broke")))
+  }
+  if (identical(tolower(unname(answer$headers["connection"])), "close")) api_close()
+  answer
+}

@@ -175,8 +175,14 @@ run_user_code <- function(thunk, outer_frame = function() NULL) {
     log_line("WARN", warning_text(w))
     invokeRestart("muffleWarning")
   }
+  # With JSON logs a message() is an INFO line of its own; with text logs it goes to stderr as R writes it.
+  on_message <- function(m) {
+    if (!log_state$json) return()
+    log_line("INFO", sub("\n$", "", conditionMessage(m)))
+    invokeRestart("muffleMessage")
+  }
   tryCatch(
-    list(ok = TRUE, value = withCallingHandlers(wrapped(), error = on_error, warning = on_warning)),
+    list(ok = TRUE, value = withCallingHandlers(wrapped(), error = on_error, warning = on_warning, message = on_message)),
     error = function(e) list(ok = FALSE, report = error_report(e, stack))
   )
 }

@@ -101,4 +101,7 @@ raw_json <- function(text) {
   structure(text, class = "json")
 }
 
-user_helpers <- function() list(raw_json = raw_json)
+user_helpers <- function() {
+  list(raw_json = raw_json, stream_response = stream_response, http_response_stream = http_response_stream,
+       lambda_log = lambda_log)
+}

@@ -7,6 +7,7 @@ MAX_RESPONSE_BYTES <- 6291456
 # The runtime's entry point; runtime.R (in the subsystem layer, beside bootstrap) calls it with its
 # own folder, where the subsystem layer's BUILD-ID lies.
 run <- function(layer_dir) {
+  configure_logging()
   ensure_utf8_locale()
   # The Runtime API first: every later init failure, jsonlite's included, must reach /init/error.
   api_configure()
@@ -15,6 +16,11 @@ run <- function(layer_dir) {
   attach(user_helpers(), name = "r-lambda-runtime", warn.conflicts = FALSE)
   handler <- init_or_fail(load_handler)
   settings <- function_settings()
+  workers <- max_concurrency()
+  if (workers > 1L) run_workers(workers, handler, settings) else serve_forever(handler, settings)
+}
+
+serve_forever <- function(handler, settings) {
   repeat {
     bytes <- serve_invocation(handler, next_invocation(), settings)
     if (bytes >= COLLECT_AFTER_BYTES) gc(verbose = FALSE)
@@ -99,8 +105,19 @@ init_error_report <- function(e) {
 serve_invocation <- function(handler, invocation, settings) {
   request_id <- unname(invocation$headers["lambda-runtime-aws-request-id"])
   set_trace_id(invocation$headers)
-  outcome <- invoke_handler(handler, invocation, settings)
+  set_log_request_id(request_id)
+  note_serving(request_id)
+  on.exit({
+    note_serving("")
+    set_log_request_id(NULL)
+  })
+  outcome <- invoke_handler(handler, invocation, settings, request_id)
   flush_output()
+  if (isTRUE(outcome$streamed)) {
+    if (!outcome$ok) log_error_report(request_id, outcome$report)
+    check_answer(outcome$answer, request_id)
+    return(length(invocation$body))
+  }
   if (outcome$ok) {
     answer <- api_post_response(request_id, outcome$payload)
   } else {
@@ -112,7 +129,7 @@ serve_invocation <- function(handler, invocation, settings) {
 }
 
 # Each step that can fail for its own reason has its own errorType.
-invoke_handler <- function(handler, invocation, settings) {
+invoke_handler <- function(handler, invocation, settings, request_id = "") {
   event <- tryCatch(parse_event(invocation$body), error = function(e) e)
   if (inherits(event, "error")) {
     return(failure("Runtime.UnmarshalError", paste("The event is not valid JSON:", conditionMessage(event))))
@@ -120,6 +137,7 @@ invoke_handler <- function(handler, invocation, settings) {
   context <- make_context(invocation$headers, settings)
   result <- run_user_code(function() handler$run(event, context), handler$outer_frame)
   if (!result$ok) return(result)
+  if (is_stream(result$value)) return(serve_stream(request_id, result$value))
   payload <- tryCatch(serialize_result(result$value), error = function(e) e)
   if (inherits(payload, "error")) {
     return(failure("Runtime.MarshalError", sprintf(

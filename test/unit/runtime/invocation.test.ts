@@ -2,7 +2,9 @@ import {
   exitDescription,
   newInvocation,
   newTraceId,
+  platformRecord,
   reportLine,
+  reportRecord,
   timeoutOutcome,
 } from '../../../src/runtime/invocation.js';
 
@@ -53,5 +55,31 @@ describe('invocation helpers', () => {
     ).toBe(
       'REPORT RequestId: r\tDuration: 0.00 ms\tBilled Duration: 1 ms\tMemory Size: 256 MB\tMax Memory Used: 70 MB\tInit Duration: 412.50 ms\tStatus: timeout',
     );
+  });
+
+  test('with JSON logs, START and REPORT are platform events with the same figures', () => {
+    const figures = {
+      requestId: 'r',
+      durationMs: 12.345,
+      memorySizeMb: 256,
+      maxMemoryUsedMb: 70,
+      initDurationMs: 400,
+    };
+    expect(JSON.parse(platformRecord('platform.report', reportRecord(figures), new Date(0)))).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      type: 'platform.report',
+      record: {
+        requestId: 'r',
+        metrics: {
+          durationMs: 12.35,
+          billedDurationMs: 13,
+          memorySizeMB: 256,
+          maxMemoryUsedMB: 70,
+          initDurationMs: 400,
+        },
+        status: 'success',
+      },
+    });
+    expect(reportRecord({ ...figures, status: 'timeout' })).toMatchObject({ status: 'timeout' });
   });
 });

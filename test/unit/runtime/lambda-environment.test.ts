@@ -63,6 +63,22 @@ describe('the Lambda environment', () => {
     });
   });
 
+  test('Managed Instances: AWS_LAMBDA_MAX_CONCURRENCY, their initialization type, JSON logs by default', () => {
+    expect(lambdaEnvironment({ ...config, maxConcurrency: 4 }, 'a:1', 's')).toMatchObject({
+      AWS_LAMBDA_MAX_CONCURRENCY: '4',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'lambda-managed-instances',
+      AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    });
+    const plain = lambdaEnvironment(config, 'a:1', 's');
+    expect(plain).not.toHaveProperty('AWS_LAMBDA_MAX_CONCURRENCY');
+    expect(plain).not.toHaveProperty('AWS_LAMBDA_LOG_FORMAT');
+    expect(plain).not.toHaveProperty('AWS_LAMBDA_LOG_LEVEL');
+    expect(lambdaEnvironment({ ...config, logFormat: 'JSON', logLevel: 'DEBUG' }, 'a:1', 's')).toMatchObject({
+      AWS_LAMBDA_LOG_FORMAT: 'JSON',
+      AWS_LAMBDA_LOG_LEVEL: 'DEBUG',
+    });
+  });
+
   test('names', () => {
     expect(functionArn(config)).toBe('arn:aws:lambda:eu-central-1:123456789012:function:fn');
     expect(functionNameFor('/x/my app!')).toBe('my-app-');

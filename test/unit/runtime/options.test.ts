@@ -7,6 +7,9 @@ import {
   checkHandler,
   functionConfig,
   parseEnvPairs,
+  parseLogFormat,
+  parseLogLevel,
+  parseMaxConcurrency,
   parseMemoryMb,
   parsePort,
   parseTimeoutSeconds,
@@ -91,9 +94,42 @@ describe('functionConfig', () => {
     );
   });
 
+  test('--max-concurrency implies JSON logs; a log level needs them', () => {
+    expect(functionConfig({ ...base, 'max-concurrency': '4', 'log-level': 'warn' }, files)).toMatchObject({
+      maxConcurrency: 4,
+      logLevel: 'WARN',
+    });
+    expect(() => functionConfig({ ...base, 'log-level': 'debug' }, files)).toThrow(
+      /\(--log-level\): Lambda sets an application log level only with the JSON log format; use it together with --log-format JSON\./,
+    );
+    expect(functionConfig({ ...base, 'log-format': 'json', 'log-level': 'debug' }, files)).toMatchObject({
+      logFormat: 'JSON',
+      logLevel: 'DEBUG',
+    });
+  });
+
   test('a missing task root is a UserError', () => {
     expect(() => functionConfig({ ...base, 'task-root': '/definitely/not/here' }, files)).toThrow(
       /^task-root \(--task-root\): \/definitely\/not\/here is not a folder; use the folder holding/,
     );
+  });
+});
+
+describe('Managed Instances and log options', () => {
+  test('--max-concurrency takes 1 to 1024', () => {
+    expect(parseMaxConcurrency('4')).toBe(4);
+    for (const bad of ['0', '1025', '2.5', 'four', '-1']) {
+      expect(() => parseMaxConcurrency(bad)).toThrow(/\(--max-concurrency\): .*; use a whole number/);
+    }
+  });
+
+  test('log format and level are read in any case and passed as Lambda spells them', () => {
+    expect(parseLogFormat('json')).toBe('JSON');
+    expect(parseLogFormat('TEXT')).toBe('Text');
+    expect(parseLogLevel('debug')).toBe('DEBUG');
+    expect(() => parseLogFormat('yaml')).toThrow(
+      /\(--log-format\): "yaml" is not a log format; use Text or JSON\./,
+    );
+    expect(() => parseLogLevel('verbose')).toThrow(/use TRACE, DEBUG, INFO, WARN, ERROR or FATAL/);
   });
 });

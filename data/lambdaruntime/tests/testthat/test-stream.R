@@ -1,0 +1,100 @@
+# Streamed responses (R/stream.R, the chunked POST in R/api.R) against a recording Runtime API on 127.0.0.1
+# (recording-api.mjs, node:http): the pieces arrive whole and in order, the streaming headers are set, an error
+# after the first byte goes in the trailers (its body base64), one before it is left to /error, and an HTTP
+# response stream starts with its prelude.
+
+node <- Sys.which("node")
+if (!nzchar(node)) skip("node is not on PATH (the recording server runs in node)")
+
+with_recorder <- function(calls) {
+  dir <- tempfile("recording-api-")
+  dir.create(dir)
+  log <- file.path(dir, "log.jsonl")
+  out <- file.path(dir, "port")
+  file.create(log)
+  system2(node, c(normalizePath(testthat::test_path("recording-api.mjs")), log), stdout = out, wait = FALSE)
+  for (i in 1:200) if (file.exists(out) && length(readLines(out, warn = FALSE))) break else Sys.sleep(0.05)
+  started <- as.integer(strsplit(readLines(out, warn = FALSE)[[1L]], " ")[[1L]])
+  on.exit(tools::pskill(started[[2L]]), add = TRUE)
+  rt$api_configure(sprintf("127.0.0.1:%d", started[[1L]]))
+  value <- tryCatch(calls(rt), error = identity)
+  rt$api_close()
+  Sys.sleep(0.1)
+  list(value = value, requests = lapply(readLines(log, warn = FALSE), jsonlite::fromJSON))
+}
+
+decode <- function(text) jsonlite::base64_dec(text)
+
+for (n in 0:7) {
+  bytes <- as.raw(seq_len(n * 37L) %% 256L)
+  check(sprintf("base64 of %d bytes as jsonlite writes it, on one line", length(bytes)),
+        identical(rt$base64_encode(bytes), if (length(bytes)) gsub("\n", "", jsonlite::base64_enc(bytes)) else ""))
+}
+
+check("stream_response() wants a function and one content type",
+      inherits(tryCatch(rt$stream_response("x"), error = identity), "error") &&
+        inherits(tryCatch(rt$stream_response(function(write) NULL, c("a", "b")), error = identity), "error"))
+
+prelude_of <- function(stream) {
+  bytes <- stream$prelude
+  list(json = rawToChar(bytes[seq_len(length(bytes) - 8L)]), tail = bytes[length(bytes) - 7:0])
+}
+p <- prelude_of(rt$http_response_stream(function(write) NULL, 201, list("Content-Type" = "text/html"), c("a=1", "b=2")))
+check("an HTTP prelude: status, headers, cookies, then eight NUL bytes",
+      identical(p$json, '{"statusCode":201,"headers":{"Content-Type":"text/html"},"cookies":["a=1","b=2"]}') &&
+        identical(p$tail, as.raw(rep(0L, 8L))))
+check("an HTTP prelude without headers or cookies has {} and []",
+      identical(prelude_of(rt$http_response_stream(function(write) NULL))$json, '{"statusCode":200,"headers":{},"cookies":[]}'))
+check("a status that is not HTTP's is refused",
+      inherits(tryCatch(rt$http_response_stream(function(write) NULL, 42), error = identity), "error"))
+
+piece <- as.raw(rep(0:255, 4096L)) # 1 MB
+run <- with_recorder(function(rt) {
+  rt$serve_stream("id-1", rt$stream_response(function(write) {
+    write("text, ")
+    for (i in 1:3) write(piece)
+    write(c("a", "b"))
+  }, "text/plain"))
+})
+r <- run$requests[[1L]]
+check("a stream is one POST /response with the streaming headers",
+      length(run$requests) == 1L && identical(r$request, "POST /2018-06-01/runtime/invocation/id-1/response") &&
+        identical(r$headers[["lambda-runtime-function-response-mode"]], "streaming") &&
+        identical(r$headers[["transfer-encoding"]], "chunked") && identical(r$headers[["content-type"]], "text/plain") &&
+        identical(r$headers[["trailer"]], "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"))
+check("its pieces arrive whole and in order", r$bytes == 6 + 3 * length(piece) + 2 &&
+        identical(decode(r$body)[1:10], c(charToRaw("text, "), as.raw(0:3))))
+check("a finished stream has no error trailers and reports success",
+      !length(r$trailers) && isTRUE(run$value$ok) && isTRUE(run$value$streamed) && run$value$answer$status == 202L)
+
+run <- with_recorder(function(rt) {
+  rt$serve_stream("id-2", rt$stream_response(function(write) {
+    write(piece)
+    stop("after the first megabyte")
+  }))
+})
+r <- run$requests[[1L]]
+report <- jsonlite::fromJSON(rawToChar(decode(r$trailers[["lambda-runtime-function-error-body"]])))
+check("an error after the first byte goes in the trailers, its body base64 JSON",
+      r$bytes == length(piece) && identical(r$trailers[["lambda-runtime-function-error-type"]], "simpleError") &&
+        identical(report$errorMessage, "after the first megabyte") && identical(report$errorType, "simpleError") &&
+        isFALSE(run$value$ok) && isTRUE(run$value$streamed))
+check("the error's stack trace shows the user's call", any(grepl("stop(\"after the first megabyte\")", report$stackTrace, fixed = TRUE)))
+
+run <- with_recorder(function(rt) {
+  rt$serve_stream("id-3", rt$stream_response(function(write) stop("nothing written")))
+})
+check("an error before the first byte sends nothing: it is left for /error",
+      !length(run$requests) && isFALSE(run$value$ok) && is.null(run$value$streamed) &&
+        identical(run$value$report$errorMessage, "nothing written"))
+
+run <- with_recorder(function(rt) {
+  rt$serve_stream("id-4", rt$http_response_stream(function(write) NULL, 204))
+})
+r <- run$requests[[1L]]
+check("an HTTP stream that writes nothing still sends its prelude",
+      identical(r$headers[["content-type"]], "application/vnd.awslambda.http-integration-response") &&
+        identical(rawToChar(decode(r$body)[seq_len(r$bytes - 8L)]), '{"statusCode":204,"headers":{},"cookies":[]}'))
+
+run <- with_recorder(function(rt) rt$serve_stream("id-5", rt$stream_response(function(write) write(list(1)))))
+check("write() refuses what is neither raw nor text", isFALSE(run$value$ok) && grepl("raw bytes or character", run$value$report$errorMessage))
