@@ -53729,6 +53729,13 @@ function defaultArtifactName(rVersion, architecture) {
 
 
 
+/** The values of Lambda's LoggingConfig (LogFormat, ApplicationLogLevel) as its API spells them. */
+const LOG_FORMATS = ['Text', 'JSON'];
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+/** Managed Instances take JSON logs only, so JSON is their default; Text everywhere else. */
+function logFormatOf(config) {
+    return config.logFormat ?? (config.maxConcurrency === undefined ? 'Text' : 'JSON');
+}
 const DEFAULTS = {
     memoryMb: 128,
     timeoutSeconds: 3,
@@ -53777,6 +53784,15 @@ function lambdaEnvironment(config, runtimeApi, stream) {
         env.R_LAMBDA_RSCRIPT = config.rscript;
     if (config.runtimeLibrary)
         env.R_LIBS = config.runtimeLibrary;
+    if (config.maxConcurrency !== undefined) {
+        env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
+        env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances';
+    }
+    if (config.logFormat !== undefined || config.maxConcurrency !== undefined) {
+        env.AWS_LAMBDA_LOG_FORMAT = logFormatOf(config);
+    }
+    if (config.logLevel)
+        env.AWS_LAMBDA_LOG_LEVEL = config.logLevel;
     return { ...env, ...config.extraEnv };
 }
 
@@ -54150,6 +54166,24 @@ const OPTIONS = {
         accepted: 'KEY=VALUE with KEY a variable name (letters, digits, _)',
         scope: RUNTIME,
         flags: [{ spec: '--env <KEY=VALUE>', repeatable: true }],
+    },
+    'max-concurrency': {
+        description: 'run as on Lambda Managed Instances: up to N invocations at once in one runtime (AWS_LAMBDA_MAX_CONCURRENCY; JSON logs by default)',
+        accepted: 'a whole number of concurrent invocations from 1 to 1024',
+        scope: RUNTIME,
+        flags: [{ spec: '--max-concurrency <n>' }],
+    },
+    'log-format': {
+        description: 'AWS_LAMBDA_LOG_FORMAT; default: Text, or JSON with --max-concurrency',
+        accepted: 'Text or JSON',
+        scope: RUNTIME,
+        flags: [{ spec: '--log-format <format>' }],
+    },
+    'log-level': {
+        description: "AWS_LAMBDA_LOG_LEVEL, the function's application log level (JSON log format only)",
+        accepted: 'TRACE, DEBUG, INFO, WARN, ERROR or FATAL',
+        scope: RUNTIME,
+        flags: [{ spec: '--log-level <level>' }],
     },
     event: {
         description: 'the event JSON file, or - for stdin (default: {})',
@@ -58738,6 +58772,246 @@ function buildCommand() {
     });
 }
 
+;// CONCATENATED MODULE: ./src/runtime/function-url.ts
+/**
+ * What a Lambda Function URL does around a function, for `serve`: the HTTP request becomes an event in payload format
+ * 2.0, and the function's answer becomes the HTTP response. A streamed answer is passed on as it arrives, as with
+ * InvokeMode RESPONSE_STREAM; with the content type application/vnd.awslambda.http-integration-response it starts
+ * with a JSON prelude (statusCode, headers, cookies) and eight NUL bytes, which HttpIntegrationParser splits off.
+ * A buffered answer is read as Function URLs read one ({statusCode, headers, cookies, body, isBase64Encoded}, or any
+ * other JSON as the body).
+ */
+
+
+const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+/** The prelude ends at eight NUL bytes (a JSON text holds none). */
+const PRELUDE_DELIMITER = Buffer.alloc(8);
+/** A prelude longer than this is a function's mistake (no delimiter), not headers. */
+const MAX_PRELUDE_BYTES = 64 * 1024;
+/** Checks a prelude's JSON text: statusCode defaults to 200, headers to none, cookies to none. */
+function parsePrelude(text) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw new Error(`the HTTP response prelude is not JSON (${error.message})`, { cause: error });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error('the HTTP response prelude must be a JSON object with statusCode, headers and cookies');
+    }
+    const record = value;
+    const statusCode = record.statusCode ?? 200;
+    if (typeof statusCode !== 'number' ||
+        !Number.isInteger(statusCode) ||
+        statusCode < 100 ||
+        statusCode > 599) {
+        throw new Error(`the HTTP response prelude's statusCode must be an HTTP status, not ${JSON.stringify(statusCode)}`);
+    }
+    const headers = {};
+    if (record.headers !== undefined && (typeof record.headers !== 'object' || record.headers === null)) {
+        throw new Error("the HTTP response prelude's headers must be an object of names and values");
+    }
+    for (const [name, given] of Object.entries((record.headers ?? {}))) {
+        headers[name.toLowerCase()] = String(given);
+    }
+    const cookies = record.cookies ?? [];
+    if (!Array.isArray(cookies) || cookies.some((cookie) => typeof cookie !== 'string')) {
+        throw new Error("the HTTP response prelude's cookies must be an array of Set-Cookie values");
+    }
+    return { statusCode, headers, cookies: cookies };
+}
+/**
+ * Splits an HTTP-integration stream: emits 'prelude' (HttpPrelude) once the delimiter has arrived, then passes the
+ * body through. Only the prelude is held; a stream that ends before the delimiter is an error.
+ */
+class HttpIntegrationParser extends external_node_stream_.Transform {
+    head = Buffer.alloc(0);
+    _transform(chunk, _encoding, done) {
+        if (!this.head) {
+            done(null, chunk);
+            return;
+        }
+        const head = Buffer.concat([this.head, chunk]);
+        const at = head.indexOf(PRELUDE_DELIMITER);
+        if (at < 0) {
+            if (head.length > MAX_PRELUDE_BYTES) {
+                done(new Error(`no end of the HTTP response prelude (eight NUL bytes) in its first ${MAX_PRELUDE_BYTES} bytes`));
+                return;
+            }
+            this.head = head;
+            done();
+            return;
+        }
+        this.head = undefined;
+        try {
+            this.emit('prelude', parsePrelude(head.subarray(0, at).toString('utf8')));
+        }
+        catch (error) {
+            done(error);
+            return;
+        }
+        const rest = head.subarray(at + PRELUDE_DELIMITER.length);
+        done(null, rest.length ? rest : undefined);
+    }
+    _flush(done) {
+        if (this.head)
+            done(new Error('the streamed HTTP response ended before its prelude was complete (eight NUL bytes)'));
+        else
+            done();
+    }
+}
+/** The Function URL event (payload format 2.0) for an HTTP request and its body. */
+function functionUrlEvent(req, body, now = new Date()) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const headers = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+        if (name === 'cookie' || value === undefined)
+            continue;
+        headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const query = {};
+    for (const [name, value] of url.searchParams)
+        query[name] = name in query ? `${query[name]},${value}` : value;
+    const cookies = (req.headers.cookie ?? '')
+        .split(';')
+        .map((cookie) => cookie.trim())
+        .filter(Boolean);
+    const domainName = req.headers.host ?? 'localhost';
+    const event = {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        requestContext: {
+            accountId: 'anonymous',
+            apiId: 'local',
+            domainName,
+            domainPrefix: domainName.split('.')[0],
+            http: {
+                method: req.method ?? 'GET',
+                path: url.pathname,
+                protocol: `HTTP/${req.httpVersion}`,
+                sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+                userAgent: req.headers['user-agent'] ?? '',
+            },
+            requestId: (0,external_node_crypto_.randomUUID)(),
+            routeKey: '$default',
+            stage: '$default',
+            time: now.toISOString(),
+            timeEpoch: now.getTime(),
+        },
+        isBase64Encoded: false,
+    };
+    if (cookies.length)
+        event.cookies = cookies;
+    if (url.search)
+        event.queryStringParameters = query;
+    if (body.length) {
+        const text = isTextual(req.headers['content-type']);
+        event.body = text ? body.toString('utf8') : body.toString('base64');
+        event.isBase64Encoded = !text;
+    }
+    return event;
+}
+function isTextual(contentType) {
+    if (!contentType)
+        return true;
+    return /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i.test(contentType);
+}
+/** A buffered answer as a Function URL reads it. */
+function bufferedHttpResponse(payload) {
+    let value;
+    try {
+        value = JSON.parse(payload.toString('utf8'));
+    }
+    catch {
+        value = undefined;
+    }
+    if (typeof value === 'object' && value !== null && 'statusCode' in value) {
+        const record = value;
+        const prelude = parsePrelude(JSON.stringify({ statusCode: record.statusCode, headers: record.headers, cookies: record.cookies }));
+        const text = typeof record.body === 'string'
+            ? record.body
+            : record.body === undefined
+                ? ''
+                : JSON.stringify(record.body);
+        const body = record.isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text);
+        return { prelude, body };
+    }
+    return {
+        prelude: { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [] },
+        body: payload,
+    };
+}
+/** Response headers for a prelude: its headers, and one Set-Cookie per cookie. */
+function preludeHeaders(prelude) {
+    const headers = { ...prelude.headers };
+    if (prelude.cookies.length)
+        headers['set-cookie'] = prelude.cookies;
+    return headers;
+}
+const FUNCTION_URL_ERROR = { status: 502, body: '{"Message":"Internal Server Error"}' };
+/**
+ * The sink for a streamed answer: an HTTP-integration stream is split by HttpIntegrationParser (`onPrelude` gets its
+ * prelude, `body` the rest), any other goes to `body` as it is (`onPlain` first). A prelude the parser rejects goes
+ * to `onError`, and the rest of the stream is drained, so the runtime is never left blocked.
+ */
+function streamSink(contentType, body, handlers) {
+    if (contentType.split(';')[0]?.trim().toLowerCase() !== HTTP_INTEGRATION_CONTENT_TYPE) {
+        handlers.onPlain(contentType);
+        return forwarding(body);
+    }
+    const parser = new HttpIntegrationParser();
+    let failed = false;
+    parser.on('prelude', (prelude) => handlers.onPrelude(prelude));
+    parser.on('error', (error) => {
+        failed = true;
+        handlers.onError(error);
+    });
+    parser.pipe(body, { end: false });
+    return new external_node_stream_.Writable({
+        write(chunk, _encoding, done) {
+            if (failed)
+                done();
+            else
+                writeThrough(parser, chunk, done);
+        },
+        final(done) {
+            if (failed)
+                done();
+            else
+                parser.end(() => done());
+        },
+    });
+}
+/** A Writable that writes into `target` with its backpressure, and never ends it. */
+function forwarding(target) {
+    return new external_node_stream_.Writable({
+        write(chunk, _encoding, done) {
+            writeThrough(target, chunk, done);
+        },
+    });
+}
+/**
+ * Writes a chunk and calls `done` when the target can take more; a target that went away (a client hung up) takes
+ * everything, so the runtime's stream is drained rather than stalled.
+ */
+function writeThrough(target, chunk, done) {
+    if (target.destroyed || target.write(chunk)) {
+        done();
+        return;
+    }
+    const resume = () => {
+        target.removeListener('drain', resume);
+        target.removeListener('close', resume);
+        done();
+    };
+    target.on('drain', resume);
+    target.on('close', resume);
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/invocation.ts
 /**
  * What one invocation is and how it ended, plus the error payloads and log lines Lambda itself
@@ -58761,6 +59035,8 @@ function newTraceId(now = Date.now()) {
 }
 /** Lambda's limit for a synchronous invocation's request and response payloads. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Lambda's limit for a streamed response (Function URLs with RESPONSE_STREAM, InvokeWithResponseStream). */
+const MAX_STREAMED_BYTES = 200 * 1024 * 1024;
 /** The error JSON Lambda and its Runtime API answer with: for failed invocations and refused requests alike. */
 function errorPayload(errorType, errorMessage) {
     return Buffer.from(JSON.stringify({ errorMessage, errorType }));
@@ -58796,6 +59072,14 @@ function responseTooLargeOutcome(requestId, bytes) {
         payload: errorPayload('Function.ResponseSizeTooLarge', `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`),
     };
 }
+function streamTooLargeOutcome(requestId, bytes) {
+    return {
+        kind: 'function-error',
+        requestId,
+        errorType: 'Function.ResponseSizeTooLarge',
+        payload: errorPayload('Function.ResponseSizeTooLarge', `Streamed response size (more than ${bytes} bytes) exceeded maximum allowed streamed payload size (${MAX_STREAMED_BYTES} bytes).`),
+    };
+}
 /** Lambda's REPORT log line, tab separated as in CloudWatch. */
 function reportLine(figures) {
     const parts = [
@@ -58811,6 +59095,23 @@ function reportLine(figures) {
     if (figures.status)
         parts.push(`Status: ${figures.status}`);
     return parts.join('\t');
+}
+/** A platform event as Lambda logs it when the function's log format is JSON (time, type, record). */
+function platformRecord(type, record, now = new Date()) {
+    return JSON.stringify({ time: now.toISOString(), type, record });
+}
+/** The record of a platform.report event: the REPORT line's figures in Lambda's JSON names. */
+function reportRecord(figures) {
+    const metrics = {
+        durationMs: Number(figures.durationMs.toFixed(2)),
+        billedDurationMs: Math.max(1, Math.ceil(figures.durationMs)),
+        memorySizeMB: figures.memorySizeMb,
+    };
+    if (figures.maxMemoryUsedMb !== undefined)
+        metrics.maxMemoryUsedMB = figures.maxMemoryUsedMb;
+    if (figures.initDurationMs !== undefined)
+        metrics.initDurationMs = Number(figures.initDurationMs.toFixed(2));
+    return { requestId: figures.requestId, metrics, status: figures.status ?? 'success' };
 }
 
 ;// CONCATENATED MODULE: ./src/runtime/local-runtime.ts
@@ -58868,9 +59169,12 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 /**
  * The Runtime API a runtime talks to inside Lambda (version 2018-06-01), served on 127.0.0.1: long-polled
  * GET /invocation/next, the response and error posts, and /init/error, with Lambda's headers and
- * status codes. One invocation at a time, as in a Lambda execution environment. A request is first routed
- * (routeRuntimeRequest, pure); what an answer means for the invocation is reported to a listener
- * (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that invoke-server.ts shares.
+ * status codes. One invocation at a time, as in a Lambda execution environment, or up to maxConcurrency at once,
+ * as on Lambda Managed Instances (that many parked GET /next calls; answers matched by request id). A response
+ * may be streamed (Lambda-Runtime-Function-Response-Mode: streaming, chunked, an error after the first byte in the
+ * trailers). A request is first routed (routeRuntimeRequest, pure); what an answer means for the invocation is
+ * reported to a listener (lambda-emulator.ts decides the rest). Also the JSON reply and body reading that
+ * invoke-server.ts shares.
  */
 
 
@@ -58884,8 +59188,13 @@ const INVOCATION_HEADERS = {
     clientContext: 'Lambda-Runtime-Client-Context',
     cognitoIdentity: 'Lambda-Runtime-Cognito-Identity',
 };
-/** Request header a runtime sets on /invocation/{id}/error and /init/error. */
+/** Request header a runtime sets on /invocation/{id}/error and /init/error; also a trailer of a streamed response. */
 const FUNCTION_ERROR_TYPE_HEADER = 'lambda-runtime-function-error-type';
+/** Trailer of a streamed response that failed after its first byte: the error JSON, base64. */
+const FUNCTION_ERROR_BODY_TRAILER = 'lambda-runtime-function-error-body';
+/** Request header of a streamed /response; "streaming" is the only value Lambda accepts. */
+const RESPONSE_MODE_HEADER = 'lambda-runtime-function-response-mode';
+const STREAMING_MODE = 'streaming';
 const INVOCATION_PATH = /^\/invocation\/([^/]*)\/(response|error)$/;
 /** Request ids are UUIDs here; anything else in that position is a malformed request. */
 const REQUEST_ID = /^[A-Za-z0-9-]{1,128}$/;
@@ -58915,13 +59224,17 @@ class RuntimeApiServer {
     options;
     listener;
     server;
+    maxConcurrency;
     phase = 'init';
-    waiting;
-    queued;
-    current;
+    /** Parked GET /next calls, oldest first: each is one idle worker of the runtime. */
+    waiting = [];
+    queued = [];
+    /** Delivered invocations with no answer yet, by request id. */
+    current = new Map();
     constructor(options, listener) {
         this.options = options;
         this.listener = listener;
+        this.maxConcurrency = options.maxConcurrency ?? 1;
         this.server = external_node_http_default().createServer((req, res) => this.handle(req, res));
         // A long-polled GET /next may wait for hours; nothing here should time it out.
         this.server.requestTimeout = 0;
@@ -58934,23 +59247,21 @@ class RuntimeApiServer {
     /** A new runtime process starts: forget everything about the previous one. */
     reset() {
         this.phase = 'init';
-        this.waiting = undefined;
-        this.queued = undefined;
-        this.current = undefined;
+        this.waiting = [];
+        this.queued = [];
+        this.current.clear();
     }
-    /** Hands the invocation to the runtime now if it is waiting on /next, else at its next call. */
+    /** Hands the invocation to the runtime now if a worker waits on /next, else at the next call. */
     enqueue(invocation) {
-        this.queued = invocation;
-        if (this.waiting) {
-            const res = this.waiting;
-            this.waiting = undefined;
+        this.queued.push(invocation);
+        const res = this.waiting.shift();
+        if (res)
             this.deliver(res);
-        }
     }
     /** The invocation ended without the runtime's answer (timeout, crash): late answers get 403. */
-    abandon() {
-        this.queued = undefined;
-        this.current = undefined;
+    abandon(requestId) {
+        this.queued = this.queued.filter((invocation) => invocation.requestId !== requestId);
+        this.current.delete(requestId);
     }
     close() {
         return closeServer(this.server);
@@ -58962,7 +59273,20 @@ class RuntimeApiServer {
                 req.resume();
                 this.next(res);
                 return;
-            case 'response':
+            case 'response': {
+                const mode = headerValue(req, RESPONSE_MODE_HEADER);
+                if (mode === STREAMING_MODE) {
+                    this.stream(route.requestId, req, res);
+                    return;
+                }
+                if (mode) {
+                    req.resume();
+                    sendError(res, 400, 'InvalidRequest', `Lambda-Runtime-Function-Response-Mode must be "streaming", not "${mode}".`);
+                    return;
+                }
+                readBody(req, MAX_PAYLOAD_BYTES, (body, bytes) => this.post(route, req, res, body, bytes));
+                return;
+            }
             case 'error':
             case 'init-error':
                 readBody(req, MAX_PAYLOAD_BYTES, (body, bytes) => this.post(route, req, res, body, bytes));
@@ -58987,28 +59311,29 @@ class RuntimeApiServer {
             sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
             return;
         }
-        if (this.current || this.waiting) {
-            sendError(res, 403, 'InvalidStateTransition', 'GET /next while an invocation has no answer yet.');
+        if (this.current.size + this.waiting.length >= this.maxConcurrency) {
+            const message = this.maxConcurrency === 1
+                ? 'GET /next while an invocation has no answer yet.'
+                : `GET /next with ${this.maxConcurrency} (AWS_LAMBDA_MAX_CONCURRENCY) invocations running or workers waiting already.`;
+            sendError(res, 403, 'InvalidStateTransition', message);
             return;
         }
         this.phase = 'running';
         this.listener.onNextRequested();
-        if (this.queued)
+        if (this.queued.length)
             this.deliver(res);
         else {
-            this.waiting = res;
+            this.waiting.push(res);
             res.on('close', () => {
-                if (this.waiting === res)
-                    this.waiting = undefined;
+                this.waiting = this.waiting.filter((parked) => parked !== res);
             });
         }
     }
     deliver(res) {
-        const invocation = this.queued;
+        const invocation = this.queued.shift();
         if (!invocation)
             return;
-        this.queued = undefined;
-        this.current = invocation;
+        this.current.set(invocation.requestId, invocation);
         const deadlineMs = invocation.deadlineMs ?? Date.now() + this.options.timeoutMs;
         const headers = {
             'Content-Type': 'application/json',
@@ -59026,6 +59351,74 @@ class RuntimeApiServer {
         res.end(invocation.payload);
         this.listener.onDelivered(invocation, deadlineMs);
     }
+    /**
+     * A streamed /response: the body goes to the listener's sink as it arrives (never held here), up to Lambda's
+     * 200 MB; the runtime is answered 202 once it has all arrived, the trailers read.
+     */
+    stream(requestId, req, res) {
+        const refused = this.refusal(requestId);
+        if (refused) {
+            req.resume();
+            refused(res);
+            return;
+        }
+        this.current.delete(requestId);
+        const contentType = headerValue(req, 'content-type') ?? 'application/octet-stream';
+        const sink = this.listener.onStreamStart(requestId, contentType);
+        if (!sink) {
+            req.resume();
+            sendError(res, 403, 'InvalidRequestID', `No invocation ${requestId} is waiting for an answer.`);
+            return;
+        }
+        let bytes = 0;
+        let ended = false;
+        const end = (outcome) => {
+            if (ended)
+                return;
+            ended = true;
+            req.unpipe(sink);
+            this.listener.onStreamEnd(requestId, outcome);
+        };
+        req.on('data', (chunk) => {
+            bytes += chunk.length;
+            if (bytes > MAX_STREAMED_BYTES && !ended) {
+                end({ kind: 'too-large', bytes });
+                req.resume();
+            }
+        });
+        req.pipe(sink, { end: false });
+        req.on('end', () => {
+            if (ended) {
+                sendError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed streamed payload size (${MAX_STREAMED_BYTES} bytes).`);
+                return;
+            }
+            const errorType = req.trailers[FUNCTION_ERROR_TYPE_HEADER];
+            if (errorType) {
+                const body = req.trailers[FUNCTION_ERROR_BODY_TRAILER];
+                const payload = body
+                    ? Buffer.from(body, 'base64')
+                    : errorPayload(errorType, 'The function failed while streaming its response.');
+                end({ kind: 'function-error', bytes, errorType, payload });
+            }
+            else
+                end({ kind: 'complete', bytes });
+            sendJson(res, 202, { status: 'OK' });
+        });
+        req.on('close', () => {
+            if (!req.complete)
+                end({ kind: 'broken', bytes });
+        });
+    }
+    /** Why an answer for requestId cannot be taken (as the answer to send), or undefined when it can. */
+    refusal(requestId) {
+        if (this.phase === 'init-failed') {
+            return (res) => sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
+        }
+        if (!this.current.has(requestId)) {
+            return (res) => sendError(res, 403, 'InvalidRequestID', `No invocation ${requestId} is waiting for an answer.`);
+        }
+        return undefined;
+    }
     post(route, req, res, body, bytes) {
         if (this.phase === 'init-failed') {
             sendError(res, 500, 'Runtime.InitError', 'Init failed; the runtime must exit.');
@@ -59042,11 +59435,12 @@ class RuntimeApiServer {
             this.listener.onInitError(errorType, body ?? Buffer.alloc(0));
             return;
         }
-        if (!this.current || this.current.requestId !== route.requestId) {
-            sendError(res, 403, 'InvalidRequestID', `No invocation ${route.requestId} is waiting for an answer.`);
+        const refused = this.refusal(route.requestId);
+        if (refused) {
+            refused(res);
             return;
         }
-        this.current = undefined;
+        this.current.delete(route.requestId);
         if (!body) {
             sendError(res, 413, 'RequestEntityTooLarge', `Exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`);
             this.listener.onResponseTooLarge(route.requestId, bytes);
@@ -59141,34 +59535,64 @@ function startRuntimeProcess(options) {
                 child.kill('SIGKILL');
             }
         },
-        maxMemoryUsedMb: () => peakMemoryMb(pid),
+        maxMemoryUsedMb: () => {
+            const own = peakKb(pid);
+            if (own === undefined || !options.workers)
+                return own === undefined ? undefined : Math.round(own / 1024);
+            const children = childPids(pid).map((child) => peakKb(child) ?? 0);
+            return Math.round(children.reduce((sum, kb) => sum + kb, own) / 1024);
+        },
     };
 }
-function peakMemoryMb(pid) {
+function peakKb(pid) {
     try {
         const status = (0,external_node_fs_.readFileSync)(`/proc/${pid}/status`, 'utf8');
         const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-        return kb ? Math.round(Number(kb) / 1024) : undefined;
+        return kb ? Number(kb) : undefined;
     }
     catch {
         return undefined;
     }
 }
+function childPids(pid) {
+    try {
+        return (0,external_node_fs_.readFileSync)(`/proc/${pid}/task/${pid}/children`, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .filter(Boolean)
+            .map(Number);
+    }
+    catch {
+        return [];
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/runtime/lambda-emulator.ts
+/**
+ * What Lambda does around a runtime, for one function: starts the runtime on the first
+ * invocation (cold start) and keeps it warm, hands it one event at a time, enforces the timeout
+ * (killing the runtime, which starts again at the next invocation), notices crashes and init
+ * errors, and logs START / END / REPORT lines.
+ */
 
 
 
 
 
+
+/** A streamed body was cut off without the runtime exiting: after this long, the invocation fails on its own. */
+const BROKEN_STREAM_GRACE_MS = 200;
 class LambdaEmulator {
     config;
     io;
     api;
     address;
     runtime;
-    pending;
-    queue = Promise.resolve();
+    pending = new Map();
+    /** Invocations running, and those waiting for one of the maxConcurrency slots. */
+    running = 0;
+    waitingForSlot = [];
+    maxConcurrency;
     logStream = logStreamName();
     closed = false;
     constructor(config, io, api, address) {
@@ -59176,6 +59600,7 @@ class LambdaEmulator {
         this.io = io;
         this.api = api;
         this.address = address;
+        this.maxConcurrency = config.maxConcurrency ?? 1;
     }
     static async start(given, io) {
         // The host's R needs the runtime package built for it; a layer tree's R has its own.
@@ -59185,9 +59610,13 @@ class LambdaEmulator {
         // The server's listener needs the emulator, which needs the server's address.
         const ref = {};
         const settle = (id, ending) => ref.self?.settle(id, ending);
-        const api = new RuntimeApiServer({ functionArn: functionArn(config), timeoutMs: config.timeoutMs }, {
+        const api = new RuntimeApiServer({
+            functionArn: functionArn(config),
+            timeoutMs: config.timeoutMs,
+            maxConcurrency: config.maxConcurrency ?? 1,
+        }, {
             onNextRequested: () => ref.self?.runtime?.markReady(),
-            onDelivered: () => ref.self?.pending?.delivered(),
+            onDelivered: (invocation) => ref.self?.pending.get(invocation.requestId)?.delivered(),
             onResponse: (id, payload) => settle(id, { kind: 'success', payload }),
             onFunctionError: (id, errorType, payload) => settle(id, { kind: 'function-error', errorType, payload }),
             onResponseTooLarge: (id, bytes) => settle(id, responseTooLargeOutcome(id, bytes)),
@@ -59195,15 +59624,39 @@ class LambdaEmulator {
                 if (ref.self?.runtime)
                     ref.self.runtime.initError = { errorType, payload };
             },
+            onStreamStart: (id, contentType) => ref.self?.streamStarted(id, contentType),
+            onStreamEnd: (id, end) => ref.self?.streamEnded(id, end),
         });
         ref.self = new LambdaEmulator(config, io, api, await api.listen());
         return ref.self;
     }
-    /** Runs one invocation; invocations queue up and run one at a time, as in one Lambda environment. */
-    invoke(payload, extras = {}) {
-        const run = this.queue.then(() => this.invokeNow(newInvocation(payload, extras)));
-        this.queue = run.catch(() => undefined);
-        return run;
+    /**
+     * Runs one invocation. Invocations queue up and run one at a time, as in one Lambda environment, or up to
+     * maxConcurrency at once (Managed Instances). A streamed response goes to `sink` as it arrives.
+     */
+    async invoke(payload, extras = {}, sink) {
+        await this.takeSlot();
+        try {
+            return await this.invokeNow(newInvocation(payload, extras), sink);
+        }
+        finally {
+            this.releaseSlot();
+        }
+    }
+    async takeSlot() {
+        if (this.running < this.maxConcurrency) {
+            this.running += 1;
+            return;
+        }
+        // The slot is handed over by releaseSlot(), so `running` stays counted for the waiter.
+        await new Promise((resolve) => this.waitingForSlot.push(resolve));
+    }
+    releaseSlot() {
+        const next = this.waitingForSlot.shift();
+        if (next)
+            next();
+        else
+            this.running -= 1;
     }
     /** Starts the runtime unless it runs, and resolves when it asks for its first event (init ms, 0 if warm). */
     async warm() {
@@ -59241,6 +59694,7 @@ class LambdaEmulator {
             cwd: this.config.taskRoot,
             env,
             log: this.io.log,
+            workers: this.maxConcurrency > 1,
         });
         let resolveReady = () => undefined;
         const runtime = {
@@ -59262,7 +59716,7 @@ class LambdaEmulator {
         });
         return runtime;
     }
-    async invokeNow(invocation) {
+    async invokeNow(invocation, sink) {
         if (this.closed)
             throw new Error('the emulator is closed');
         const cold = !this.runtime;
@@ -59270,7 +59724,7 @@ class LambdaEmulator {
         // Past init, Lambda's clock starts at invoke, not when the runtime takes the event: a warm
         // runtime that never asks for it again still times out.
         const initializing = !runtime.isReady;
-        this.io.log.write(`START RequestId: ${invocation.requestId} Version: $LATEST\n`);
+        this.logStart(invocation.requestId);
         const outcome = await new Promise((resolve) => {
             let timer;
             const armFunctionTimeout = () => {
@@ -59282,21 +59736,24 @@ class LambdaEmulator {
             };
             const pending = {
                 invocation,
+                runtime,
                 delivered: () => {
                     pending.deliveredAt = performance.now();
                     if (initializing)
                         armFunctionTimeout();
                 },
                 finish: (ending) => {
-                    if (this.pending !== pending)
+                    if (this.pending.get(invocation.requestId) !== pending)
                         return;
-                    this.pending = undefined;
+                    this.pending.delete(invocation.requestId);
                     clearTimeout(timer);
-                    this.api.abandon();
+                    this.api.abandon(invocation.requestId);
                     resolve(this.measured(ending, pending, runtime));
                 },
             };
-            this.pending = pending;
+            if (sink)
+                pending.sink = sink;
+            this.pending.set(invocation.requestId, pending);
             if (cold)
                 void runtime.ready.then((ms) => (pending.initDurationMs = ms));
             if (initializing) {
@@ -59314,6 +59771,70 @@ class LambdaEmulator {
             await this.stopRuntime();
         return outcome;
     }
+    /** The runtime began streaming invocation `id`'s response: the sink it goes to. */
+    streamStarted(id, contentType) {
+        const pending = this.pending.get(id);
+        if (!pending)
+            return undefined;
+        if (pending.sink) {
+            const sink = pending.sink(contentType);
+            pending.stream = { contentType, sink };
+            return sink;
+        }
+        const collected = new Collector(MAX_PAYLOAD_BYTES);
+        pending.stream = { contentType, sink: collected, collected };
+        return collected;
+    }
+    /** The streamed body ended: once the sink has taken all of it, the invocation is over. */
+    streamEnded(id, end) {
+        const pending = this.pending.get(id);
+        const stream = pending?.stream;
+        if (!pending || !stream)
+            return;
+        stream.sink.end(() => this.streamSettled(pending, stream, id, end));
+    }
+    streamSettled(pending, stream, id, end) {
+        const streamed = { contentType: stream.contentType, bytes: end.bytes };
+        const overflow = stream.collected?.overflow === true;
+        switch (end.kind) {
+            case 'complete':
+                if (overflow)
+                    pending.finish({ ...responseTooLargeOutcome(id, end.bytes), streamed });
+                else
+                    pending.finish({
+                        kind: 'success',
+                        requestId: id,
+                        payload: stream.collected?.bytes() ?? Buffer.alloc(0),
+                        streamed,
+                    });
+                return;
+            case 'function-error':
+                pending.finish({
+                    kind: 'function-error',
+                    requestId: id,
+                    errorType: end.errorType,
+                    payload: end.payload,
+                    streamed,
+                });
+                return;
+            case 'too-large':
+                pending.finish({ ...streamTooLargeOutcome(id, end.bytes), streamed });
+                return;
+            case 'broken':
+                // Usually the runtime died mid-stream: its exit settles the invocation (Runtime.ExitError). If it lives on,
+                // the connection was dropped on purpose or by mistake, and the response is incomplete either way.
+                setTimeout(() => {
+                    pending.finish({
+                        kind: 'function-error',
+                        requestId: id,
+                        errorType: 'Runtime.TruncatedResponse',
+                        payload: errorPayload('Runtime.TruncatedResponse', `RequestId: ${id} Error: the runtime closed its streamed response after ${end.bytes} bytes without finishing it`),
+                        streamed,
+                    });
+                }, BROKEN_STREAM_GRACE_MS);
+                return;
+        }
+    }
     measured(ending, pending, runtime) {
         const startedAt = pending.clockStartedAt ?? pending.deliveredAt;
         const durationMs = startedAt === undefined ? 0 : performance.now() - startedAt;
@@ -59326,21 +59847,21 @@ class LambdaEmulator {
         return outcome;
     }
     settle(requestId, ending) {
-        if (this.pending?.invocation.requestId === requestId)
-            this.pending.finish({ ...ending, requestId });
+        this.pending.get(requestId)?.finish({ ...ending, requestId });
     }
-    /** The runtime ended: an init failure if it never got past init, else a crash of this invocation. */
+    /** The runtime ended: an init failure if it never got past init, else a crash of its invocations. */
     onExit(runtime, exit) {
-        const pending = this.pending;
-        if (!pending)
-            return;
-        const id = pending.invocation.requestId;
-        if (runtime.isReady)
-            pending.finish(exitOutcome('function-error', id, exit));
-        else if (runtime.initError)
-            pending.finish({ kind: 'init-error', requestId: id, ...runtime.initError });
-        else
-            pending.finish(exitOutcome('init-error', id, exit));
+        for (const pending of [...this.pending.values()]) {
+            if (pending.runtime !== runtime)
+                continue;
+            const id = pending.invocation.requestId;
+            if (runtime.isReady)
+                pending.finish(exitOutcome('function-error', id, exit));
+            else if (runtime.initError)
+                pending.finish({ kind: 'init-error', requestId: id, ...runtime.initError });
+            else
+                pending.finish(exitOutcome('init-error', id, exit));
+        }
     }
     initTimedOut(pending, runtime) {
         const seconds = (this.config.initTimeoutMs / 1000).toFixed(2);
@@ -59352,9 +59873,15 @@ class LambdaEmulator {
             payload: errorPayload('Sandbox.Timedout', `The runtime did not finish init within ${seconds} seconds`),
         });
     }
+    logStart(requestId) {
+        if (logFormatOf(this.config) === 'JSON') {
+            this.io.log.write(platformRecord('platform.start', { requestId, version: '$LATEST' }) + '\n');
+        }
+        else
+            this.io.log.write(`START RequestId: ${requestId} Version: $LATEST\n`);
+    }
     logReport(outcome) {
-        this.io.log.write(`END RequestId: ${outcome.requestId}\n`);
-        const line = reportLine({
+        const figures = {
             requestId: outcome.requestId,
             durationMs: outcome.durationMs,
             memorySizeMb: this.config.memoryMb,
@@ -59363,8 +59890,35 @@ class LambdaEmulator {
             ...(outcome.kind !== 'success' && {
                 status: outcome.errorType === 'Sandbox.Timedout' ? 'timeout' : 'error',
             }),
-        });
-        this.io.log.write(line + '\n');
+        };
+        if (logFormatOf(this.config) === 'JSON') {
+            this.io.log.write(platformRecord('platform.report', reportRecord(figures)) + '\n');
+            return;
+        }
+        this.io.log.write(`END RequestId: ${outcome.requestId}\n`);
+        this.io.log.write(reportLine(figures) + '\n');
+    }
+}
+/** Collects a streamed body for a caller that gave no sink, up to `limit` bytes (past it: overflow, the rest dropped). */
+class Collector extends external_node_stream_.Writable {
+    limit;
+    chunks = [];
+    size = 0;
+    overflow = false;
+    constructor(limit) {
+        super();
+        this.limit = limit;
+    }
+    _write(chunk, _encoding, done) {
+        this.size += chunk.length;
+        if (this.size > this.limit)
+            this.overflow = true;
+        else
+            this.chunks.push(chunk);
+        done();
+    }
+    bytes() {
+        return Buffer.concat(this.chunks);
     }
 }
 
@@ -59420,6 +59974,28 @@ function parsePort(text) {
         throw optionError('port', `"${text}" is not a port`);
     return port;
 }
+/** Lambda Managed Instances allow up to 1024 invocations per environment (PerExecutionEnvironmentMaxConcurrency). */
+const MAX_CONCURRENCY_LIMIT = 1024;
+function parseMaxConcurrency(text) {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < 1 || n > MAX_CONCURRENCY_LIMIT) {
+        throw optionError('max-concurrency', `"${text}" is not a number of concurrent invocations`);
+    }
+    return n;
+}
+/** Case as the user likes (Lambda's API spells them Text, JSON and TRACE … FATAL); returned as Lambda spells them. */
+function parseLogFormat(text) {
+    const found = LOG_FORMATS.find((format) => format.toLowerCase() === text.trim().toLowerCase());
+    if (!found)
+        throw optionError('log-format', `"${text}" is not a log format`);
+    return found;
+}
+function parseLogLevel(text) {
+    const found = LOG_LEVELS.find((level) => level === text.trim().toUpperCase());
+    if (!found)
+        throw optionError('log-level', `"${text}" is not a log level`);
+    return found;
+}
 /** Parses and checks an event; an empty one is {} as with `aws lambda invoke` without a payload. */
 function checkEvent(bytes, source) {
     if (bytes.length > MAX_PAYLOAD_BYTES) {
@@ -59472,6 +60048,20 @@ function functionConfig(raw, files) {
     };
     if (rscript)
         config.rscript = rscript;
+    const maxConcurrency = givenText(raw, 'max-concurrency');
+    if (maxConcurrency !== undefined)
+        config.maxConcurrency = parseMaxConcurrency(maxConcurrency);
+    const logFormat = givenText(raw, 'log-format');
+    if (logFormat !== undefined)
+        config.logFormat = parseLogFormat(logFormat);
+    const logLevel = givenText(raw, 'log-level');
+    if (logLevel !== undefined) {
+        config.logLevel = parseLogLevel(logLevel);
+        // Lambda's LoggingConfig refuses an application log level with the Text format.
+        if (logFormatOf(config) !== 'JSON') {
+            throw optionError('log-level', 'Lambda sets an application log level only with the JSON log format', 'it together with --log-format JSON');
+        }
+    }
     return config;
 }
 function checkTaskRoot(dir) {
@@ -59582,10 +60172,12 @@ function stopRuntimeWithProcess(options) {
 ;// CONCATENATED MODULE: ./src/commands/invoke.ts
 /**
  * `r-lambda-layer invoke`: runs one invocation of an R handler against the local Lambda emulator.
- * The response goes to stdout; the runtime's log to stderr. Exit 0 on success, 1 on a function
- * error (timeout included), 2 on an init error; on SIGINT/SIGTERM it kills the runtime and exits
- * 130/143.
+ * The response goes to stdout (a streamed one as it arrives; an HTTP-integration stream's prelude, the status and
+ * headers, to stderr); the runtime's log to stderr. Exit 0 on success, 1 on a function error (timeout included, and
+ * an error after a streamed response began: its JSON then goes to stderr), 2 on an init error; on SIGINT/SIGTERM it
+ * kills the runtime and exits 130/143.
  */
+
 
 
 
@@ -59624,9 +60216,15 @@ function invokeCommand() {
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
         const unhook = stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
         try {
-            const outcome = await emulator.invoke(event);
-            process.stdout.write(outcome.payload);
-            process.stdout.write('\n');
+            const outcome = await emulator.invoke(event, {}, printStream);
+            if (!outcome.streamed) {
+                process.stdout.write(outcome.payload);
+                process.stdout.write('\n');
+            }
+            else if (outcome.kind !== 'success') {
+                process.stderr.write(`invoke: the streamed response failed after ${outcome.streamed.bytes} bytes:\n`);
+                process.stderr.write(Buffer.concat([outcome.payload, Buffer.from('\n')]));
+            }
             if (outcome.kind !== 'success') {
                 const what = outcome.kind === 'init-error' ? 'init failed' : 'the function failed';
                 throw new InvocationFailed(`${what} (${outcome.errorType ?? 'Unhandled'})`, INVOKE_EXIT_CODES[outcome.kind]);
@@ -59638,13 +60236,24 @@ function invokeCommand() {
         }
     });
 }
+/** A streamed response is printed as it arrives; an HTTP-integration prelude is parsed and shown on stderr. */
+const printStream = (contentType) => streamSink(contentType, process.stdout, {
+    onPrelude: (prelude) => process.stderr.write(`invoke: HTTP ${prelude.statusCode} ${JSON.stringify({ headers: prelude.headers, cookies: prelude.cookies })}\n`),
+    onPlain: () => undefined,
+    onError: (error) => process.stderr.write(`invoke: ${error.message}\n`),
+});
 
 ;// CONCATENATED MODULE: ./src/runtime/invoke-server.ts
 /**
- * The invoke endpoint of AWS's runtime interface emulator, for `serve`:
- * POST /2015-03-31/functions/{name}/invocations on 127.0.0.1, answered as Lambda's Invoke API does
- * (200 with the payload; X-Amz-Function-Error: Unhandled when the function failed).
+ * What `serve` listens on, on 127.0.0.1:
+ * - the invoke endpoint of AWS's runtime interface emulator, POST /2015-03-31/functions/{name}/invocations,
+ *   answered as Lambda's Invoke API does (200 with the payload; X-Amz-Function-Error: Unhandled when the function
+ *   failed). A streamed response is passed on as it arrives (chunked, Lambda-Runtime-Function-Response-Mode:
+ *   streaming); a failure after its first byte comes in the trailers X-Amz-Function-Error,
+ *   Lambda-Runtime-Function-Error-Type and Lambda-Runtime-Function-Error-Body (base64), as the runtime sent them.
+ * - every other request, as a Function URL with InvokeMode RESPONSE_STREAM (function-url.ts).
  */
+
 
 
 
@@ -59663,41 +60272,133 @@ function decodeClientContext(header) {
         return undefined;
     }
 }
-async function startInvokeServer(port, invoke) {
+async function startInvokeServer(port, invoke, io = { log: process.stderr }) {
     const server = external_node_http_default().createServer((req, res) => {
-        if (!isInvokePath(req.method ?? '', req.url ?? '')) {
-            req.resume();
-            sendJson(res, 404, {
-                Type: 'User',
-                message: `Use POST /2015-03-31/functions/function/invocations, not ${req.method} ${req.url}`,
-            });
-            return;
-        }
-        readBody(req, MAX_PAYLOAD_BYTES, (body) => {
-            if (!body) {
-                sendJson(res, 413, {
-                    Type: 'User',
-                    message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
-                });
-                return;
-            }
-            const payload = body.length ? body : Buffer.from('{}');
-            if (!isJson(payload)) {
-                sendJson(res, 400, {
-                    Type: 'User',
-                    message: 'Could not parse request body into json: the payload must be a JSON document',
-                });
-                return;
-            }
-            const clientContext = decodeClientContext(req.headers['x-amz-client-context']);
-            invoke(payload, clientContext).then((outcome) => sendJson(res, 200, outcome.payload, outcome.kind === 'success' ? {} : { 'X-Amz-Function-Error': 'Unhandled' }), (error) => sendJson(res, 500, { Type: 'Service', message: String(error) }));
-        });
+        if (isInvokePath(req.method ?? '', req.url ?? ''))
+            answerInvoke(req, res, invoke);
+        else
+            answerFunctionUrl(req, res, invoke, io);
     });
     const actual = await listenOnLoopback(server, port);
     return {
         url: `http://127.0.0.1:${actual}/2015-03-31/functions/function/invocations`,
+        functionUrl: `http://127.0.0.1:${actual}/`,
         close: () => closeServer(server),
     };
+}
+const STREAM_TRAILERS = [
+    'X-Amz-Function-Error',
+    'Lambda-Runtime-Function-Error-Type',
+    'Lambda-Runtime-Function-Error-Body',
+];
+function answerInvoke(req, res, invoke) {
+    readBody(req, MAX_PAYLOAD_BYTES, (body) => {
+        if (!body) {
+            sendJson(res, 413, {
+                Type: 'User',
+                message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+            });
+            return;
+        }
+        const payload = body.length ? body : Buffer.from('{}');
+        if (!isJson(payload)) {
+            sendJson(res, 400, {
+                Type: 'User',
+                message: 'Could not parse request body into json: the payload must be a JSON document',
+            });
+            return;
+        }
+        const clientContext = decodeClientContext(req.headers['x-amz-client-context']);
+        const sink = (contentType) => {
+            res.writeHead(200, {
+                'Content-Type': contentType,
+                'Lambda-Runtime-Function-Response-Mode': 'streaming',
+                Trailer: STREAM_TRAILERS.join(', '),
+            });
+            return forwarding(res);
+        };
+        invoke(payload, clientContext, sink).then((outcome) => {
+            if (!outcome.streamed) {
+                const failed = outcome.kind === 'success' ? {} : { 'X-Amz-Function-Error': 'Unhandled' };
+                sendJson(res, 200, outcome.payload, failed);
+                return;
+            }
+            if (outcome.kind !== 'success') {
+                res.addTrailers({
+                    'X-Amz-Function-Error': 'Unhandled',
+                    'Lambda-Runtime-Function-Error-Type': outcome.errorType ?? 'Unhandled',
+                    'Lambda-Runtime-Function-Error-Body': outcome.payload.toString('base64'),
+                });
+            }
+            res.end();
+        }, (error) => sendJson(res, 500, { Type: 'Service', message: String(error) }));
+    });
+}
+/**
+ * A Function URL request: the event in payload format 2.0; the answer streamed as it arrives. A failure before the
+ * first byte is a 502, as Function URLs answer; after it the response is cut off (the client sees an incomplete
+ * body), and the error goes to the log.
+ */
+function answerFunctionUrl(req, res, invoke, io) {
+    readBody(req, MAX_PAYLOAD_BYTES, (body) => {
+        if (!body) {
+            res
+                .writeHead(413, { 'Content-Type': 'application/json' })
+                .end('{"Message":"Request Entity Too Large"}');
+            return;
+        }
+        const event = Buffer.from(JSON.stringify(functionUrlEvent(req, body)));
+        const sink = (contentType) => streamSink(contentType, res, {
+            onPrelude: (prelude) => res.writeHead(prelude.statusCode, preludeHeaders(prelude)),
+            onPlain: (type) => res.writeHead(200, { 'Content-Type': type }),
+            onError: (error) => {
+                io.log.write(`serve: ${req.method} ${req.url}: ${error.message}\n`);
+                if (!res.headersSent)
+                    res.writeHead(FUNCTION_URL_ERROR.status).end(FUNCTION_URL_ERROR.body);
+                else
+                    res.destroy();
+            },
+        });
+        invoke(event, undefined, sink).then((outcome) => {
+            if (res.writableEnded || res.destroyed)
+                return;
+            if (outcome.kind !== 'success') {
+                if (res.headersSent)
+                    res.destroy();
+                else
+                    res
+                        .writeHead(FUNCTION_URL_ERROR.status, { 'Content-Type': 'application/json' })
+                        .end(FUNCTION_URL_ERROR.body);
+                return;
+            }
+            if (outcome.streamed) {
+                // A stream that ended before its prelude was complete: nothing could be sent.
+                if (!res.headersSent)
+                    res.writeHead(FUNCTION_URL_ERROR.status).end(FUNCTION_URL_ERROR.body);
+                else
+                    res.end();
+                return;
+            }
+            let answer;
+            try {
+                answer = bufferedHttpResponse(outcome.payload);
+            }
+            catch (error) {
+                io.log.write(`serve: ${req.method} ${req.url}: ${error.message}\n`);
+                res
+                    .writeHead(FUNCTION_URL_ERROR.status, { 'Content-Type': 'application/json' })
+                    .end(FUNCTION_URL_ERROR.body);
+                return;
+            }
+            res.writeHead(answer.prelude.statusCode, preludeHeaders(answer.prelude)).end(answer.body);
+        }, (error) => {
+            io.log.write(`serve: ${req.method} ${req.url}: ${String(error)}\n`);
+            if (!res.headersSent)
+                res.writeHead(500).end();
+            else
+                res.destroy();
+        });
+    });
 }
 function isJson(payload) {
     try {
@@ -59722,8 +60423,9 @@ function serveCommand() {
         const port = parsePort(textOption(raw, 'port'));
         const emulator = await LambdaEmulator.start(config, { log: process.stderr });
         stopRuntimeWithProcess({ killRuntime: () => emulator.killRuntime(), log: process.stderr });
-        const server = await startInvokeServer(port, (payload, clientContext) => emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }));
-        process.stderr.write(`serve: ${config.handler} from ${config.taskRoot}\nserve: listening on ${server.url}\n`);
+        const server = await startInvokeServer(port, (payload, clientContext, sink) => emulator.invoke(payload, clientContext === undefined ? {} : { clientContext }, sink));
+        process.stderr.write(`serve: ${config.handler} from ${config.taskRoot}\nserve: listening on ${server.url}\n` +
+            `serve: and as a Function URL (RESPONSE_STREAM) on ${server.functionUrl}\n`);
         // Until interrupted: SIGINT or SIGTERM kills the runtime's process group, even mid-invocation,
         // and exits with 130 or 143.
         await new Promise(() => undefined);

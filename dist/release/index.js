@@ -3617,6 +3617,13 @@ function defaultArtifactName(rVersion, architecture) {
 
 
 
+/** The values of Lambda's LoggingConfig (LogFormat, ApplicationLogLevel) as its API spells them. */
+const LOG_FORMATS = (/* unused pure expression or super */ null && (['Text', 'JSON']));
+const LOG_LEVELS = (/* unused pure expression or super */ null && (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']));
+/** Managed Instances take JSON logs only, so JSON is their default; Text everywhere else. */
+function logFormatOf(config) {
+    return config.logFormat ?? (config.maxConcurrency === undefined ? 'Text' : 'JSON');
+}
 const DEFAULTS = {
     memoryMb: 128,
     timeoutSeconds: 3,
@@ -3666,6 +3673,15 @@ function lambdaEnvironment(config, runtimeApi, stream) {
         env.R_LAMBDA_RSCRIPT = config.rscript;
     if (config.runtimeLibrary)
         env.R_LIBS = config.runtimeLibrary;
+    if (config.maxConcurrency !== undefined) {
+        env.AWS_LAMBDA_MAX_CONCURRENCY = String(config.maxConcurrency);
+        env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances';
+    }
+    if (config.logFormat !== undefined || config.maxConcurrency !== undefined) {
+        env.AWS_LAMBDA_LOG_FORMAT = logFormatOf(config);
+    }
+    if (config.logLevel)
+        env.AWS_LAMBDA_LOG_LEVEL = config.logLevel;
     return { ...env, ...config.extraEnv };
 }
 
@@ -4039,6 +4055,24 @@ const OPTIONS = {
         accepted: 'KEY=VALUE with KEY a variable name (letters, digits, _)',
         scope: RUNTIME,
         flags: [{ spec: '--env <KEY=VALUE>', repeatable: true }],
+    },
+    'max-concurrency': {
+        description: 'run as on Lambda Managed Instances: up to N invocations at once in one runtime (AWS_LAMBDA_MAX_CONCURRENCY; JSON logs by default)',
+        accepted: 'a whole number of concurrent invocations from 1 to 1024',
+        scope: RUNTIME,
+        flags: [{ spec: '--max-concurrency <n>' }],
+    },
+    'log-format': {
+        description: 'AWS_LAMBDA_LOG_FORMAT; default: Text, or JSON with --max-concurrency',
+        accepted: 'Text or JSON',
+        scope: RUNTIME,
+        flags: [{ spec: '--log-format <format>' }],
+    },
+    'log-level': {
+        description: "AWS_LAMBDA_LOG_LEVEL, the function's application log level (JSON log format only)",
+        accepted: 'TRACE, DEBUG, INFO, WARN, ERROR or FATAL',
+        scope: RUNTIME,
+        flags: [{ spec: '--log-level <level>' }],
     },
     event: {
         description: 'the event JSON file, or - for stdin (default: {})',
