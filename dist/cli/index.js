@@ -54761,6 +54761,7 @@ function splitByFileHeader(output, files, header) {
 
 
 
+
 const ALLOWLIST_FILE_NAME = 'lambda-al2023-libraries.txt';
 /**
  * The libraries listed in one file's `ldd` output (ldd lists the whole transitive closure, not only DT_NEEDED).
@@ -54878,7 +54879,7 @@ async function loadableElfFiles(files) {
  */
 async function addMissingLibraries(prefix, options) {
     const root = external_node_path_default().resolve(prefix);
-    const libDir = external_node_path_default().join(root, 'lib');
+    const libDir = external_node_path_default().join(root, LAYOUT.lib);
     const allow = await loadAllowlist(options.allowlistFile);
     // The copies land in <prefix>/lib, so later rounds must resolve them there rather than on the host again.
     const ldLibraryPath = options.ldLibraryPath.includes(libDir)
@@ -58013,6 +58014,7 @@ function withExtraStages(recipe, extras) {
 
 
 
+
 async function treeBytes(dir) {
     let total = 0;
     for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => [])) {
@@ -58023,12 +58025,12 @@ async function treeBytes(dir) {
 }
 /** The site-library's packages and the copied libraries of `tree`, largest first. */
 async function partSizes(tree, hostLibraries) {
-    const site = external_node_path_default().join(tree, 'local/lib/R/site-library');
+    const site = external_node_path_default().join(tree, LAYOUT.siteLibrary);
     const parts = [];
     for (const name of (await (0,promises_.readdir)(site).catch(() => [])).sort())
         parts.push({ kind: 'package', name, bytes: await treeBytes(external_node_path_default().join(site, name)) });
     for (const lib of hostLibraries) {
-        const { size } = await (0,promises_.lstat)(external_node_path_default().join(tree, 'lib', lib.soname));
+        const { size } = await (0,promises_.lstat)(external_node_path_default().join(tree, LAYOUT.lib, lib.soname));
         parts.push({
             kind: 'library',
             name: lib.soname,
@@ -58245,7 +58247,7 @@ async function buildStage(b, stage) {
             await (0,promises_.rm)(source.file, { force: true });
             // Checked before caching: an R linked against the build host's libraries must never become a cache hit.
             if (stage.name === 'R')
-                await checkRLinks(stagedPrefix(b, 'R'), external_node_path_default().join(options.prefix, 'lib'), log);
+                await checkRLinks(stagedPrefix(b, 'R'), external_node_path_default().join(options.prefix, LAYOUT.lib), log);
             record = {
                 name: stage.name,
                 version: stage.version,
@@ -58304,7 +58306,7 @@ async function assembleTree(b, plan) {
         hostLibraries.push({
             soname,
             from,
-            sha256: await sha256File(external_node_path_default().join(tree, 'lib', soname)),
+            sha256: await sha256File(external_node_path_default().join(tree, LAYOUT.lib, soname)),
             package: owner?.name ?? null,
             packageVersion: owner?.version ?? null,
             packageArch: owner?.arch ?? null,

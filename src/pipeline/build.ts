@@ -274,7 +274,8 @@ async function buildStage(b: Build, stage: PlannedStage): Promise<StageRecords> 
       await runSourceStage(stage, source, ctx);
       await rm(source.file, { force: true });
       // Checked before caching: an R linked against the build host's libraries must never become a cache hit.
-      if (stage.name === 'R') await checkRLinks(stagedPrefix(b, 'R'), path.join(options.prefix, 'lib'), log);
+      if (stage.name === 'R')
+        await checkRLinks(stagedPrefix(b, 'R'), path.join(options.prefix, LAYOUT.lib), log);
       record = {
         name: stage.name,
         version: stage.version,
@@ -335,7 +336,7 @@ async function assembleTree(b: Build, plan: PlannedStage[]): Promise<TreeDone> {
     hostLibraries.push({
       soname,
       from,
-      sha256: await sha256File(path.join(tree, 'lib', soname)),
+      sha256: await sha256File(path.join(tree, LAYOUT.lib, soname)),
       package: owner?.name ?? null,
       packageVersion: owner?.version ?? null,
       packageArch: owner?.arch ?? null,

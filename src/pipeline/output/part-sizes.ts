@@ -6,7 +6,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../../util/format.js';
-import type { HostLibraryRecord } from '../../layers.js';
+import { LAYOUT, type HostLibraryRecord } from '../../layers.js';
 
 export interface PartSize {
   kind: 'package' | 'library';
@@ -30,12 +30,12 @@ export async function partSizes(
   tree: string,
   hostLibraries: readonly HostLibraryRecord[],
 ): Promise<PartSize[]> {
-  const site = path.join(tree, 'local/lib/R/site-library');
+  const site = path.join(tree, LAYOUT.siteLibrary);
   const parts: PartSize[] = [];
   for (const name of (await readdir(site).catch(() => [] as string[])).sort())
     parts.push({ kind: 'package', name, bytes: await treeBytes(path.join(site, name)) });
   for (const lib of hostLibraries) {
-    const { size } = await lstat(path.join(tree, 'lib', lib.soname));
+    const { size } = await lstat(path.join(tree, LAYOUT.lib, lib.soname));
     parts.push({
       kind: 'library',
       name: lib.soname,

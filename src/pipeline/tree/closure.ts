@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { dataFile } from '../../paths.js';
+import { LAYOUT } from '../../layers.js';
 import { run } from '../../util/exec.js';
 import { exists, isInside } from '../../util/fs.js';
 import { globToRegExp } from '../../util/glob.js';
@@ -183,7 +184,7 @@ export async function addMissingLibraries(
   options: AddMissingOptions,
 ): Promise<{ copied: { soname: string; from: string; bytes: number }[] }> {
   const root = path.resolve(prefix);
-  const libDir = path.join(root, 'lib');
+  const libDir = path.join(root, LAYOUT.lib);
   const allow = await loadAllowlist(options.allowlistFile);
   // The copies land in <prefix>/lib, so later rounds must resolve them there rather than on the host again.
   const ldLibraryPath = options.ldLibraryPath.includes(libDir)
