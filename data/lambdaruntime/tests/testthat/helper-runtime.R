@@ -9,12 +9,6 @@ rt <- asNamespace("lambdaruntime")
 # The project's folder when run from it, else "" (tests that need it skip).
 REPO_ROOT <- Sys.getenv("R_LAMBDA_REPO_ROOT")
 
-# One check: a test_that() block expecting `expr` to be TRUE (errors fail it too). Returns whether it
-# passed, so a test can stop early when what follows depends on it.
-check <- function(name, expr) {
-  testthat::test_that(name, testthat::expect_true(isTRUE(expr), label = name))
-}
-
 needs_repo <- function() {
   if (!nzchar(REPO_ROOT)) testthat::skip("R_LAMBDA_REPO_ROOT is not set (run from the project: test/r/run-package-tests.R)")
 }

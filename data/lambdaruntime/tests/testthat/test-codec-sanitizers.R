@@ -16,9 +16,9 @@ writeLines(c(paste("CFLAGS =", flags), paste("LDFLAGS = -fsanitize=address,undef
 install_log <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "--preclean", "--no-docs", "--no-test-load", paste0("--library=", lib),
                                                         shQuote(file.path(tempdir(), "lambdaruntime"))),
                        stdout = TRUE, stderr = TRUE, env = paste0("R_MAKEVARS_USER=", makevars))
-if (!check("the codec builds with -fsanitize=address,undefined", file.exists(file.path(lib, "lambdaruntime", "libs", "lambdaruntime.so")))) {
-  cat(install_log, sep = "\n")
-}
+test_that("the codec builds with -fsanitize=address,undefined", {
+  expect_true(file.exists(file.path(lib, "lambdaruntime", "libs", "lambdaruntime.so")), info = paste(install_log, collapse = "\n"))
+})
 
 workload <- file.path(tempdir(), "workload.R")
 writeLines(c(
@@ -49,8 +49,10 @@ writeLines(c(
 env <- c(paste0("LD_PRELOAD=", libasan), "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1", "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 out <- suppressWarnings(system2(file.path(R.home("bin"), "Rscript"), shQuote(workload), stdout = TRUE, stderr = TRUE, env = env))
 status <- attr(out, "status")
-if (!check("events, results, invalid texts and doubles run clean under ASan and UBSan",
-           is.null(status) && identical(tail(out, 1L), "sanitizers: clean") && !any(grepl("runtime error|AddressSanitizer", out)))) {
-  cat(tail(out, 40L), sep = "\n")
-}
+test_that("events, results, invalid texts and doubles run clean under ASan and UBSan", {
+  last_lines <- paste(tail(out, 40L), collapse = "\n")
+  expect_null(status, info = last_lines)
+  expect_identical(tail(out, 1L), "sanitizers: clean", info = last_lines)
+  expect_false(any(grepl("runtime error|AddressSanitizer", out)), info = last_lines)
+})
 }

@@ -17,15 +17,17 @@ outcome <- function(root, r_home = file.path(root, "R", "lib", "R")) {
   }, error = function(e) paste(e$type, conditionMessage(e)))
 }
 
-check("layers of one build pass", identical(outcome(layer_tree("abc", "abc")), "ok"))
-check("layers of different builds fail init, naming both layers and both ids",
-      grepl("^Runtime.InitError The r layer \\(R and the runtime, build def\\) and the subsystem layer \\(bootstrap and libraries, build abc\\) come from different builds",
-            outcome(layer_tree("abc", "def"))))
-check("an r layer from before build ids fails against a stamped subsystem layer",
-      grepl("R and the runtime, build none \\(a build before build ids\\)", outcome(layer_tree("abc", NULL))))
-check("a subsystem without a stamp (the project's layer/ folder) is not checked", identical(outcome(layer_tree(NULL, "def")), "ok"))
-check("an R other than the r layer's (R_LAMBDA_RSCRIPT) is not checked",
-      identical(outcome(layer_tree("abc", "def"), r_home = R.home()), "ok"))
+test_that("layers of one build pass; layers of different builds fail init, naming both layers and both ids", {
+  expect_identical(outcome(layer_tree("abc", "abc")), "ok")
+  expect_match(outcome(layer_tree("abc", "def")),
+               "^Runtime.InitError The r layer \\(R and the runtime, build def\\) and the subsystem layer \\(bootstrap and libraries, build abc\\) come from different builds")
+  # an r layer from before build ids fails against a stamped subsystem layer
+  expect_match(outcome(layer_tree("abc", NULL)), "R and the runtime, build none \\(a build before build ids\\)")
+})
+test_that("a subsystem without a stamp (the project's layer/ folder) and an R other than the r layer's (R_LAMBDA_RSCRIPT) are not checked", {
+  expect_identical(outcome(layer_tree(NULL, "def")), "ok")
+  expect_identical(outcome(layer_tree("abc", "def"), r_home = R.home()), "ok")
+})
 
 # runtime.R with an R that lacks the package: the init error reaches the Runtime API, saying which layer to rebuild.
 test_that("without the runtime package, runtime.R posts Runtime.InitError to /init/error and exits 1", {

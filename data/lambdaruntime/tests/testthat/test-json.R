@@ -9,10 +9,9 @@ native <- rt
 lib <- dirname(getNamespaceInfo("lambdaruntime", "path")) # where the package under test is installed
 
 encode <- function(x) rawToChar(rt$serialize_result(x))
-encode_or_error <- function(x) tryCatch(encode(x), error = function(e) "<error>")
 # What jsonlite writes with the runtime's options (digits = NA: its most, 15 significant).
 jsonlite_text <- function(x) as.character(jsonlite::toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA))
-same_as_jsonlite <- function(x) identical(encode(x), jsonlite_text(x))
+expect_same_as_jsonlite <- function(x, info) expect_identical(encode(x), jsonlite_text(x), info = info)
 
 # The C parser returns what jsonlite returns, or both fail.
 jsonlite_parse <- function(text) {
@@ -21,9 +20,10 @@ jsonlite_parse <- function(text) {
 }
 parse_or_error <- function(parse, text) tryCatch(parse(text), error = function(e) "<error>")
 native_parse <- function(text) native$parse_json_bytes(charToRaw(text))
-same_parse <- function(text) {
+expect_same_parse <- function(text, info) {
   ours <- parse_or_error(native_parse, text)
-  identical(ours, parse_or_error(jsonlite_parse, text)) && !identical(ours, "<error>")
+  expect_false(identical(ours, "<error>"), info = paste("the C parser failed:", info))
+  expect_identical(ours, parse_or_error(jsonlite_parse, text), info = info)
 }
 # jsonlite before 1.9 (Debian 12 has 1.8.4) also dropped the character after a lone high surrogate
 # escape; the C parser does what 1.9, the r layer's jsonlite, does: "?" and the rest.
@@ -48,14 +48,16 @@ events <- c(
 )
 # An event echoes to JSON that parses back to the same event: the same values, numbers exactly equal (a whole double
 # such as 2.0 or -0 is written as JavaScript writes it, "2" and "0", and read back as an integer).
-echoes <- function(x) isTRUE(all.equal(parse(encode(x)), x, tolerance = 0))
-for (text in events) check(paste("event echoes", substr(text, 1, 40)), echoes(parse(text)))
+expect_echoes <- function(x, info) expect_equal(parse(encode(x)), x, tolerance = 0, info = info)
+test_that("an event echoes to JSON that parses back to the same event", {
+  for (text in events) expect_echoes(parse(text), info = paste("event", substr(text, 1, 40)))
+})
 
 fixtures <- if (nzchar(REPO_ROOT)) list.files(file.path(REPO_ROOT, "test", "fixtures", "events"), pattern = "\\.json$", full.names = TRUE) else character()
-for (f in fixtures) {
-  x <- rt$parse_event(readBin(f, "raw", file.size(f)))
-  check(paste("fixture echoes", basename(f)), echoes(x))
-}
+test_that("the project's event fixtures echo", {
+  needs_repo()
+  for (f in fixtures) expect_echoes(rt$parse_event(readBin(f, "raw", file.size(f))), info = paste("fixture", basename(f)))
+})
 
 # --- R values a handler may return: jsonlite's shapes -------------------------------------------
 # Numbers here are exact in jsonlite's 15 digits and written alike by both (no 1e-7 or 1e21, which JavaScript's rules
@@ -82,31 +84,36 @@ values <- list(
   list(latin1 = iconv("caf\u00e9", "UTF-8", "latin1"), keys = setNames(list(1, 2), c("k\u00e9", "a\"b\n"))),
   list(list(list(list()))), rep(list(list(a = 1, b = "x")), 5)
 )
-for (i in seq_along(values)) {
-  check(sprintf("R value %d is written as jsonlite writes it: %s", i, substr(paste(deparse(values[[i]]), collapse = ""), 1, 50)),
-        same_as_jsonlite(values[[i]]))
-}
-x <- data.frame(a = 1)
-x$m <- matrix(1:2, 1)
-x$inner <- data.frame(p = "q", d = as.Date("2024-05-06"))
-check("a data frame with matrix and data frame columns is written as jsonlite writes it", same_as_jsonlite(x))
+test_that("R values a handler may return are written as jsonlite writes them", {
+  for (i in seq_along(values)) {
+    expect_same_as_jsonlite(values[[i]], info = sprintf("R value %d: %s", i, substr(paste(deparse(values[[i]]), collapse = ""), 1, 50)))
+  }
+  x <- data.frame(a = 1)
+  x$m <- matrix(1:2, 1)
+  x$inner <- data.frame(p = "q", d = as.Date("2024-05-06"))
+  expect_same_as_jsonlite(x, info = "a data frame with matrix and data frame columns")
+})
 
 # Two differences from jsonlite, kept from the runtime's earlier encoders: JSON text (raw_json(), jsonlite::toJSON())
 # goes in unchanged anywhere (jsonlite quotes it as a string inside a list), and empty or NA names stay "" and "NA"
 # (jsonlite numbers them by position).
-check("json text (raw_json(), jsonlite::toJSON()) goes in unchanged, at the top and inside",
-      identical(encode(list(raw = structure('{"kept": 1.50}', class = "json"), inner = list(structure("[1, 2]", class = "json")),
-                            j = jsonlite::toJSON(list(a = 1:2)))),
-                '{"raw":{"kept": 1.50},"inner":[[1, 2]],"j":{"a":[1,2]}}'))
-check("empty and NA names are written as \"\" and \"NA\"", identical(encode(setNames(list(1, 2, 3), c("a", "", NA))), '{"a":1,"":2,"NA":3}'))
+test_that("json text (raw_json(), jsonlite::toJSON()) goes in unchanged, at the top and inside; empty and NA names are \"\" and \"NA\"", {
+  expect_identical(encode(list(raw = structure('{"kept": 1.50}', class = "json"), inner = list(structure("[1, 2]", class = "json")),
+                               j = jsonlite::toJSON(list(a = 1:2)))),
+                   '{"raw":{"kept": 1.50},"inner":[[1, 2]],"j":{"a":[1,2]}}')
+  expect_identical(encode(setNames(list(1, 2, 3), c("a", "", NA))), '{"a":1,"":2,"NA":3}')
+})
 
-check("a classed double vector jsonlite writes as numbers (a ts) keeps every digit, in jsonlite's shape",
-      identical(encode(list(t = ts(c(1 / 3, 2)), one = ts(0.1 + 0.2))), '{"t":[0.3333333333333333,2],"one":0.30000000000000004}') &&
-        identical(encode(list(z = 1 + 2i)), '{"z":"1+2i"}'))
+test_that("a classed double vector jsonlite writes as numbers (a ts) keeps every digit, in jsonlite's shape", {
+  expect_identical(encode(list(t = ts(c(1 / 3, 2)), one = ts(0.1 + 0.2))), '{"t":[0.3333333333333333,2],"one":0.30000000000000004}')
+  expect_identical(encode(list(z = 1 + 2i)), '{"z":"1+2i"}')
+})
 
 # A value that cannot be written is an error (the runtime's Runtime.MarshalError), never a wrong text.
-check("an environment is an error", identical(encode_or_error(list(a = new.env())), "<error>"))
-check("a class jsonlite does not know is an error", identical(encode_or_error(structure(1:3, class = "unknown")), "<error>"))
+test_that("an environment, or a class jsonlite does not know, is an error", {
+  expect_error(encode(list(a = new.env())))
+  expect_error(encode(structure(1:3, class = "unknown")))
+})
 
 # --- Round trips: every number reads back as the same double ----------------------------------------
 set.seed(3)
@@ -117,22 +124,34 @@ rows <- data.frame(dbl = c(runif(n - 5) * 10^sample(-20:20, n - 5, TRUE), 0.1 + 
                    bits = bits, int = c(sample(-1e6:1e6, n - 1), NA), fct = factor(sample(c("lo", "hi", NA), n, TRUE)),
                    day = as.Date("1970-01-01") + c(sample(-30000:30000, n - 1), NA),
                    when = as.POSIXct("2000-01-01", tz = "UTC") + c(sample(-1e9:1e9, n - 1), NA))
-back <- jsonlite::fromJSON(encode(rows))
-check("a data frame round-trips: doubles exactly (not jsonlite's 15 digits), integers, NA, factors, Dates, POSIXct",
-      identical(back$dbl, rows$dbl) && identical(back$bits, rows$bits) && identical(back$int, rows$int) &&
-        identical(back$fct, as.character(rows$fct)) && identical(as.Date(back$day), rows$day) &&
-        identical(as.POSIXct(back$when, tz = "UTC"), rows$when))
-check("the issue's example: data.frame(x = 0.1 + 0.2, y = 1/3)",
-      identical(encode(data.frame(x = 0.1 + 0.2, y = 1 / 3)), '[{"x":0.30000000000000004,"y":0.3333333333333333}]'))
-nested <- list(a = list(rows[1:50, ], list(b = rows[51:60, c("dbl", "bits")])), c = rows[61:70, "bits", drop = FALSE])
-back <- jsonlite::fromJSON(encode(nested), simplifyVector = TRUE, simplifyDataFrame = TRUE)
-check("nested lists of data frames round-trip", identical(back$a[[2L]]$b$bits, rows$bits[51:60]) &&
-        identical(back$a[[1L]]$dbl, rows$dbl[1:50]) && identical(back$c$bits, rows$bits[61:70]))
+test_that("a data frame round-trips: doubles exactly (not jsonlite's 15 digits), integers, NA, factors, Dates, POSIXct", {
+  back <- jsonlite::fromJSON(encode(rows))
+  expect_identical(back$dbl, rows$dbl)
+  expect_identical(back$bits, rows$bits)
+  expect_identical(back$int, rows$int)
+  expect_identical(back$fct, as.character(rows$fct))
+  expect_identical(as.Date(back$day), rows$day)
+  expect_identical(as.POSIXct(back$when, tz = "UTC"), rows$when)
+})
+test_that("the issue's example: data.frame(x = 0.1 + 0.2, y = 1/3)", {
+  expect_identical(encode(data.frame(x = 0.1 + 0.2, y = 1 / 3)), '[{"x":0.30000000000000004,"y":0.3333333333333333}]')
+})
+test_that("nested lists of data frames round-trip", {
+  nested <- list(a = list(rows[1:50, ], list(b = rows[51:60, c("dbl", "bits")])), c = rows[61:70, "bits", drop = FALSE])
+  back <- jsonlite::fromJSON(encode(nested), simplifyVector = TRUE, simplifyDataFrame = TRUE)
+  expect_identical(back$a[[2L]]$b$bits, rows$bits[51:60])
+  expect_identical(back$a[[1L]]$dbl, rows$dbl[1:50])
+  expect_identical(back$c$bits, rows$bits[61:70])
+})
 m <- matrix(c(bits[1:200], runif(100) / 3), 30)
-check("a matrix round-trips row-major, exactly", identical(jsonlite::fromJSON(encode(m)), m))
-check("an integer matrix with NA round-trips", identical(jsonlite::fromJSON(encode(matrix(c(1:5, NA), 3))), matrix(c(1:5, NA), 3)))
-check("an event's numbers echo exactly", identical(parse(encode(parse('{"a":[0.30000000000000004,1e-300,5e-324,1.7976931348623157e308]}'))),
-                                                   list(a = list(0.1 + 0.2, 1e-300, 5e-324, .Machine$double.xmax))))
+test_that("matrices round-trip row-major, exactly; an integer matrix with NA too", {
+  expect_identical(jsonlite::fromJSON(encode(m)), m)
+  expect_identical(jsonlite::fromJSON(encode(matrix(c(1:5, NA), 3))), matrix(c(1:5, NA), 3))
+})
+test_that("an event's numbers echo exactly", {
+  expect_identical(parse(encode(parse('{"a":[0.30000000000000004,1e-300,5e-324,1.7976931348623157e308]}'))),
+                   list(a = list(0.1 + 0.2, 1e-300, 5e-324, .Machine$double.xmax)))
+})
 
 # --- Random trees: the same values as jsonlite's text, numbers to 15 digits --------------------------
 set.seed(9)
@@ -148,14 +167,13 @@ random_value <- function(depth) {
     data.frame(id = 1:2, v = c(0.25, 1 / 7), s = c("x", NA))
   )
 }
-same_values <- function(x) {
-  ours <- jsonlite::fromJSON(encode(x), simplifyVector = FALSE)
-  isTRUE(all.equal(ours, jsonlite::fromJSON(jsonlite_text(x), simplifyVector = FALSE), tolerance = 1e-14))
-}
-for (i in 1:150) {
-  x <- list(root = random_value(0), more = random_value(1))
-  check(sprintf("random tree %d: jsonlite's values", i), same_values(x))
-}
+test_that("150 random trees: jsonlite's values", {
+  for (i in 1:150) {
+    x <- list(root = random_value(0), more = random_value(1))
+    ours <- jsonlite::fromJSON(encode(x), simplifyVector = FALSE)
+    expect_equal(ours, jsonlite::fromJSON(jsonlite_text(x), simplifyVector = FALSE), tolerance = 1e-14, info = sprintf("random tree %d", i))
+  }
+})
 
 # --- Large shapes --------------------------------------------------------------------------------
 records <- function(n) {
@@ -174,24 +192,30 @@ shapes <- list(
   long_numbers = list(values = as.list(sin(seq_len(30000))), ints = as.list(seq_len(20000))),
   long_vector = list(values = sin(seq_len(30000)), flags = rep(c(TRUE, FALSE, NA), 1000))
 )
-check("deeper than the encoder's 10,000 levels is an error, not a crash",
-      identical(encode_or_error(Reduce(function(inner, i) list(inner), 1:10005, list())), "<error>"))
+test_that("deeper than the encoder's 10,000 levels is an error, not a crash", {
+  expect_error(encode(Reduce(function(inner, i) list(inner), 1:10005, list())))
+})
 
 # At full size: an event echoes to the same text, and that text parses to the same event.
-echo_is_stable <- function(x) {
+expect_echo_is_stable <- function(x, info) {
   event <- parse(encode(x))
   text <- encode(event)
-  identical(text, encode(x)) && identical(parse(text), event)
+  expect_identical(text, encode(x), info = info)
+  expect_identical(parse(text), event, info = info)
 }
-for (name in names(shapes)) check(paste("shape echoes", name), echo_is_stable(shapes[[name]]))
-check("40,000 records echo", echo_is_stable(list(records = records(40000))))
-check("nesting 1000 deep echoes", echo_is_stable(Reduce(function(inner, i) list(inner, i), 1:1000, list())))
+test_that("large shapes, 40,000 records and nesting 1000 deep echo", {
+  for (name in names(shapes)) expect_echo_is_stable(shapes[[name]], info = paste("shape", name))
+  expect_echo_is_stable(list(records = records(40000)), info = "40,000 records")
+  expect_echo_is_stable(Reduce(function(inner, i) list(inner, i), 1:1000, list()), info = "nesting 1000 deep")
+})
 
 # --- The C parser against jsonlite ----------------------------------------------------------------
-for (text in events) check(paste("C parse, event", substr(text, 1, 30)), same_parse(text))
-for (f in fixtures) check(paste("C parse, fixture", basename(f)), same_parse(readChar(f, file.size(f), useBytes = TRUE)))
-for (name in names(shapes)) check(paste("C parse, shape", name), same_parse(encode(shapes[[name]])))
-check("C parse, 40,000 records", same_parse(encode(list(records = records(40000)))))
+test_that("C parse: events, fixtures, large shapes and 40,000 records as jsonlite parses them", {
+  for (text in events) expect_same_parse(text, info = paste("event", substr(text, 1, 30)))
+  for (f in fixtures) expect_same_parse(readChar(f, file.size(f), useBytes = TRUE), info = paste("fixture", basename(f)))
+  for (name in names(shapes)) expect_same_parse(encode(shapes[[name]]), info = paste("shape", name))
+  expect_same_parse(encode(list(records = records(40000))), info = "40,000 records")
+})
 
 quirks <- c(
   "[-0, 0, 2147483647, -2147483647, -2147483648, 2147483648, 9007199254740993, 123456789012345678901234567890, -9223372036854775808, 18446744073709551616, 999999999999999999, 1000000000000000000]",
@@ -202,43 +226,54 @@ quirks <- c(
   # yajl's whitespace has form feed and vertical tab too.
   '[1,\f2]', '\v{"a":1}', '{"a":1}\f', '\f[ \v1\t,\r\n2 ]\v'
 )
-for (text in quirks) check(paste("C parse, quirk", substr(text, 1, 40)), same_parse(text))
-check("C parse: a lone high surrogate escape is \"?\" and the rest stays (jsonlite 1.9)",
-      identical(native_parse('"\\ud83dxyz"'), "?xyz") && identical(native_parse('"a\\ud83d\\nb"'), "a?\nb"))
+test_that("C parse: jsonlite's quirks", {
+  for (text in quirks) expect_same_parse(text, info = paste("quirk", encodeString(substr(text, 1, 40))))
+})
+test_that("C parse: a lone high surrogate escape is \"?\" and the rest stays (jsonlite 1.9)", {
+  expect_identical(native_parse('"\\ud83dxyz"'), "?xyz")
+  expect_identical(native_parse('"a\\ud83d\\nb"'), "a?\nb")
+})
 
-bytes_parse <- function(bytes) {
+expect_bytes_parse <- function(bytes) {
   ours <- parse_or_error(native$parse_json_bytes, bytes)
   theirs <- parse_or_error(function(b) jsonlite_parse(rawToChar(b)), bytes)
-  identical(ours, theirs)
+  expect_identical(ours, theirs, info = paste("bytes", paste(bytes, collapse = " ")))
 }
-check("C parse: UTF-8 yajl accepts (overlong, surrogate bytes)", bytes_parse(as.raw(c(0x22, 0xc0, 0x80, 0x22))) &&
-        bytes_parse(as.raw(c(0x22, 0xed, 0xa0, 0x80, 0x22))))
-check("C parse: invalid UTF-8 fails as in jsonlite", bytes_parse(as.raw(c(0x22, 0xff, 0x22))) &&
-        bytes_parse(as.raw(c(0x22, 0xe2, 0x82, 0x22))) && identical(parse_or_error(native$parse_json_bytes, as.raw(c(0x22, 0xff, 0x22))), "<error>"))
-check("C parse: a byte order mark is skipped with jsonlite's warning", {
+test_that("C parse: UTF-8 yajl accepts (overlong, surrogate bytes)", {
+  expect_bytes_parse(as.raw(c(0x22, 0xc0, 0x80, 0x22)))
+  expect_bytes_parse(as.raw(c(0x22, 0xed, 0xa0, 0x80, 0x22)))
+})
+test_that("C parse: invalid UTF-8 fails as in jsonlite", {
+  expect_bytes_parse(as.raw(c(0x22, 0xff, 0x22)))
+  expect_bytes_parse(as.raw(c(0x22, 0xe2, 0x82, 0x22)))
+  expect_error(native$parse_json_bytes(as.raw(c(0x22, 0xff, 0x22))))
+})
+test_that("C parse: a byte order mark is skipped with jsonlite's warning", {
   warned <- character()
   value <- withCallingHandlers(native$parse_json_bytes(c(as.raw(c(0xef, 0xbb, 0xbf)), charToRaw("[1]"))),
                                warning = function(w) {
                                  warned <<- conditionMessage(w)
                                  invokeRestart("muffleWarning")
                                })
-  identical(value, list(1L)) && grepl("byte-order-mark", warned)
+  expect_identical(value, list(1L))
+  expect_match(warned, "byte-order-mark")
 })
 
 invalid <- c(" ", "{", "[1,]", '{"a":1,}', '{"a"}', "{a:1}", "[1 2]", "01", "1.", ".5", "-", "1e", "1e+", "+1", "tru", "nul",
              "NaN", "Infinity", '"a', '"\\x"', '"\\u12"', '"\\u12g4"', '"\t"', "[1]]", "{} {}", "/* open", "'s'", "[1,,2]",
              '{"a":1 "b":2}', "[", "]", '{"a":', "nulll", "[1]x")
-for (text in invalid) {
-  check(paste("C parse fails on", encodeString(text)), {
+test_that("C parse fails where jsonlite fails, and the error says where", {
+  for (text in invalid) {
     message <- tryCatch({
       native$parse_json_bytes(charToRaw(text))
       ""
     }, error = conditionMessage)
-    grepl(" at line [0-9]+, column [0-9]+ \\(byte [0-9]+\\)$", message) && identical(parse_or_error(jsonlite_parse, text), "<error>")
-  })
-}
-check("C parse: the error says where", identical(tryCatch(native$parse_json_bytes(charToRaw('{"a":\n  [1,]}')), error = conditionMessage),
-                                               "invalid character where a value was expected at line 2, column 6 (byte 12)"))
+    expect_match(message, " at line [0-9]+, column [0-9]+ \\(byte [0-9]+\\)$", info = paste("C parse of", encodeString(text)))
+    expect_identical(parse_or_error(jsonlite_parse, text), "<error>", info = paste("jsonlite's parse of", encodeString(text)))
+  }
+  expect_identical(tryCatch(native$parse_json_bytes(charToRaw('{"a":\n  [1,]}')), error = conditionMessage),
+                   "invalid character where a value was expected at line 2, column 6 (byte 12)")
+})
 
 # Random edits of valid texts: the C parser and jsonlite agree on every one (the same value, or both fail).
 set.seed(11)
@@ -267,32 +302,34 @@ only_trailing_text <- function(text, theirs) {
                                     perl = TRUE))[[1L]]
   length(at) == 2L && identical(native$parse_json_bytes(charToRaw(text)[seq_len(as.integer(at[[2L]]) - 1L)]), theirs)
 }
-disagree <- character()
-for (i in 1:1500) {
-  text <- mutate(sample(seeds, 1))
-  # jsonlite reads a short invalid text that names an existing file or folder ("/", ".") as that file.
-  if (file.exists(text) || lone_surrogate_differs(text)) next
-  ours <- parse_or_error(native_parse, text)
-  theirs <- parse_or_error(jsonlite_parse, text)
-  if (!identical(ours, theirs) && !only_trailing_text(text, theirs)) disagree <- c(disagree, text)
-}
-check(sprintf("C parse agrees with jsonlite on 1,500 random edits (disagreed: %s)", paste(head(encodeString(disagree), 3), collapse = " ")),
-      length(disagree) == 0L)
+test_that("C parse agrees with jsonlite on 1,500 random edits", {
+  disagree <- character()
+  for (i in 1:1500) {
+    text <- mutate(sample(seeds, 1))
+    # jsonlite reads a short invalid text that names an existing file or folder ("/", ".") as that file.
+    if (file.exists(text) || lone_surrogate_differs(text)) next
+    ours <- parse_or_error(native_parse, text)
+    theirs <- parse_or_error(jsonlite_parse, text)
+    if (!identical(ours, theirs) && !only_trailing_text(text, theirs)) disagree <- c(disagree, text)
+  }
+  # The texts they disagreed on, if any.
+  expect_identical(disagree, character())
+})
 
-check("C parse: nesting 50,000 deep (no recursion)", {
+test_that("C parse: nesting 50,000 deep (no recursion)", {
   value <- native$parse_json_bytes(charToRaw(paste0(strrep("[", 50000), strrep("]", 50000))))
   depth <- 0L
   while (length(value)) {
     value <- value[[1L]]
     depth <- depth + 1L
   }
-  depth == 49999L
+  expect_equal(depth, 49999L)
 })
-check("C parse: records that share key and string vectors stay independent when changed", {
+test_that("C parse: records that share key and string vectors stay independent when changed", {
   event <- native$parse_json_bytes(charToRaw('[{"a":"x","b":1},{"a":"x","b":2}]'))
   names(event[[1L]])[1L] <- "z"
   event[[1L]][["z"]][1L] <- "y"
-  identical(event, list(list(z = "y", b = 1L), list(a = "x", b = 2L)))
+  expect_identical(event, list(list(z = "y", b = 1L), list(a = "x", b = 2L)))
 })
 
 # --- Doubles: JavaScript's JSON.stringify, byte for byte ------------------------------------------
@@ -309,7 +346,7 @@ doubles <- c(random_bits, runif(20000) * 10^sample(-300:300, 20000, TRUE), rnorm
              .Machine$double.xmax, .Machine$double.xmin, 5e-324, 0.1 + 0.2, 1 / 3, -0, 1e21, 1e22, 1e23, 9.999999999999999e22,
              1e-7, 1e-6, 0.5, 2.5e-5, 1e-5, 123456789012345.5, 123456789012344.5, 999999999999999.4, 999999999999999.6,
              9999999999999998, 99999999999999984, 9.999999999999999e16, 2^53, 2^53 + 2, -1.5e300, 1e17, 1e17 * (1 - 2^-53))
-check(sprintf("doubles: %d written through the runtime as Node's JSON.stringify writes them", length(doubles)), {
+test_that(sprintf("doubles: %d written through the runtime as Node's JSON.stringify writes them", length(doubles)), {
   bin <- tempfile(fileext = ".bin")
   ours <- tempfile(fileext = ".json")
   writeBin(doubles, bin, endian = "little")
@@ -321,19 +358,22 @@ check(sprintf("doubles: %d written through the runtime as Node's JSON.stringify 
     "if (node !== ours) { const a = ours.slice(1, -1).split(','), e = node.slice(1, -1).split(',');",
     "  const i = a.findIndex((v, k) => v !== e[k]); console.log('differs at', i, a[i], e[i]); process.exit(1); }",
     "if (JSON.stringify(JSON.parse(ours)) !== ours) process.exit(2);")
+  # Node prints where they differ; its exit status: 1 when they differ, 2 when the runtime's text does not echo in JavaScript.
   status <- system2("node", c("-e", shQuote(compare), bin, ours))
-  identical(status, 0L)
+  expect_identical(status, 0L)
 })
-finite <- is.finite(doubles)
-check("doubles: every one reads back as itself (the runtime's parser), and the others are null",
-      identical(vapply(parse(encode(doubles[finite])), as.numeric, 0), doubles[finite]) &&
-        all(vapply(doubles[!finite][1:10], encode, "") == "null"))
-check("doubles: JavaScript's notation (1e21 and 1e-7 switch to exponents, -0 is 0)",
-      identical(encode(c(1e21, 1e20, 1e-7, 1e-6, -0, 1.5e-7, 123e-20, 0.1, 100)),
-                "[1e+21,100000000000000000000,1e-7,0.000001,0,1.5e-7,1.23e-18,0.1,100]"))
+test_that("doubles: every finite one reads back as itself (the runtime's parser), and the others are null", {
+  finite <- is.finite(doubles)
+  expect_identical(vapply(parse(encode(doubles[finite])), as.numeric, 0), doubles[finite])
+  expect_identical(vapply(doubles[!finite][1:10], encode, ""), rep("null", 10L))
+})
+test_that("doubles: JavaScript's notation (1e21 and 1e-7 switch to exponents, -0 is 0)", {
+  expect_identical(encode(c(1e21, 1e20, 1e-7, 1e-6, -0, 1.5e-7, 123e-20, 0.1, 100)),
+                   "[1e+21,100000000000000000000,1e-7,0.000001,0,1.5e-7,1.23e-18,0.1,100]")
+})
 
 # --- jsonlite is loaded lazily --------------------------------------------------------------------
-check("jsonlite is loaded only when a classed value the codec does not know needs it", {
+test_that("jsonlite is loaded only when a classed value the codec does not know needs it", {
   script <- tempfile(fileext = ".R")
   writeLines(c(
     sprintf(".libPaths(c(%s, .libPaths()))", deparse(lib)),
@@ -346,18 +386,22 @@ check("jsonlite is loaded only when a classed value the codec does not know need
     "cat(before, after_plain, isNamespaceLoaded('jsonlite'), classed, sep = '\\n')"
   ), script)
   out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
-  identical(out, c("FALSE", "FALSE", "TRUE", '{"z":"0+1i"}'))
+  # isNamespaceLoaded('jsonlite') before, after a plain result, after a classed one; the classed result's text
+  expect_identical(out, c("FALSE", "FALSE", "TRUE", '{"z":"0+1i"}'))
 })
 
 # --- Error reports are written in R (they must work when the codec is what failed) -------------------
 strings <- enc2utf8(c(intToUtf8(1:127, multiple = TRUE), "h\u00e9\nllo\u0001 \U0001F600", "", "a\"b\\c",
                       paste0("\u00e9", intToUtf8(c(2, 8, 9, 10, 12, 13, 31, 127))), "\u2028", "</script>"))
-check("the report's string escaper writes what the C encoder and jsonlite write",
-      identical(paste0("[", paste(rt$quote_json_strings(strings), collapse = ","), "]"), encode(strings)) &&
-        identical(encode(strings), jsonlite_text(strings)))
-check("no strings give no text", identical(rt$quote_json_strings(character()), character()))
-report <- list(errorMessage = "boom \"x\"\n", errorType = "Runtime.X", stackTrace = I(c("a()", "b()")))
-check("an error report's bytes are the encoder's", identical(rawToChar(rt$error_report_bytes(report)), encode(report)) &&
-        identical(rawToChar(rt$error_report_bytes(list(errorMessage = "m", errorType = "t", stackTrace = I(character())))),
-                  '{"errorMessage":"m","errorType":"t","stackTrace":[]}'))
+test_that("the report's string escaper writes what the C encoder and jsonlite write; no strings give no text", {
+  expect_identical(paste0("[", paste(rt$quote_json_strings(strings), collapse = ","), "]"), encode(strings))
+  expect_identical(encode(strings), jsonlite_text(strings))
+  expect_identical(rt$quote_json_strings(character()), character())
+})
+test_that("an error report's bytes are the encoder's", {
+  report <- list(errorMessage = "boom \"x\"\n", errorType = "Runtime.X", stackTrace = I(c("a()", "b()")))
+  expect_identical(rawToChar(rt$error_report_bytes(report)), encode(report))
+  expect_identical(rawToChar(rt$error_report_bytes(list(errorMessage = "m", errorType = "t", stackTrace = I(character())))),
+                   '{"errorMessage":"m","errorType":"t","stackTrace":[]}')
+})
 
