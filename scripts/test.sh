@@ -5,7 +5,7 @@
 #   - the local source mirror (scripts/fill-mirror.sh: downloads only what it does not hold yet),
 #   - a minimal root file system for the bare-userland test (scripts/make-rootfs.sh, once per machine),
 # then typecheck, lint, unit tests, the R runtime's R-level tests (test/r), and the end-to-end tests (a full build of the layers from real sources:
-# about 22 minutes on 2 cores the first time; later runs reuse the stage cache in ~/.cache/r-lambda-layer).
+# 15 to 22 minutes on 2 cores the first time; later runs reuse the stage cache in ~/.cache/r-lambda-layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,7 +65,7 @@ done <<<"$summaries"
 printf '{"numPassedTests":%d,"numFailedTests":%d,"numRuntimeErrorTestSuites":0,"numPendingTests":0}\n' \
   "$r_passed" "$r_failed" >"$results/r.json"
 # Warm the stage cache once, with the inputs the end-to-end tests use: a full build from the mirror on a new machine
-# (about 22 minutes on 2 cores), seconds otherwise. No test then pays for it inside its own time limit.
+# (15 to 22 minutes on 2 cores), seconds otherwise. No test then pays for it inside its own time limit.
 echo "test: warming the stage cache (a full build on a new machine)"
 npx tsx src/cli.ts build --r-version "$(cat "$mirror/r-version")" --overrides-file "$mirror/overrides.txt" \
   --source-mirror "$mirror/src" --cran-repo "file://$mirror/cran" --packages xml2,curl --no-toolchain --out "$results/warm" || status=1
