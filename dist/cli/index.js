@@ -56890,6 +56890,7 @@ async function checkRLinks(rHomePrefix, libDir, log) {
 
 ;// CONCATENATED MODULE: ./src/pipeline/plan/cran-index.ts
 /** A CRAN-like repository's src/contrib/PACKAGES index (or a package's DESCRIPTION, the same format), read as data. */
+
 /** Pure: DCF records separated by blank lines; a line starting with white space continues the field before it. */
 function parsePackagesIndex(text) {
     const index = new Map();
@@ -56936,15 +56937,19 @@ function versionsWithDependencies(wanted, index) {
         visit(name);
     return [...seen].map(([name, version]) => `${name} ${version}`).sort();
 }
+function repository(url, read = fetchText) {
+    const indexUrl = `${url}/src/contrib/PACKAGES`;
+    let index;
+    return { url, indexUrl, index: () => (index ??= read(indexUrl).then(parsePackagesIndex)) };
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/plan/input-fingerprints.ts
 
 
 
-
 /** Every fingerprint the plan takes. */
-async function fingerprintInputs(recipe, options, log) {
-    const repoFingerprints = await fingerprintPackages(recipe, options, log);
+async function fingerprintInputs(recipe, options, repository, log) {
+    const repoFingerprints = await fingerprintPackages(recipe, options, repository, log);
     const installerSha256 = await sha256File(dataFile('install-packages.R'));
     const localPackageSums = {};
     for (const stage of recipe.stages) {
@@ -56965,17 +56970,15 @@ const isPackageSource = (file) => !/\.(o|so|dll)$|(^|\/)symbols\.rds$/.test(file
  * release of any of them changes the stage's key; CRAN's many other daily updates do not. Unreachable repository:
  * no fingerprint (the stage is cached by package names), and the install itself will report the problem.
  */
-async function fingerprintPackages(recipe, options, log) {
-    const index = `${options.cranRepo}/src/contrib/PACKAGES`;
-    let text;
+async function fingerprintPackages(recipe, options, repository, log) {
+    let available;
     try {
-        text = await fetchText(index);
+        available = await repository.index();
     }
     catch (error) {
-        log.debug(`cannot read ${index} (${error.message}); packages are cached by name only`);
+        log.debug(`cannot read ${repository.indexUrl} (${error.message}); packages are cached by name only`);
         return {};
     }
-    const available = parsePackagesIndex(text);
     const fingerprints = {};
     for (const stage of recipe.stages) {
         if (stage.kind !== 'r-packages')
@@ -57400,16 +57403,15 @@ async function descriptionOf(name, urls, cacheDir) {
  * repository does not have (the install reports those, naming them).
  */
 async function requirementsToInstall(inputs) {
-    const { repo, pins, log } = inputs;
+    const { repository, pins, log } = inputs;
     let index = new Map();
     if (!inputs.locked) {
-        const url = `${repo}/src/contrib/PACKAGES`;
         try {
-            index = parsePackagesIndex(await fetchText(url));
+            index = await repository.index();
         }
         catch (error) {
             // The install reads the same index and reports it in its own words; here only the requirements go unread.
-            log.warn(`cannot read the repository's index ${url} (${error.message}); the packages' system requirements are not resolved`);
+            log.warn(`cannot read the repository's index ${repository.indexUrl} (${error.message}); the packages' system requirements are not resolved`);
             return [];
         }
     }
@@ -57430,7 +57432,7 @@ async function requirementsToInstall(inputs) {
         // Not in the repository and not pinned: a base package (stats, utils, …) or a name the install will report.
         if (!version || (!pin && entry?.priority && inR.test(entry.priority)))
             continue;
-        const description = await descriptionOf(name, tarballUrls(name, version, [repo, ...(pin?.repos ?? [])]), inputs.cacheDir);
+        const description = await descriptionOf(name, tarballUrls(name, version, [repository.url, ...(pin?.repos ?? [])]), inputs.cacheDir);
         if (!description) {
             // The install says which version cannot be had, with every URL it tried; here the package is only unread.
             log.debug(`system requirements: no tarball of ${name} ${version} found; its requirements are not read`);
@@ -57842,7 +57844,7 @@ async function provideSystemRequirements(inputs) {
             packages: inputs.packages,
             pins: inputs.pins,
             locked: inputs.locked,
-            repo: inputs.repo,
+            repository: inputs.repository,
             recommendedInR: inputs.recommendedInR,
             cacheDir: external_node_path_default().join(inputs.workDir, 'descriptions'),
             log,
@@ -58104,6 +58106,7 @@ function formatPartSizes(parts) {
 
 
 
+
 const seconds = (since) => Math.round((performance.now() - since) / 100) / 10;
 const logDir = (b) => external_node_path_default().join(b.options.workDir, 'logs');
 const stageDir = (b, name) => external_node_path_default().join(b.options.workDir, 'stages', name);
@@ -58121,7 +58124,16 @@ async function buildLayers(options, deps) {
     // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
     await removeOutputs(options.outDir);
     const prefix = new Prefix(options.prefix);
-    const b = { options, recipe, host, cache: deps.cache, log: deps.log, prefix, warnings: [] };
+    const b = {
+        options,
+        recipe,
+        host,
+        cache: deps.cache,
+        log: deps.log,
+        prefix,
+        warnings: [],
+        repository: repository(options.cranRepo),
+    };
     const { log } = b;
     try {
         await log.group('Host and toolchain', () => prepareHost(b));
@@ -58130,7 +58142,7 @@ async function buildLayers(options, deps) {
             pins: options.pins,
             workDir: options.workDir,
             locked: options.lockfile !== undefined,
-            repo: options.cranRepo,
+            repository: b.repository,
             recommendedInR: options.recommendedPackages,
             explicit: options.systemPackages,
             providedBy: providedByStages(recipe.stages),
@@ -58172,7 +58184,7 @@ async function planBuild(b) {
     if (lockR && lockR !== rVersion) {
         warn(b, `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`);
     }
-    const fingerprints = await fingerprintInputs(recipe, options, log);
+    const fingerprints = await fingerprintInputs(recipe, options, b.repository, log);
     const plan = planStages({
         recipe,
         options,

@@ -39,6 +39,7 @@ import { runPackagesStage, runSourceStage, type InstalledPackage } from './stage
 import { installToolchain } from './stages/toolchain.js';
 import { checkRLinks } from './tree/link-checks.js';
 import { fingerprintInputs } from './plan/input-fingerprints.js';
+import { repository, type Repository } from './plan/cran-index.js';
 import { removeOutputs, writeZips } from './output/zip-staging.js';
 import { checkTree } from './tree/tree-check.js';
 import { readStageRecords, writeStageRecords, type StageRecords } from './stages/stage-records.js';
@@ -102,6 +103,8 @@ interface Build {
   warnings: string[];
   /** The site-library's system requirements, resolved and installed before anything compiles. */
   system?: SystemRequirementsResult;
+  /** --cran-repo, its index read once for the system requirements and the package stages' keys. */
+  repository: Repository;
 }
 
 /** What the stages left for the layer tree and the manifest. */
@@ -137,7 +140,16 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
   // This run's outputs replace the last ones: a failed run must not leave an older build's zips looking current.
   await removeOutputs(options.outDir);
   const prefix = new Prefix(options.prefix);
-  const b: Build = { options, recipe, host, cache: deps.cache, log: deps.log, prefix, warnings: [] };
+  const b: Build = {
+    options,
+    recipe,
+    host,
+    cache: deps.cache,
+    log: deps.log,
+    prefix,
+    warnings: [],
+    repository: repository(options.cranRepo),
+  };
   const { log } = b;
   try {
     await log.group('Host and toolchain', () => prepareHost(b));
@@ -147,7 +159,7 @@ export async function buildLayers(options: BuildOptions, deps: BuildDeps): Promi
         pins: options.pins,
         workDir: options.workDir,
         locked: options.lockfile !== undefined,
-        repo: options.cranRepo,
+        repository: b.repository,
         recommendedInR: options.recommendedPackages,
         explicit: options.systemPackages,
         providedBy: providedByStages(recipe.stages),
@@ -191,7 +203,7 @@ async function planBuild(b: Build): Promise<{ plan: PlannedStage[]; rVersion: st
       `the lockfile was made with R ${lockR} and the layers hold R ${rVersion}; its package versions are installed as locked, but may not build or behave as they did (set r-version to ${lockR} to match).`,
     );
   }
-  const fingerprints = await fingerprintInputs(recipe, options, log);
+  const fingerprints = await fingerprintInputs(recipe, options, b.repository, log);
   const plan = planStages({
     recipe,
     options,

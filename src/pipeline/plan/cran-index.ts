@@ -1,4 +1,5 @@
 /** A CRAN-like repository's src/contrib/PACKAGES index (or a package's DESCRIPTION, the same format), read as data. */
+import { fetchText } from '../../util/fetch.js';
 
 export interface IndexEntry {
   version: string;
@@ -53,4 +54,22 @@ export function versionsWithDependencies(
   };
   for (const name of wanted) visit(name);
   return [...seen].map(([name, version]) => `${name} ${version}`).sort();
+}
+
+/**
+ * A CRAN-like repository whose index is read at most once: the system-requirements step and the package stages' keys
+ * both need it, and an unreachable repository should cost its retries once per build, not once per reader.
+ */
+export interface Repository {
+  /** The repository's base URL (https:// or file://). */
+  url: string;
+  indexUrl: string;
+  /** The parsed index; rejects (every time, with the first error) when it cannot be read. */
+  index(): Promise<Map<string, IndexEntry>>;
+}
+
+export function repository(url: string, read: (indexUrl: string) => Promise<string> = fetchText): Repository {
+  const indexUrl = `${url}/src/contrib/PACKAGES`;
+  let index: Promise<Map<string, IndexEntry>> | undefined;
+  return { url, indexUrl, index: () => (index ??= read(indexUrl).then(parsePackagesIndex)) };
 }

@@ -5,9 +5,8 @@
  */
 import type { Logger } from '../../log.js';
 import { dataFile } from '../../paths.js';
-import { fetchText } from '../../util/fetch.js';
 import { sha256, sha256File, sha256Tree } from '../../util/hash.js';
-import { parsePackagesIndex, versionsWithDependencies } from './cran-index.js';
+import { versionsWithDependencies, type IndexEntry, type Repository } from './cran-index.js';
 import type { BuildOptions } from './options.js';
 import type { PlanInputs } from './plan.js';
 import type { Recipe } from './recipe.js';
@@ -20,9 +19,10 @@ export type InputFingerprints = Required<
 export async function fingerprintInputs(
   recipe: Recipe,
   options: BuildOptions,
+  repository: Repository,
   log: Logger,
 ): Promise<InputFingerprints> {
-  const repoFingerprints = await fingerprintPackages(recipe, options, log);
+  const repoFingerprints = await fingerprintPackages(recipe, options, repository, log);
   const installerSha256 = await sha256File(dataFile('install-packages.R'));
   const localPackageSums: Record<string, string> = {};
   for (const stage of recipe.stages) {
@@ -47,17 +47,18 @@ export const isPackageSource = (file: string): boolean => !/\.(o|so|dll)$|(^|\/)
 export async function fingerprintPackages(
   recipe: Recipe,
   options: BuildOptions,
+  repository: Repository,
   log: Logger,
 ): Promise<Record<string, string>> {
-  const index = `${options.cranRepo}/src/contrib/PACKAGES`;
-  let text: string;
+  let available: Map<string, IndexEntry>;
   try {
-    text = await fetchText(index);
+    available = await repository.index();
   } catch (error) {
-    log.debug(`cannot read ${index} (${(error as Error).message}); packages are cached by name only`);
+    log.debug(
+      `cannot read ${repository.indexUrl} (${(error as Error).message}); packages are cached by name only`,
+    );
     return {};
   }
-  const available = parsePackagesIndex(text);
   const fingerprints: Record<string, string> = {};
   for (const stage of recipe.stages) {
     if (stage.kind !== 'r-packages') continue;

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../log.js';
 import { run } from '../../util/exec.js';
-import { downloadFile, fetchText } from '../../util/fetch.js';
+import { downloadFile } from '../../util/fetch.js';
 import { sha256 } from '../../util/hash.js';
-import { parsePackagesIndex, type IndexEntry } from '../plan/cran-index.js';
+import { parsePackagesIndex, type IndexEntry, type Repository } from '../plan/cran-index.js';
 import type { PackagePin } from '../plan/lockfile.js';
 import type { PackageRequirement } from './resolve.js';
 
@@ -72,8 +72,8 @@ export interface ClosureInputs {
   pins: readonly PackagePin[];
   /** With a lockfile: every package comes from the pins (the repository's index is not used). */
   locked: boolean;
-  repo: string;
-  /** R is built with its recommended packages (recommended-packages); without them the install brings them from repo. */
+  repository: Repository;
+  /** R is built with its recommended packages (recommended-packages); without them the install brings them from it. */
   recommendedInR: boolean;
   /** Where extracted DESCRIPTION files are kept between builds. */
   cacheDir: string;
@@ -86,16 +86,15 @@ export interface ClosureInputs {
  * repository does not have (the install reports those, naming them).
  */
 export async function requirementsToInstall(inputs: ClosureInputs): Promise<PackageRequirement[]> {
-  const { repo, pins, log } = inputs;
+  const { repository, pins, log } = inputs;
   let index = new Map<string, IndexEntry>();
   if (!inputs.locked) {
-    const url = `${repo}/src/contrib/PACKAGES`;
     try {
-      index = parsePackagesIndex(await fetchText(url));
+      index = await repository.index();
     } catch (error) {
       // The install reads the same index and reports it in its own words; here only the requirements go unread.
       log.warn(
-        `cannot read the repository's index ${url} (${(error as Error).message}); the packages' system requirements are not resolved`,
+        `cannot read the repository's index ${repository.indexUrl} (${(error as Error).message}); the packages' system requirements are not resolved`,
       );
       return [];
     }
@@ -117,7 +116,7 @@ export async function requirementsToInstall(inputs: ClosureInputs): Promise<Pack
     if (!version || (!pin && entry?.priority && inR.test(entry.priority))) continue;
     const description = await descriptionOf(
       name,
-      tarballUrls(name, version, [repo, ...(pin?.repos ?? [])]),
+      tarballUrls(name, version, [repository.url, ...(pin?.repos ?? [])]),
       inputs.cacheDir,
     );
     if (!description) {

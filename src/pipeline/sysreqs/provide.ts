@@ -12,6 +12,7 @@ import type { Logger } from '../../log.js';
 import { tail } from '../../util/fs.js';
 import type { PackagePin } from '../plan/lockfile.js';
 import { requirementsToInstall } from './descriptions.js';
+import type { Repository } from '../plan/cran-index.js';
 import { systemPackageManager, type SystemPackageManager } from './install.js';
 import {
   describeResolution,
@@ -27,7 +28,7 @@ export interface SystemRequirementsInputs {
   packages: readonly string[];
   pins: readonly PackagePin[];
   locked: boolean;
-  repo: string;
+  repository: Repository;
   /** R is built with its recommended packages; without them a package's MASS or Matrix is installed, and read, too. */
   recommendedInR: boolean;
   /** OS packages the user named (system-packages). */
@@ -123,7 +124,7 @@ export async function provideSystemRequirements(
         packages: inputs.packages,
         pins: inputs.pins,
         locked: inputs.locked,
-        repo: inputs.repo,
+        repository: inputs.repository,
         recommendedInR: inputs.recommendedInR,
         cacheDir: path.join(inputs.workDir, 'descriptions'),
         log,

@@ -1,4 +1,8 @@
-import { versionsWithDependencies, parsePackagesIndex } from '../../../src/pipeline/plan/cran-index.js';
+import {
+  repository,
+  versionsWithDependencies,
+  parsePackagesIndex,
+} from '../../../src/pipeline/plan/cran-index.js';
 
 // The shape of CRAN's src/contrib/PACKAGES (fields as tools::write_PACKAGES writes them).
 const INDEX = `Package: aws.s3
@@ -60,5 +64,31 @@ describe('CRAN package index', () => {
     );
     expect(bumped).not.toEqual(before);
     expect(unrelated).toEqual(before);
+  });
+});
+
+describe('a repository read once per build', () => {
+  it('reads its index once for every caller, from src/contrib/PACKAGES', async () => {
+    const asked: string[] = [];
+    const repo = repository('file:///mirror/cran', async (url) => {
+      asked.push(url);
+      return 'Package: R6\nVersion: 2.6.1\n';
+    });
+    const [first, second] = await Promise.all([repo.index(), repo.index()]);
+    expect((await repo.index()).get('R6')?.version).toBe('2.6.1');
+    expect(first).toBe(second);
+    expect(asked).toEqual(['file:///mirror/cran/src/contrib/PACKAGES']);
+    expect(repo.indexUrl).toBe('file:///mirror/cran/src/contrib/PACKAGES');
+  });
+
+  it('an index that cannot be read fails every caller with the same error, without asking again', async () => {
+    let asks = 0;
+    const repo = repository('https://cran.invalid', async () => {
+      asks++;
+      throw new Error('getaddrinfo ENOTFOUND cran.invalid');
+    });
+    await expect(repo.index()).rejects.toThrow('ENOTFOUND');
+    await expect(repo.index()).rejects.toThrow('ENOTFOUND');
+    expect(asks).toBe(1);
   });
 });

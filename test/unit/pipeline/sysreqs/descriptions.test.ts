@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryLogger } from '../../../../src/log.js';
+import { repository } from '../../../../src/pipeline/plan/cran-index.js';
 import { requirementsToInstall, tarballUrls } from '../../../../src/pipeline/sysreqs/descriptions.js';
 
 let dir: string;
@@ -56,7 +57,7 @@ describe("packages' own DESCRIPTION files", () => {
       packages: ['app', 'MASS'],
       pins: [],
       locked: false,
-      repo,
+      repository: repository(repo),
       recommendedInR: true,
       cacheDir,
       log: memoryLogger(),
@@ -80,7 +81,7 @@ describe("packages' own DESCRIPTION files", () => {
       packages: ['MASS'],
       pins: [],
       locked: false,
-      repo,
+      repository: repository(repo),
       recommendedInR: false,
       cacheDir: path.join(dir, 'cache-minimal'),
       log: memoryLogger(),
@@ -92,7 +93,7 @@ describe("packages' own DESCRIPTION files", () => {
         packages: ['MASS'],
         pins: [],
         locked: false,
-        repo,
+        repository: repository(repo),
         recommendedInR: true,
         cacheDir: path.join(dir, 'cache-full'),
         log: memoryLogger(),
@@ -106,7 +107,7 @@ describe("packages' own DESCRIPTION files", () => {
       packages: ['old'],
       pins,
       locked: true,
-      repo,
+      repository: repository(repo),
       recommendedInR: true,
       cacheDir: path.join(dir, 'cache2'),
       log: memoryLogger(),
@@ -120,7 +121,7 @@ describe("packages' own DESCRIPTION files", () => {
       packages: ['app'],
       pins: [],
       locked: false,
-      repo: `file://${path.join(dir, 'nowhere')}`,
+      repository: repository(`file://${path.join(dir, 'nowhere')}`),
       recommendedInR: true,
       cacheDir: path.join(dir, 'cache3'),
       log,
