@@ -13,23 +13,9 @@ accepted <- "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
 
 # Runs `calls(rt)` against a stub playing `steps`; returns list(value or error, requests seen).
 with_stub <- function(steps, calls) {
-  dir <- tempfile("api-stub-")
-  dir.create(dir)
-  script <- file.path(dir, "script.json")
-  log <- file.path(dir, "log.jsonl")
-  out <- file.path(dir, "port")
-  file.create(log)
+  script <- tempfile("api-stub-script-", fileext = ".json")
   writeLines(jsonlite::toJSON(steps, auto_unbox = TRUE), script)
-  system2(node, c(normalizePath(testthat::test_path("runtime-api-stub.mjs")), script, log), stdout = out, wait = FALSE)
-  for (i in 1:200) if (file.exists(out) && length(readLines(out, warn = FALSE))) break else Sys.sleep(0.05)
-  started <- as.integer(strsplit(readLines(out, warn = FALSE)[[1L]], " ")[[1L]])
-  on.exit(tools::pskill(started[[2L]]), add = TRUE)
-  rt$api_configure(sprintf("127.0.0.1:%d", started[[1L]]))
-  value <- tryCatch(calls(rt), error = identity)
-  rt$api_close()
-  Sys.sleep(0.1)
-  requests <- lapply(readLines(log, warn = FALSE), jsonlite::fromJSON)
-  list(value = value, requests = requests)
+  with_node_server("runtime-api-stub.mjs", script, calls)
 }
 
 request_lines <- function(run) vapply(run$requests, function(r) r$request, "")

@@ -6,22 +6,7 @@
 node <- Sys.which("node")
 if (!nzchar(node)) skip("node is not on PATH (the recording server runs in node)")
 
-with_recorder <- function(calls) {
-  dir <- tempfile("recording-api-")
-  dir.create(dir)
-  log <- file.path(dir, "log.jsonl")
-  out <- file.path(dir, "port")
-  file.create(log)
-  system2(node, c(normalizePath(testthat::test_path("recording-api.mjs")), log), stdout = out, wait = FALSE)
-  for (i in 1:200) if (file.exists(out) && length(readLines(out, warn = FALSE))) break else Sys.sleep(0.05)
-  started <- as.integer(strsplit(readLines(out, warn = FALSE)[[1L]], " ")[[1L]])
-  on.exit(tools::pskill(started[[2L]]), add = TRUE)
-  rt$api_configure(sprintf("127.0.0.1:%d", started[[1L]]))
-  value <- tryCatch(calls(rt), error = identity)
-  rt$api_close()
-  Sys.sleep(0.1)
-  list(value = value, requests = lapply(readLines(log, warn = FALSE), jsonlite::fromJSON))
-}
+with_recorder <- function(calls) with_node_server("recording-api.mjs", character(), calls)
 
 decode <- function(text) jsonlite::base64_dec(text)
 
